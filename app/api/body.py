@@ -1,0 +1,94 @@
+"""Reading a request body the way the reference FastAPI server does."""
+
+import json
+from email.message import Message
+from typing import Any
+
+from flask import request
+from werkzeug.exceptions import BadRequest
+
+from app import jsonbody
+from app.validation import MAX_VALUE_DEPTH
+
+
+class BodyError(Exception):
+    """The body cannot be parsed; `errors` are pydantic-shaped, locs without 'body'."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("invalid body")
+        self.errors = errors
+
+
+_NO_BODY = object()
+
+
+def _declares_json(content_type: str | None) -> bool:
+    # FastAPI parses a body with no Content-Type, or an application/json or
+    # application/*+json one; any other type reaches validation as text.
+    if not content_type:
+        return True
+    message = Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+def read_json_body() -> Any:
+    """The parsed body, or _NO_BODY when empty.
+
+    Raises BodyError for invalid JSON, BadRequest (400) for bytes that are not
+    UTF-8 and RequestEntityTooLarge (413) past the configured limit.
+    """
+    raw = request.get_data(cache=False)
+    if not raw:
+        return _NO_BODY
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest() from None
+    if not _declares_json(request.headers.get("Content-Type")):
+        return text
+    try:
+        return jsonbody.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BodyError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": (exc.pos,),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": exc.msg},
+                }
+            ]
+        ) from None
+    except jsonbody.TooDeep:
+        raise BodyError([_too_deep(text)]) from None
+
+
+def _too_deep(text: str) -> dict:
+    # Nesting this deep is past what the parser follows; in an object body it
+    # can only be the value (the other fields are strings).
+    loc = ("value",) if text.lstrip().startswith("{") else ()
+    return {
+        "type": "json_too_deep",
+        "loc": loc,
+        "msg": f"Value should be nested at most {MAX_VALUE_DEPTH} levels deep",
+        "input": None,
+        "ctx": {"max_depth": MAX_VALUE_DEPTH},
+    }
+
+
+def missing_body_error() -> dict:
+    return {"type": "missing", "loc": (), "msg": "Field required", "input": None}
+
+
+def is_empty(body: Any) -> bool:
+    return body is _NO_BODY
+
+
+def with_body_prefix(errors: list[dict]) -> list[dict]:
+    """Prefix each error's loc with 'body', as FastAPI reports body errors."""
+    return [{**error, "loc": ["body", *error["loc"]]} for error in errors]

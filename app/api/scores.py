@@ -1,0 +1,114 @@
+"""The four scores routes of the contract."""
+
+
+from flask import Response, request, stream_with_context
+
+from app.api import bp
+from app.api.body import (
+    BodyError,
+    is_empty,
+    missing_body_error,
+    read_json_body,
+    with_body_prefix,
+)
+from app.api.params import QueryError, parse_list_query
+from app.api.responses import error_response, json_response, validation_error
+from app.auth import current_api_user
+from app.services import scores
+from app.validation import ScoreRulesError, validate_score
+
+SCORES = "/v2/<entity>/<project>/scores"
+LINES_PER_CHUNK = 500
+
+
+@bp.post(SCORES)
+def create_score(entity: str, project: str):
+    """Store a score. 200 {score_id}; 400 bad UTF-8; 413 too large; 422 invalid."""
+    try:
+        body = read_json_body()
+        if is_empty(body):
+            return validation_error([{**missing_body_error(), "loc": ["body"]}])
+        fields = validate_score(body)
+    except (BodyError, ScoreRulesError) as exc:
+        return validation_error(with_body_prefix(exc.errors))
+    score_id = scores.create_score(entity, project, fields, current_api_user().username)
+    return Response(f'{{"score_id":"{score_id}"}}', mimetype="application/json")
+
+
+@bp.get(f"{SCORES}/<score_id>")
+def read_score(entity: str, project: str, score_id: str):
+    """One score. 200 score object; 404 when not in this entity/project."""
+    score = scores.get_score(entity, project, score_id)
+    if score is None:
+        return error_response(404, "Score not found")
+    line = scores.api_line(scores.score_api_row(score))
+    return Response(line, mimetype="application/json")
+
+
+@bp.get(SCORES)
+def list_scores(entity: str, project: str):
+    """Scores oldest first as JSON lines, streamed. 200; 422 bad limit/offset."""
+    try:
+        query = parse_list_query(request.args)
+    except QueryError as exc:
+        return validation_error(exc.errors)
+    # Run the query now, so a database failure is a 503 rather than a cut stream.
+    rows = scores.list_api_rows(
+        entity, project, query.evaluation_run_id, query.limit, query.offset
+    )
+    return Response(stream_with_context(_jsonl(rows)), mimetype="application/jsonl")
+
+
+def _jsonl(rows):
+    # One object per line, each ending in "\n", batched into large writes.
+    try:
+        chunk: list[str] = []
+        for row in rows:
+            chunk.append(scores.api_line(row))
+            if len(chunk) == LINES_PER_CHUNK:
+                yield "\n".join(chunk) + "\n"
+                chunk = []
+        if chunk:
+            yield "\n".join(chunk) + "\n"
+    finally:
+        rows.close()
+
+
+@bp.delete(SCORES)
+def delete_scores(entity: str, project: str):
+    """Delete by ids (?score_ids=… or a JSON array body). 200 {num_deleted}; 422."""
+    score_ids = request.args.getlist("score_ids")
+    if not score_ids:
+        try:
+            score_ids = _ids_from_body()
+        except BodyError as exc:
+            return validation_error(with_body_prefix(exc.errors))
+    if not score_ids:
+        return validation_error(
+            [{"type": "missing", "loc": ["query", "score_ids"], "msg": "Field required",
+              "input": None}]
+        )
+    deleted = scores.delete_scores(entity, project, score_ids)
+    return json_response({"num_deleted": deleted})
+
+
+def _ids_from_body() -> list[str]:
+    body = read_json_body()
+    if is_empty(body):
+        return []
+    if not isinstance(body, list):
+        raise BodyError(
+            [{"type": "list_type", "loc": (), "msg": "Input should be a valid list",
+              "input": body}]
+        )
+    errors = [
+        {"type": "string_type", "loc": (index,), "msg": "Input should be a valid string",
+         "input": item}
+        for index, item in enumerate(body)
+        if not isinstance(item, str)
+    ]
+    if errors:
+        raise BodyError(errors)
+    return body
+
+

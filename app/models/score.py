@@ -1,0 +1,37 @@
+"""Scores: one scorer's output for one prediction."""
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models._time import UTCDateTime
+
+
+class Score(db.Model):
+    __tablename__ = "scores"
+
+    # A UUIDv7 string: sorting by id sorts by creation time.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(128))
+    project: Mapped[str] = mapped_column(String(128))
+    prediction_id: Mapped[str] = mapped_column(String(256))
+    scorer: Mapped[str] = mapped_column(String(1024))
+    # A short digest of scorer: a btree cannot index a 1024-character
+    # multibyte scorer on PostgreSQL (index rows are capped near 2.7 kB).
+    scorer_digest: Mapped[str] = mapped_column(String(32))
+    # The value as compact JSON text, exactly as it will be returned: text
+    # round-trips big integers, 0.1 and "\u0000" on every database.
+    value_json: Mapped[str] = mapped_column(Text)
+    evaluation_run_id: Mapped[str | None] = mapped_column(String(256))
+    created_by: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_scores_project_id", "entity", "project", "id"),
+        Index("ix_scores_project_run", "entity", "project", "evaluation_run_id", "id"),
+        Index("ix_scores_project_prediction", "entity", "project", "prediction_id", "id"),
+        Index("ix_scores_project_scorer", "entity", "project", "scorer_digest", "id"),
+    )

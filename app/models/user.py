@@ -1,0 +1,50 @@
+"""Users of the service and the entities each may use."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models._time import UTCDateTime, utcnow
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped when the password changes, so older sessions stop working.
+    session_token: Mapped[str] = mapped_column(String(64))
+
+    grants: Mapped[list["EntityGrant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def entities(self) -> list[str]:
+        """The entity names granted to this user, sorted."""
+        return sorted(grant.entity for grant in self.grants)
+
+    def may_use(self, entity: str) -> bool:
+        """Whether this user may read and write scores of the entity."""
+        return self.is_admin or any(grant.entity == entity for grant in self.grants)
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session: a changed token logs the user out.
+        return f"{self.id}:{self.session_token}"
+
+
+class EntityGrant(db.Model):
+    __tablename__ = "entity_grants"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    entity: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="grants")

@@ -1,0 +1,1 @@
+"""Queries and transactions. Views call these; models never commit."""

@@ -1,0 +1,18 @@
+"""Domain errors that views translate into responses."""
+
+
+class DomainError(Exception):
+    """A request that the rules refuse; `field` names the input it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class Conflict(DomainError):
+    """The request contradicts what is already stored."""

@@ -1,0 +1,140 @@
+"""Scores: create, read, list and delete within one entity/project."""
+
+import hashlib
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import uuid_utils
+from sqlalchemy import Result, delete, insert, select
+
+from app.database import write_transaction
+from app.extensions import db
+from app.jsonbody import dumps_value, encode_string
+from app.models import Score
+from app.validation import ScoreCreate
+
+SOURCES = ("api", "ui")
+STREAM_BATCH = 2000
+
+# The columns of a score as the API returns it, in the order of the contract.
+API_COLUMNS = (
+    Score.id,
+    Score.prediction_id,
+    Score.scorer,
+    Score.value_json,
+    Score.evaluation_run_id,
+    Score.created_by,
+    Score.created_at,
+)
+
+
+def scorer_digest(scorer: str) -> str:
+    """The indexed stand-in for a scorer name (see Score.scorer_digest)."""
+    return hashlib.sha256(scorer.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def new_score_row(
+    entity: str, project: str, fields: ScoreCreate, author: str, source: str
+) -> dict:
+    """The column values of a new score: a UUIDv7 id and created_at from one clock read."""
+    nanoseconds = time.time_ns()
+    return {
+        "id": str(uuid_utils.uuid7(nanoseconds=nanoseconds)),
+        "entity": entity,
+        "project": project,
+        "prediction_id": fields.prediction_id,
+        "scorer": fields.scorer,
+        "scorer_digest": scorer_digest(fields.scorer),
+        "value_json": dumps_value(fields.value),
+        "evaluation_run_id": fields.evaluation_run_id,
+        "created_by": author,
+        "source": source,
+        "created_at": datetime.fromtimestamp(nanoseconds / 1e9, UTC),
+    }
+
+
+def create_score(
+    entity: str, project: str, fields: ScoreCreate, author: str, source: str = "api"
+) -> str:
+    """Store one validated score and return its id."""
+    row = new_score_row(entity, project, fields, author, source)
+    with write_transaction() as session:
+        session.execute(insert(Score), [row])
+    return row["id"]
+
+
+def get_score(entity: str, project: str, score_id: str) -> Score | None:
+    """The score with this id in this entity/project, or None."""
+    score = db.session.get(Score, score_id)
+    if score is None or score.entity != entity or score.project != project:
+        return None
+    return score
+
+
+def list_api_rows(
+    entity: str,
+    project: str,
+    evaluation_run_id: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> Result:
+    """Run the list query now; the result yields API rows oldest first, in batches."""
+    query = (
+        select(*API_COLUMNS)
+        .where(Score.entity == entity, Score.project == project)
+        .order_by(Score.id)
+    )
+    if evaluation_run_id is not None:
+        query = query.where(Score.evaluation_run_id == evaluation_run_id)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return db.session.execute(query.execution_options(yield_per=STREAM_BATCH))
+
+
+def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
+    """Delete the given ids of this entity/project; return how many existed."""
+    unique_ids = list(dict.fromkeys(score_ids))
+    deleted = 0
+    with write_transaction() as session:
+        # Chunks keep each statement under every database's parameter limit.
+        for start in range(0, len(unique_ids), 500):
+            chunk = unique_ids[start : start + 500]
+            result = session.execute(
+                delete(Score).where(
+                    Score.entity == entity, Score.project == project, Score.id.in_(chunk)
+                )
+            )
+            deleted += result.rowcount
+    return deleted
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with microseconds and a Z, as the API shows times."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def api_line(row: Sequence) -> str:
+    """One score as the API's JSON object, built around the stored value text."""
+    score_id, prediction_id, scorer, value_json, run_id, author, created_at = row
+    return (
+        f'{{"score_id":"{score_id}","prediction_id":{encode_string(prediction_id)},'
+        f'"scorer":{encode_string(scorer)},"value":{value_json},'
+        f'"evaluation_run_id":{"null" if run_id is None else encode_string(run_id)},'
+        f'"wb_user_id":{encode_string(author)},"created_at":"{format_timestamp(created_at)}"}}'
+    )
+
+
+def score_api_row(score: Score) -> tuple:
+    """The API row of a loaded Score, for api_line."""
+    return (
+        score.id,
+        score.prediction_id,
+        score.scorer,
+        score.value_json,
+        score.evaluation_run_id,
+        score.created_by,
+        score.created_at,
+    )

@@ -1,0 +1,67 @@
+"""Users: creation, password checks and entity grants."""
+
+import secrets
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import EntityGrant, User
+from app.services.errors import Conflict, DomainError
+
+# Checked against when the username is unknown, so both paths cost one KDF run.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def create_user(
+    username: str, password: str, is_admin: bool = False, entities: tuple[str, ...] = ()
+) -> User:
+    """Create a user with a hashed password; raise Conflict if the name is taken."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise DomainError("Username must be 1 to 64 characters", field="username")
+    if len(password) < 8:
+        raise DomainError("Password must be at least 8 characters", field="password")
+    with write_transaction() as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise Conflict(f"User '{username}' already exists", field="username")
+        user = User(
+            username=username,
+            password_hash=generate_password_hash(password),
+            is_admin=is_admin,
+            session_token=secrets.token_hex(16),
+        )
+        user.grants = [EntityGrant(entity=entity) for entity in dict.fromkeys(entities)]
+        session.add(user)
+    return user
+
+
+def count_users() -> int:
+    """How many users exist."""
+    return db.session.scalar(select(func.count(User.id))) or 0
+
+
+def find_user(username: str) -> User | None:
+    """The user with this name, or None."""
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def check_password(username: str, password: str) -> User | None:
+    """The user if the password is right, else None; constant work either way."""
+    user = find_user(username)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user named by a session id of the form 'ID:TOKEN' (see User.get_id)."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user

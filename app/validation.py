@@ -1,0 +1,170 @@
+"""The rules of a score, shared by the JSON API and the admin form.
+
+A pydantic v2 model, the library FastAPI uses, so the error types and
+messages match the reference server by construction. The few deliberate
+differences (depth, surrogates, NUL in ids, non-finite numbers) are added
+here as pydantic errors too, so every caller reports them the same way.
+"""
+
+import math
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+MAX_VALUE_DEPTH = 64
+ID_MAX_LENGTH = 256
+SCORER_MAX_LENGTH = 1024
+FIELD_ORDER = ("prediction_id", "scorer", "value", "evaluation_run_id")
+
+
+def _has_surrogate(text: str) -> bool:
+    # Valid UTF-8 cannot carry surrogates; only a "\ud800" escape can.
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _check_identifier(text: str) -> str:
+    if "\x00" in text:
+        raise PydanticCustomError(
+            "string_null_character", "String should not contain the NUL character"
+        )
+    if _has_surrogate(text):
+        raise _surrogate_error()
+    return text
+
+
+def _surrogate_error() -> PydanticCustomError:
+    return PydanticCustomError(
+        "string_unpaired_surrogate", "String should not contain unpaired UTF-16 surrogates"
+    )
+
+
+def _too_deep_error() -> PydanticCustomError:
+    return PydanticCustomError(
+        "json_too_deep",
+        "Value should be nested at most {max_depth} levels deep",
+        {"max_depth": MAX_VALUE_DEPTH},
+    )
+
+
+def check_value(value: Any) -> Any:
+    """Refuse values that cannot be stored and returned exactly."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _has_surrogate(item):
+                raise _surrogate_error()
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise PydanticCustomError("finite_number", "Input should be a finite number")
+        elif isinstance(item, dict | list):
+            if depth >= MAX_VALUE_DEPTH:
+                raise _too_deep_error()
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    if _has_surrogate(key):
+                        raise _surrogate_error()
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
+    return value
+
+
+Identifier = Annotated[
+    str,
+    Field(min_length=1, max_length=ID_MAX_LENGTH),
+    AfterValidator(_check_identifier),
+]
+Scorer = Annotated[
+    str,
+    Field(min_length=1, max_length=SCORER_MAX_LENGTH),
+    AfterValidator(_check_identifier),
+]
+
+
+class ScoreCreate(BaseModel):
+    """Body of a score create: the schema of the vendor's ScoreCreateBody."""
+
+    model_config = ConfigDict(extra="ignore", title="ScoreCreateBody")
+
+    prediction_id: Identifier = Field(description="The prediction ID")
+    scorer: Scorer = Field(description="The scorer reference (weave:// URI)")
+    value: Annotated[Any, AfterValidator(check_value)] = Field(
+        description="The raw output of the scorer"
+    )
+    evaluation_run_id: Identifier | None = Field(
+        default=None,
+        description="Optional evaluation run ID to link this score as a child call",
+    )
+
+
+class ScoreRulesError(Exception):
+    """A body broke the rules; errors are FastAPI-shaped, locs without the 'body' prefix."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"{len(errors)} validation error(s)")
+        self.errors = errors
+
+    def by_field(self) -> dict[str, list[str]]:
+        """Messages keyed by field name, for showing beside form fields."""
+        messages: dict[str, list[str]] = {}
+        for error in self.errors:
+            field = str(error["loc"][0]) if error["loc"] else ""
+            messages.setdefault(field, []).append(error["msg"])
+        return messages
+
+
+def validate_score(data: Any) -> ScoreCreate:
+    """Validate a parsed body; raise ScoreRulesError with every problem at once."""
+    if not isinstance(data, dict):
+        raise ScoreRulesError([_not_an_object(data)])
+    try:
+        score = ScoreCreate.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        errors.extend(_unknown_field_errors(data))
+        raise ScoreRulesError([_plain(error) for error in errors]) from None
+    unknown = _unknown_field_errors(data)
+    if unknown:
+        raise ScoreRulesError(unknown)
+    return score
+
+
+def _not_an_object(data: Any) -> dict:
+    return {
+        "type": "model_attributes_type",
+        "loc": (),
+        "msg": "Input should be a valid dictionary or object to extract fields from",
+        "input": data,
+    }
+
+
+def _unknown_field_errors(data: dict) -> list[dict]:
+    """Unknown fields are ignored, but a surrogate anywhere in the body is refused."""
+    errors = []
+    for key, item in data.items():
+        if key in FIELD_ORDER:
+            continue
+        try:
+            if _has_surrogate(key):
+                raise _surrogate_error()
+            check_value(item)
+        except PydanticCustomError as exc:
+            if exc.type != "string_unpaired_surrogate":
+                continue
+            errors.append({"type": exc.type, "loc": (key,), "msg": exc.message(), "input": item})
+    return errors
+
+
+def _plain(error: Any) -> dict:
+    """A pydantic error as a plain dict, ctx values made JSON-safe as FastAPI does."""
+    plain = {"type": error["type"], "loc": error["loc"], "msg": error["msg"]}
+    # A number that overflowed to infinity has no JSON form to echo back.
+    plain["input"] = None if error["type"] == "finite_number" else error.get("input")
+    if "ctx" in error:
+        plain["ctx"] = {
+            key: value if isinstance(value, int | float | str | bool) else str(value)
+            for key, value in error["ctx"].items()
+        }
+    return plain

@@ -1,0 +1,58 @@
+"""Builders for test records, created through the real services."""
+
+import base64
+import itertools
+
+from app.services import keys, users
+
+_counter = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def make_user(app, username: str | None = None, *, admin: bool = False, entities=("team",)):
+    """Create a user with PASSWORD; return it."""
+    with app.app_context():
+        return users.create_user(
+            username or f"user{next(_counter)}", PASSWORD, is_admin=admin, entities=tuple(entities)
+        )
+
+
+def make_key(app, user) -> str:
+    """Create an API key for the user; return the secret."""
+    with app.app_context():
+        return keys.create_key(user)[1]
+
+
+def make_api_user(app, username: str | None = None, *, admin: bool = False, entities=("team",)):
+    """A user and a key in one step: return (user, key)."""
+    user = make_user(app, username, admin=admin, entities=entities)
+    return user, make_key(app, user)
+
+
+def basic(key: str, username: str = "api") -> dict:
+    """The Authorization header the Weave SDK sends."""
+    token = base64.b64encode(f"{username}:{key}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def bearer(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def score_body(**overrides) -> dict:
+    """A valid create body, with fields replaced or added by keyword."""
+    body = {
+        "prediction_id": f"pred-{next(_counter)}",
+        "scorer": "weave:///team/proj/object/exact_match:v1",
+        "value": {"correct": True, "score": 0.75},
+    }
+    body.update(overrides)
+    return body
+
+
+def post_score(client, key: str, entity="team", project="proj", **overrides) -> str:
+    """Create a score through the API and return its id."""
+    response = client.post(f"/v2/{entity}/{project}/scores", json=score_body(**overrides),
+                           headers=basic(key))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["score_id"]

@@ -7,6 +7,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.cli_demo import demo_data_command
 from app.services import keys, users
 from app.services.errors import DomainError
 
@@ -98,3 +99,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(demo_data_command)

@@ -1,0 +1,71 @@
+"""The project page: filtered, paged scores with a summary; exports; bulk delete."""
+
+from urllib.parse import quote
+
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from app.admin import bp
+from app.admin.access import require_entity
+from app.admin.filtering import read_view
+from app.admin.forms import ConfirmForm
+from app.services import browse, export, overview, scores, summary
+
+PROJECT = "/p/<entity>/<project>"
+MAX_BULK = 1000
+
+
+@bp.get(PROJECT)
+def project(entity: str, project: str):
+    """Scores newest first (or oldest), filtered from the query string, a page at a time."""
+    require_entity(entity, project)
+    view = read_view(request.args)
+    page = browse.page(entity, project, view.filters, newest_first=view.newest_first,
+                       size=view.size, after=view.after, before=view.before)
+    return render_template(
+        "admin/projects/show.html", entity=entity, project=project, view=view, page=page,
+        summary=summary.summarise(entity, project, view.filters),
+        summary_limit=summary.SUMMARY_LIMIT, scan_window=browse.SCAN_WINDOW,
+        scorers=overview.project_scorers(entity, project), form=ConfirmForm(),
+    )
+
+
+@bp.get(f"{PROJECT}/export.<kind>")
+def export_scores(entity: str, project: str, kind: str):
+    """The filtered view, every matching row, streamed as CSV or JSON lines."""
+    require_entity(entity, project)
+    if kind not in ("csv", "jsonl"):
+        return render_template("admin/errors/error.html", status=404, name="Not Found"), 404
+    view = read_view(request.args)
+    rows = browse.export_rows(entity, project, view.filters, view.newest_first)
+    chunks = export.csv_chunks(rows) if kind == "csv" else export.jsonl_chunks(rows)
+    mimetype = "text/csv" if kind == "csv" else "application/jsonl"
+    filename = f"scores-{project}.{kind}".replace('"', "")
+    return Response(stream_with_context(chunks), mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}"})
+
+
+@bp.post(f"{PROJECT}/delete")
+def bulk_delete(entity: str, project: str):
+    """Ask to confirm deleting the selected scores; delete them once confirmed."""
+    require_entity(entity, project)
+    ids = list(dict.fromkeys(request.form.getlist("score_ids")))[:MAX_BULK]
+    back = request.form.get("back") or url_for("admin.project", entity=entity, project=project)
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("admin.project", entity=entity, project=project)
+    if not ids:
+        flash("Select at least one score to delete.", "error")
+        return redirect(back)
+    if request.form.get("confirmed") != "yes":
+        return render_template("admin/projects/confirm_delete.html", entity=entity,
+                               project=project, ids=ids, back=back, form=ConfirmForm())
+    deleted = scores.delete_scores(entity, project, ids)
+    flash(f"Deleted {deleted} score{'s' if deleted != 1 else ''}.", "success")
+    return redirect(back)

@@ -1,0 +1,96 @@
+"""From the add-score form to the shared rules: same checks, same messages as the API."""
+
+import json
+from dataclasses import dataclass
+
+from app import jsonbody
+from app.validation import MAX_VALUE_DEPTH, ScoreCreate, ScoreRulesError, validate_score
+
+SEGMENT_MAX = 128  # entity and project, as the API's path segments
+
+
+@dataclass
+class ScoreInput:
+    """A score the rules accepted, with where it goes."""
+
+    entity: str
+    project: str
+    fields: ScoreCreate
+
+
+class ScoreInputError(Exception):
+    """Messages per form field."""
+
+    def __init__(self, messages: dict[str, list[str]]):
+        super().__init__("invalid score form")
+        self.messages = messages
+
+
+def segment_errors(text: str) -> list[str]:
+    """What is wrong with an entity or project name (the API's path rules, plus '/')."""
+    if not text:
+        return ["String should have at least 1 character"]
+    if len(text) > SEGMENT_MAX:
+        return [f"String should have at most {SEGMENT_MAX} characters"]
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        return ["String should not contain control characters"]
+    if "/" in text:
+        return ["String should not contain '/'"]
+    return []
+
+
+_MISSING = object()
+
+
+def parse_value(kind: str, text: str):
+    """The JSON value the text means for its kind; ValueError carries the message."""
+    if kind == "text":
+        return text
+    if kind == "boolean":
+        if text.strip().lower() in ("true", "false"):
+            return text.strip().lower() == "true"
+        raise ValueError("Input should be a valid boolean")
+    if not text.strip():
+        return _MISSING
+    try:
+        value = jsonbody.loads(text)
+    except json.JSONDecodeError as exc:
+        if kind == "number":
+            raise ValueError("Input should be a valid number") from None
+        raise ValueError(f"JSON decode error: {exc.msg} (line {exc.lineno}, "
+                         f"column {exc.colno})") from None
+    except jsonbody.TooDeep:
+        raise ValueError(f"Value should be nested at most {MAX_VALUE_DEPTH} levels deep") from None
+    if kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ValueError("Input should be a valid number")
+    return value
+
+
+def read_score_form(form: dict, may_use) -> ScoreInput:
+    """Check the form's fields; raise ScoreInputError with every message at once."""
+    messages: dict[str, list[str]] = {}
+    entity, project = form.get("entity", ""), form.get("project", "")
+    for name, text in (("entity", entity), ("project", project)):
+        if errors := segment_errors(text):
+            messages[name] = errors
+    if "entity" not in messages and not may_use(entity):
+        messages["entity"] = [f"Not allowed to access entity '{entity}'"]
+    body = {"prediction_id": form.get("prediction_id", ""), "scorer": form.get("scorer", "")}
+    try:
+        value = parse_value(form.get("value_type", "json"), form.get("value", ""))
+    except ValueError as exc:
+        messages["value"] = [str(exc)]
+        value = None
+    if value is not _MISSING:
+        body["value"] = value
+    if form.get("evaluation_run_id"):
+        body["evaluation_run_id"] = form["evaluation_run_id"]
+    try:
+        fields = validate_score(body)
+    except ScoreRulesError as exc:
+        for name, found in exc.by_field().items():
+            messages.setdefault(name, found)
+        raise ScoreInputError(messages) from None
+    if messages:
+        raise ScoreInputError(messages)
+    return ScoreInput(entity, project, fields)

@@ -1,0 +1,172 @@
+"""Browsing a project's scores: filters, keyset pages and bounded scans.
+
+Every query walks one of the indexes on scores, all of which end in `id`
+(UUIDv7, so id order is time order). A time range becomes an id range on
+that same index. Filters that no index covers (author, source, or a second
+indexed filter) are applied to a window of at most SCAN_WINDOW index rows,
+so a page never scans an unbounded set, however rare the match.
+"""
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, func, select
+
+from app.extensions import db
+from app.models import Score
+from app.services.scores import scorer_digest
+
+SCAN_WINDOW = 20_000
+PREVIEW_CHARS = 160
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the project page is narrowed to; every field optional."""
+
+    scorer: str | None = None
+    prediction_id: str | None = None
+    evaluation_run_id: str | None = None
+    author: str | None = None
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def is_empty(self) -> bool:
+        """Whether no filter is set."""
+        return all(getattr(self, field.name) is None for field in fields(self))
+
+
+@dataclass
+class Row:
+    """One score as the list shows it: the value cut to a preview."""
+
+    id: str
+    prediction_id: str
+    scorer: str
+    value_preview: str
+    value_length: int
+    evaluation_run_id: str | None
+    created_by: str
+    source: str
+    created_at: datetime
+
+
+@dataclass
+class Page:
+    """A page of rows in display order, with cursors for its neighbours."""
+
+    rows: list[Row]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    # Set when the scan window ran out before the page filled: the search
+    # can go on from next_cursor (or prev_cursor) but has not yet.
+    window_exhausted: bool = False
+
+
+def id_floor(moment: datetime) -> str:
+    """The smallest UUIDv7 string whose timestamp is at or after the moment."""
+    millis = max(0, int(moment.timestamp() * 1000))
+    digits = f"{millis:012x}"
+    return f"{digits[:8]}-{digits[8:]}-0000-0000-000000000000"
+
+
+def conditions(entity: str, project: str, filters: Filters) -> tuple[list, list]:
+    """Split the filters into the index's (primary) and the window's (secondary)."""
+    primary: list[ColumnElement] = [Score.entity == entity, Score.project == project]
+    if filters.since is not None:
+        primary.append(Score.id >= id_floor(filters.since))
+    if filters.until is not None:
+        primary.append(Score.id < id_floor(filters.until))
+    indexed = []
+    if filters.prediction_id is not None:
+        indexed.append([Score.prediction_id == filters.prediction_id])
+    if filters.evaluation_run_id is not None:
+        indexed.append([Score.evaluation_run_id == filters.evaluation_run_id])
+    if filters.scorer is not None:
+        # The digest picks the index; the full name rules out collisions.
+        indexed.append([Score.scorer_digest == scorer_digest(filters.scorer),
+                        Score.scorer == filters.scorer])
+    secondary: list[ColumnElement] = [cond for group in indexed[1:] for cond in group]
+    if indexed:
+        primary.extend(indexed[0])
+    if filters.author is not None:
+        secondary.append(Score.created_by == filters.author)
+    if filters.source is not None:
+        secondary.append(Score.source == filters.source)
+    return primary, secondary
+
+
+def _row_columns() -> tuple:
+    return (
+        Score.id,
+        Score.prediction_id,
+        Score.scorer,
+        func.substr(Score.value_json, 1, PREVIEW_CHARS),
+        func.length(Score.value_json),
+        Score.evaluation_run_id,
+        Score.created_by,
+        Score.source,
+        Score.created_at,
+    )
+
+
+def windowed(primary: list, secondary: list, descending: bool, limit: int,
+             columns: tuple, window: int = SCAN_WINDOW) -> tuple[Select, Select | None]:
+    """A query for up to `limit` matches, and (when windowed) one for the window's extent."""
+    order = Score.id.desc() if descending else Score.id.asc()
+    if not secondary:
+        return select(*columns).where(*primary).order_by(order).limit(limit), None
+    scan = select(Score.id).where(*primary).order_by(order).limit(window).subquery()
+    query = (select(*columns).join(scan, Score.id == scan.c.id).where(*secondary)
+             .order_by(order).limit(limit))
+    edge = func.min(scan.c.id) if descending else func.max(scan.c.id)
+    return query, select(func.count(), edge)
+
+
+def _fetch(primary: list, secondary: list, descending: bool, size: int):
+    """Rows in query order, whether more match beyond them, and the resume id if windowed."""
+    query, extent = windowed(primary, secondary, descending, size + 1, _row_columns())
+    rows = [Row(*values) for values in db.session.execute(query)]
+    if len(rows) > size:
+        return rows[:size], True, None
+    if extent is not None:
+        scanned, edge = db.session.execute(extent).one()
+        if scanned >= SCAN_WINDOW:
+            return rows, True, edge
+    return rows, False, None
+
+
+def page(entity: str, project: str, filters: Filters, *, newest_first: bool = True,
+         size: int = 50, after: str | None = None, before: str | None = None) -> Page:
+    """One page of matching scores, `after` or `before` a cursor id in display order."""
+    primary, secondary = conditions(entity, project, filters)
+    forward = before is None
+    descending = newest_first if forward else not newest_first
+    cursor = after if forward else before
+    if cursor is not None:
+        primary.append(Score.id < cursor if descending else Score.id > cursor)
+    rows, more, resume = _fetch(primary, secondary, descending, size)
+    beyond = resume or (rows[-1].id if rows else None)
+    if forward:
+        return Page(rows, next_cursor=beyond if more else None,
+                    prev_cursor=rows[0].id if rows and after else None,
+                    window_exhausted=resume is not None)
+    rows.reverse()
+    return Page(rows, next_cursor=rows[-1].id if rows else before,
+                prev_cursor=beyond if more else None, window_exhausted=resume is not None)
+
+
+def export_rows(entity: str, project: str, filters: Filters, newest_first: bool = True):
+    """Every matching score with its full value, streamed in batches (no window)."""
+    primary, secondary = conditions(entity, project, filters)
+    order = Score.id.desc() if newest_first else Score.id.asc()
+    query = (
+        select(Score.id, Score.prediction_id, Score.scorer, Score.value_json,
+               Score.evaluation_run_id, Score.created_by, Score.source, Score.created_at)
+        .where(*primary, *secondary)
+        .order_by(order)
+        .execution_options(yield_per=2000)
+    )
+    return db.session.execute(query)

@@ -1,0 +1,71 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  function each(selector, fn, root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll(selector), fn);
+  }
+
+  // Copy buttons: hidden until we know the clipboard is available.
+  if (navigator.clipboard) {
+    each("button[data-copy]", function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var label = button.textContent;
+        navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = label; }, 1500);
+        });
+      });
+    });
+  }
+
+  // Forms that ask before they act (revoke a key).
+  each("form[data-confirm]", function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
+  // Bulk selection on the project page.
+  each("form.bulk", function (form) {
+    var all = form.querySelector("[data-select-all]");
+    var boxes = form.querySelectorAll("input[name=score_ids]");
+    var button = form.querySelector("[data-needs-selection]");
+    var count = form.querySelector("[data-selection-count]");
+    function update() {
+      var n = 0;
+      Array.prototype.forEach.call(boxes, function (box) { if (box.checked) { n += 1; } });
+      button.disabled = n === 0;
+      count.textContent = n ? n + " selected" : "";
+      if (all) {
+        all.checked = n > 0 && n === boxes.length;
+        all.indeterminate = n > 0 && n < boxes.length;
+      }
+    }
+    if (all) {
+      all.hidden = false;
+      all.addEventListener("change", function () {
+        Array.prototype.forEach.call(boxes, function (box) { box.checked = all.checked; });
+        update();
+      });
+    }
+    Array.prototype.forEach.call(boxes, function (box) { box.addEventListener("change", update); });
+    update();
+  });
+
+  // Value helpers on the add-score form.
+  each("[data-value-helpers]", function (helpers) {
+    var form = helpers.closest("form");
+    var type = form.querySelector("#value_type");
+    var value = form.querySelector("#value");
+    helpers.hidden = false;
+    each("button[data-fill]", function (button) {
+      button.addEventListener("click", function () {
+        type.value = button.getAttribute("data-kind");
+        value.value = button.getAttribute("data-fill");
+        value.focus();
+      });
+    }, helpers);
+  });
+})();

@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.cli_demo import demo_data_command
 from app.services import keys, users
@@ -70,6 +70,7 @@ def revoke_key_command(prefix: str) -> None:
 
 
 @click.command("bootstrap")
+@with_appcontext
 @click.option("--url", default="http://127.0.0.1:5000", help="Where the server will listen.")
 def bootstrap_command(url: str) -> None:
     """On first run (no users yet), create 'admin' with a random password and a key."""

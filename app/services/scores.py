@@ -2,11 +2,11 @@
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import uuid_utils
-from sqlalchemy import Result, delete, insert, select
+from sqlalchemy import delete, insert, select
 
 from app.database import write_transaction
 from app.extensions import db
@@ -72,14 +72,41 @@ def get_score(entity: str, project: str, score_id: str) -> Score | None:
     return score
 
 
+class RowStream:
+    """Rows of a query read in batches over a connection of its own.
+
+    A streamed response outlives the request's session (Flask tears the
+    context down before the body is sent), so the stream holds its own
+    connection and closes it when the body is done.
+    """
+
+    def __init__(self, query):
+        self._connection = db.engine.connect()
+        try:
+            self._result = self._connection.execution_options(
+                stream_results=True, yield_per=STREAM_BATCH
+            ).execute(query)
+        except BaseException:
+            self._connection.close()
+            raise
+
+    def __iter__(self) -> Iterator[Sequence]:
+        for batch in self._result.partitions():
+            yield from batch
+
+    def close(self) -> None:
+        self._result.close()
+        self._connection.close()
+
+
 def list_api_rows(
     entity: str,
     project: str,
     evaluation_run_id: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
-) -> Result:
-    """Run the list query now; the result yields API rows oldest first, in batches."""
+) -> RowStream:
+    """Run the list query now; the stream yields API rows oldest first, in batches."""
     query = (
         select(*API_COLUMNS)
         .where(Score.entity == entity, Score.project == project)
@@ -91,7 +118,7 @@ def list_api_rows(
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    return db.session.execute(query.execution_options(yield_per=STREAM_BATCH))
+    return RowStream(query)
 
 
 def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:

@@ -1,0 +1,140 @@
+"""Authentication and entity access on every /v2 route (contract: Authentication)."""
+
+import base64
+
+import pytest
+
+from tests.builders import basic, bearer, make_api_user, make_user, post_score, score_body
+
+ROUTES = [
+    ("post", "/v2/team/proj/scores"),
+    ("get", "/v2/team/proj/scores"),
+    ("get", "/v2/team/proj/scores/some-id"),
+    ("delete", "/v2/team/proj/scores?score_ids=x"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_no_credentials_is_401_not_authenticated(client, method, path):
+    response = getattr(client, method)(path, json=score_body())
+    assert response.status_code == 401
+    assert response.get_json() == {"detail": "Not authenticated"}
+    assert response.headers["WWW-Authenticate"] == "Basic"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Basic", "Basic !!!not-base64", "Bearer", "Token abc", "Digest x=y", "garbage"],
+)
+def test_malformed_authorization_is_not_authenticated(client, header):
+    response = client.get("/v2/team/proj/scores", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.get_json() == {"detail": "Not authenticated"}
+    assert response.headers["WWW-Authenticate"] == "Basic"
+
+
+@pytest.mark.parametrize("make_header", [basic, bearer])
+def test_unknown_key_is_invalid_credentials(client, make_header):
+    response = client.get("/v2/team/proj/scores", headers=make_header("sk_unknown"))
+    assert response.status_code == 401
+    assert response.get_json() == {"detail": "Invalid authentication credentials"}
+    assert response.headers["WWW-Authenticate"] == "Basic"
+
+
+def test_basic_accepts_any_username_and_bearer_works(app, client):
+    _user, key = make_api_user(app)
+    for headers in (basic(key), basic(key, username="someone"), bearer(key)):
+        assert client.get("/v2/team/proj/scores", headers=headers).status_code == 200
+
+
+def test_revoked_key_is_refused(app, client):
+    from app.services import keys
+
+    user, key = make_api_user(app)
+    assert client.get("/v2/team/proj/scores", headers=basic(key)).status_code == 200
+    with app.app_context():
+        keys.revoke_key(key[:12], user)
+    response = client.get("/v2/team/proj/scores", headers=basic(key))
+    assert response.status_code == 401
+    assert response.get_json() == {"detail": "Invalid authentication credentials"}
+
+
+def test_entity_not_granted_is_403(app, client):
+    _user, key = make_api_user(app, entities=("team",))
+    response = client.post("/v2/other/proj/scores", json=score_body(), headers=basic(key))
+    assert response.status_code == 403
+    assert response.get_json() == {"detail": "Not allowed to access entity 'other'"}
+
+
+def test_admin_reaches_every_entity(app, client):
+    _admin, key = make_api_user(app, admin=True, entities=())
+    post_score(client, key, entity="anything")
+
+
+def test_unauthenticated_request_gets_no_validation_details(client):
+    response = client.post("/v2/team/proj/scores", data=b"{not json",
+                           content_type="application/json")
+    assert response.status_code == 401
+    assert "detail" in response.get_json() and "json" not in response.get_data(as_text=True)
+
+
+def test_unauthenticated_oversized_body_is_401_not_413(client):
+    response = client.post("/v2/team/proj/scores", data=b"x" * (2 * 1024 * 1024),
+                           content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_users_cannot_see_or_delete_each_others_scores(app, client):
+    _alice, alice_key = make_api_user(app, entities=("alpha",))
+    _bob, bob_key = make_api_user(app, entities=("beta",))
+    alice_score = post_score(client, alice_key, entity="alpha")
+    post_score(client, bob_key, entity="beta")
+
+    assert client.get(f"/v2/alpha/proj/scores/{alice_score}", headers=basic(bob_key)).status_code == 403
+    assert client.get("/v2/alpha/proj/scores", headers=basic(bob_key)).status_code == 403
+    deleted = client.delete(f"/v2/alpha/proj/scores?score_ids={alice_score}", headers=basic(bob_key))
+    assert deleted.status_code == 403
+    # Bob's own entity holds no trace of Alice's score either.
+    assert client.get(f"/v2/beta/proj/scores/{alice_score}", headers=basic(bob_key)).status_code == 404
+    bob_delete = client.delete(f"/v2/beta/proj/scores?score_ids={alice_score}", headers=basic(bob_key))
+    assert bob_delete.get_json() == {"num_deleted": 0}
+    still_there = client.get(f"/v2/alpha/proj/scores/{alice_score}", headers=basic(alice_key))
+    assert still_there.status_code == 200
+
+
+def test_keys_are_stored_only_as_hashes(app):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import ApiKey
+
+    _user, key = make_api_user(app)
+    with app.app_context():
+        record = db.session.scalar(select(ApiKey))
+        stored = [str(getattr(record, column.key)) for column in ApiKey.__table__.columns]
+    assert key.startswith("sk_") and len(key) >= 40
+    assert all(key not in value for value in stored)
+    assert record.prefix == key[:12]
+
+
+def test_last_used_is_recorded(app, client):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import ApiKey
+
+    _user, key = make_api_user(app)
+    client.get("/v2/team/proj/scores", headers=basic(key))
+    with app.app_context():
+        assert db.session.scalar(select(ApiKey.last_used_at)) is not None
+
+
+def test_password_is_hashed_with_a_slow_kdf(app):
+    user = make_user(app)
+    assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_basic_with_non_utf8_credentials_is_not_a_500(client):
+    token = base64.b64encode(b"api:\xff\xfe").decode()
+    response = client.get("/v2/team/proj/scores", headers={"Authorization": f"Basic {token}"})
+    assert response.status_code == 401

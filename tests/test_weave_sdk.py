@@ -1,0 +1,87 @@
+"""The official Weave SDK's generated scores client, unchanged, against a live server."""
+
+import pytest
+from weave.trace_server_bindings.remote_http_trace_server import RemoteHTTPTraceServer
+from weave.vendor.weave_server_sdk import AuthenticationError, NotFoundError, PermissionDeniedError
+
+from tests.builders import make_api_user
+
+PROJECT = "team/proj"
+SCORER = "weave:///team/proj/object/exact_match:v0"
+
+
+def sdk_client(url: str, key: str) -> RemoteHTTPTraceServer:
+    client = RemoteHTTPTraceServer(url, password=key)
+    # Fail fast in tests: the SDK would otherwise retry 5xx and timeouts.
+    client._stainless_client = client._stainless_client.with_options(max_retries=0)
+    return client
+
+
+@pytest.fixture
+def sdk(app, live_server):
+    _user, key = make_api_user(app, "sdk-user", entities=("team",))
+    return sdk_client(live_server, key)
+
+
+VALUES = [0.75, {"correct": True, "n": [1, None], "text": "日本"}, "ok", None]
+
+
+def test_create_read_list_delete(sdk):
+    ids = []
+    for index, value in enumerate(VALUES):
+        request = {"project_id": PROJECT, "prediction_id": f"pred-{index}", "scorer": SCORER,
+                   "value": value}
+        if index % 2 == 0:
+            request["evaluation_run_id"] = "run-1"
+        ids.append(sdk.score_create(request).score_id)
+    assert ids == sorted(ids) and len(set(ids)) == 4
+
+    for index, value in enumerate(VALUES):
+        score = sdk.score_read({"project_id": PROJECT, "score_id": ids[index]})
+        assert score.score_id == ids[index]
+        assert score.prediction_id == f"pred-{index}"
+        assert score.scorer == SCORER
+        assert score.value == value
+        assert score.evaluation_run_id == ("run-1" if index % 2 == 0 else None)
+        assert score.wb_user_id == "sdk-user"
+        assert score.created_at.endswith("Z")
+
+    listed = list(sdk.score_list({"project_id": PROJECT}))
+    assert [s.score_id for s in listed] == ids
+    assert [s.value for s in listed] == VALUES
+
+    filtered = list(sdk.score_list({"project_id": PROJECT, "evaluation_run_id": "run-1"}))
+    assert [s.score_id for s in filtered] == [ids[0], ids[2]]
+    page = list(sdk.score_list({"project_id": PROJECT, "limit": 2, "offset": 1}))
+    assert [s.score_id for s in page] == ids[1:3]
+    page = list(sdk.score_list({"project_id": PROJECT, "evaluation_run_id": "run-1", "limit": 1,
+                                "offset": 1}))
+    assert [(s.score_id, s.value) for s in page] == [(ids[2], "ok")]
+
+    deleted = sdk.score_delete({"project_id": PROJECT, "score_ids": [ids[0], ids[1], "nope"]})
+    assert deleted.num_deleted == 2
+    with pytest.raises(NotFoundError):
+        sdk.score_read({"project_id": PROJECT, "score_id": ids[0]})
+    assert [s.score_id for s in sdk.score_list({"project_id": PROJECT})] == ids[2:]
+
+
+def test_list_of_many_scores_through_the_sdk(sdk):
+    ids = [sdk.score_create({"project_id": PROJECT, "prediction_id": f"p{i}", "scorer": SCORER,
+                             "value": i}).score_id for i in range(60)]
+    listed = list(sdk.score_list({"project_id": PROJECT}))
+    assert [s.score_id for s in listed] == ids
+    assert [s.value for s in listed] == list(range(60))
+
+
+def test_wrong_key_is_an_authentication_error(live_server):
+    bad = sdk_client(live_server, "sk_wrong")
+    with pytest.raises(AuthenticationError) as caught:
+        bad.score_create({"project_id": PROJECT, "prediction_id": "x", "scorer": "s", "value": 1})
+    assert caught.value.status_code == 401
+    assert caught.value.body == {"detail": "Invalid authentication credentials"}
+
+
+def test_entity_not_granted_is_a_permission_error(sdk):
+    with pytest.raises(PermissionDeniedError):
+        sdk.score_create({"project_id": "elsewhere/proj", "prediction_id": "x", "scorer": "s",
+                          "value": 1})

@@ -109,14 +109,28 @@ def _schemas() -> dict:
     }
 
 
+_IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": (
+        "Makes a retried create safe: the same key with the same body returns the first "
+        "score_id and stores nothing new; with a different body, 409. Scoped to the caller, "
+        "kept at least 24 hours."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+
+
 def _paths() -> dict:
     scores = "/v2/{entity}/{project}/scores"
     create = _operation(
         "score_create_v2__entity___project__scores_post",
         "Create a score",
-        [],
+        [_IDEMPOTENCY_KEY],
         {
             "200": _json("ScoreCreateRes", "Successful Response"),
+            "409": _json("HTTPError", "The Idempotency-Key was used for a different request"),
             "400": _json("HTTPError", "The body is not valid UTF-8"),
             "413": _json("HTTPError", "The body is over the size limit"),
         },

@@ -14,7 +14,8 @@ from app.api.body import (
 from app.api.params import QueryError, parse_list_query
 from app.api.responses import error_response, json_response, validation_error
 from app.auth import current_api_user
-from app.services import scores
+from app.services import idempotency, scores
+from app.services.errors import Conflict, DomainError
 from app.validation import ScoreRulesError, validate_score
 
 SCORES = "/v2/<entity>/<project>/scores"
@@ -23,7 +24,7 @@ LINES_PER_CHUNK = 500
 
 @bp.post(SCORES)
 def create_score(entity: str, project: str):
-    """Store a score. 200 {score_id}; 400 bad UTF-8; 413 too large; 422 invalid."""
+    """Store a score. 200 {score_id}; 400 bad UTF-8; 409 key reused; 413 too large; 422 invalid."""
     try:
         body = read_json_body()
         if is_empty(body):
@@ -31,8 +32,26 @@ def create_score(entity: str, project: str):
         fields = validate_score(body)
     except (BodyError, ScoreRulesError) as exc:
         return validation_error(with_body_prefix(exc.errors))
-    score_id = scores.create_score(entity, project, fields, current_api_user().username)
-    return Response(f'{{"score_id":"{score_id}"}}', mimetype="application/json")
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        score_id = scores.create_score(entity, project, fields, current_api_user().username)
+        return Response(f'{{"score_id":"{score_id}"}}', mimetype="application/json")
+    return _create_idempotent(entity, project, fields, key)
+
+
+def _create_idempotent(entity: str, project: str, fields, key: str):
+    """The create with an Idempotency-Key. 200 (replayed or new); 409 key reused; 422 bad key."""
+    try:
+        score_id, replayed = idempotency.create_score_once(
+            entity, project, fields, current_api_user(), idempotency.check_key(key)
+        )
+    except Conflict as exc:
+        return error_response(409, exc.message)
+    except DomainError as exc:
+        return validation_error([{"type": "value_error", "loc": ["header", "idempotency-key"],
+                                  "msg": exc.message, "input": key}])
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return json_response({"score_id": score_id}, headers=headers)
 
 
 @bp.get(f"{SCORES}/<score_id>")

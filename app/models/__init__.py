@@ -1,7 +1,8 @@
 """The tables, one module each."""
 
 from app.models.api_key import ApiKey
+from app.models.idempotency import IdempotencyKey
 from app.models.score import Score
 from app.models.user import EntityGrant, User
 
-__all__ = ["ApiKey", "EntityGrant", "Score", "User"]
+__all__ = ["ApiKey", "EntityGrant", "IdempotencyKey", "Score", "User"]

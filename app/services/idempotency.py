@@ -1,0 +1,84 @@
+"""Retry-safe creates: an Idempotency-Key maps a caller's request to the score it stored."""
+
+import hashlib
+import time
+from datetime import timedelta
+
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
+
+from app.database import write_transaction
+from app.jsonbody import dumps_value
+from app.models import IdempotencyKey, Score, User
+from app.models._time import utcnow
+from app.services.errors import Conflict, DomainError
+from app.services.scores import new_score_row
+from app.validation import ScoreCreate
+
+# Keys are honoured for at least this long, then purged.
+RETENTION = timedelta(hours=24)
+KEY_MAX_LENGTH = 255
+_PURGE_EVERY_SECONDS = 600
+_last_purge = 0.0
+
+
+def check_key(key: str) -> str:
+    """Return the key if usable: 1 to 255 visible ASCII characters."""
+    if not 1 <= len(key) <= KEY_MAX_LENGTH or not all("!" <= char <= "~" for char in key):
+        raise DomainError(
+            f"Idempotency-Key must be 1 to {KEY_MAX_LENGTH} visible ASCII characters",
+            field="idempotency-key",
+        )
+    return key
+
+
+def fingerprint(entity: str, project: str, fields: ScoreCreate) -> str:
+    """A hash of what the request asks for; equal bodies in any formatting hash alike."""
+    canonical = dumps_value(
+        [entity, project, fields.prediction_id, fields.scorer, fields.value,
+         fields.evaluation_run_id]
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def create_score_once(
+    entity: str, project: str, fields: ScoreCreate, user: User, key: str
+) -> tuple[str, bool]:
+    """Store the score unless this caller's key already did; return (score_id, replayed).
+
+    Raises Conflict when the key was used for a different request.
+    """
+    request_hash = fingerprint(entity, project, fields)
+    row = new_score_row(entity, project, fields, user.username, "api")
+    try:
+        return _create_or_replay(user.id, key, request_hash, row)
+    except IntegrityError:
+        # A concurrent request with the same key committed first (PostgreSQL
+        # lets both reach the insert): its row decides.
+        return _create_or_replay(user.id, key, request_hash, row)
+
+
+def _create_or_replay(user_id: int, key: str, request_hash: str, row: dict) -> tuple[str, bool]:
+    now = utcnow()
+    with write_transaction() as session:
+        _purge_now_and_then(session, now)
+        existing = session.get(IdempotencyKey, (user_id, key), populate_existing=True)
+        if existing is not None and now - existing.created_at < RETENTION:
+            if existing.request_hash != request_hash:
+                raise Conflict("Idempotency-Key was already used for a different request")
+            return existing.score_id, True
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        session.execute(insert(Score), [row])
+        session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash,
+                                   score_id=row["id"], created_at=now))
+    return row["id"], False
+
+
+def _purge_now_and_then(session, now) -> None:
+    global _last_purge
+    if time.monotonic() - _last_purge < _PURGE_EVERY_SECONDS:
+        return
+    _last_purge = time.monotonic()
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - RETENTION))

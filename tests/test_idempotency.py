@@ -1,0 +1,131 @@
+"""Idempotency-Key on create: retries store nothing new; a reused key with another body is 409."""
+
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import IdempotencyKey, Score
+from app.models._time import utcnow
+from tests.builders import basic, make_api_user, score_body
+
+URL = "/v2/team/proj/scores"
+
+
+def count_scores(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Score.id)))
+
+
+def create(client, key, body, idempotency_key, url=URL):
+    return client.post(url, json=body, headers={**basic(key), "Idempotency-Key": idempotency_key})
+
+
+def test_same_key_same_body_returns_the_same_id(app, client):
+    _user, key = make_api_user(app)
+    body = score_body(value={"a": 1, "b": [0.1]})
+    first = create(client, key, body, "retry-1")
+    again = create(client, key, body, "retry-1")
+    assert first.status_code == again.status_code == 200
+    assert first.get_json() == again.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert count_scores(app) == 1
+
+
+def test_same_body_in_other_formatting_is_the_same_request(app, client):
+    _user, key = make_api_user(app)
+    headers = {**basic(key), "Idempotency-Key": "k", "Content-Type": "application/json"}
+    first = client.post(URL, data='{"prediction_id":"p","scorer":"s","value":{"x":1,"y":2}}',
+                        headers=headers)
+    second = client.post(URL, data='{ "value": {"x": 1, "y": 2}, "scorer": "s", "prediction_id": "p",'
+                                   ' "ignored": true }', headers=headers)
+    assert first.get_json() == second.get_json()
+    assert count_scores(app) == 1
+
+
+def test_same_key_other_body_is_409(app, client):
+    _user, key = make_api_user(app)
+    create(client, key, score_body(value=1), "k")
+    response = create(client, key, score_body(value=2), "k")
+    assert response.status_code == 409
+    assert response.get_json() == {"detail": "Idempotency-Key was already used for a different request"}
+    assert count_scores(app) == 1
+
+
+def test_same_key_other_project_is_409(app, client):
+    _user, key = make_api_user(app)
+    body = score_body()
+    create(client, key, body, "k")
+    assert create(client, key, body, "k", url="/v2/team/other/scores").status_code == 409
+
+
+def test_keys_are_scoped_to_the_caller(app, client):
+    _alice, alice = make_api_user(app)
+    _bob, bob = make_api_user(app)
+    body = score_body()
+    first = create(client, alice, body, "shared-name").get_json()["score_id"]
+    second = create(client, bob, body, "shared-name").get_json()["score_id"]
+    assert first != second
+    assert count_scores(app) == 2
+
+
+def test_keys_are_honoured_for_24_hours_then_forgotten(app, client):
+    _user, key = make_api_user(app)
+    body = score_body()
+    first = create(client, key, body, "old").get_json()["score_id"]
+    with app.app_context():
+        db.session.execute(update(IdempotencyKey).values(
+            created_at=utcnow() - timedelta(hours=23, minutes=59)))
+        db.session.commit()
+    assert create(client, key, body, "old").get_json()["score_id"] == first
+    with app.app_context():
+        db.session.execute(update(IdempotencyKey).values(
+            created_at=utcnow() - timedelta(hours=24, minutes=1)))
+        db.session.commit()
+    assert create(client, key, body, "old").get_json()["score_id"] != first
+    assert count_scores(app) == 2
+
+
+def test_invalid_key_is_422(app, client):
+    _user, key = make_api_user(app)
+    for bad in ("", "x" * 256, "has space", "naïve"):
+        response = client.post(URL, json=score_body(),
+                               headers={**basic(key), "Idempotency-Key": bad.encode().decode("latin-1")})
+        assert response.status_code == 422, bad
+        assert response.get_json()["detail"][0]["loc"] == ["header", "idempotency-key"]
+    assert count_scores(app) == 0
+
+
+def test_an_invalid_body_with_a_key_stores_nothing(app, client):
+    _user, key = make_api_user(app)
+    assert create(client, key, {"scorer": "s"}, "k").status_code == 422
+    assert create(client, key, score_body(), "k").status_code == 200
+    assert count_scores(app) == 1
+
+
+def test_concurrent_retries_store_one_score(app, live_server):
+    _user, key = make_api_user(app)
+    body = json.dumps(score_body()).encode()
+
+    def post(_):
+        request = urllib.request.Request(
+            f"{live_server}{URL}", data=body, method="POST",
+            headers={**basic(key), "Content-Type": "application/json", "Idempotency-Key": "race"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())["score_id"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(post, range(24)))
+    assert {status for status, _ in results} == {200}
+    assert len({score_id for _, score_id in results}) == 1
+    assert count_scores(app) == 1
+
+
+def test_openapi_documents_the_header(client):
+    operation = client.get("/openapi.json").get_json()["paths"]["/v2/{entity}/{project}/scores"]["post"]
+    assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation["parameters"])
+    assert "409" in operation["responses"]

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from app.cli_demo import demo_data_command
-from app.services import keys, users
+from app.services import backup, keys, users
 from app.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage users.")
@@ -91,6 +91,31 @@ def bootstrap_command(url: str) -> None:
     )
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Write a consistent copy of the live SQLite database to PATH."""
+    try:
+        pages = backup.backup_to(path)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Backed up {pages} pages to {path} (integrity check: ok).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.confirmation_option(prompt="This replaces every score, user and key. Continue?")
+def restore_command(path: str) -> None:
+    """Replace the SQLite database with the backup at PATH (stop the server first)."""
+    try:
+        backup.restore_from(path)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Restored from {path}.")
+
+
 def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
@@ -100,4 +125,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(bootstrap_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(demo_data_command)

@@ -1,0 +1,67 @@
+"""Consistent copies of a live SQLite database, with SQLite's online backup API."""
+
+import os
+import sqlite3
+import tempfile
+
+from app.extensions import db
+from app.services.errors import DomainError
+
+
+def _require_sqlite() -> None:
+    if db.engine.dialect.name != "sqlite":
+        raise DomainError(
+            "Backups here are for SQLite; for PostgreSQL use pg_dump and pg_restore "
+            "(see the README)."
+        )
+
+
+def backup_to(path: str) -> int:
+    """Copy the live database to path (atomically replaced); return its page count.
+
+    The online backup API copies a consistent snapshot while writers go on.
+    """
+    _require_sqlite()
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, partial = tempfile.mkstemp(prefix=".backup-", suffix=".db", dir=directory)
+    os.close(handle)
+    try:
+        with db.engine.connect() as connection:
+            source = connection.connection.dbapi_connection
+            target = sqlite3.connect(partial)
+            try:
+                source.backup(target)
+                pages = target.execute("PRAGMA page_count").fetchone()[0]
+                _check_integrity(target)
+            finally:
+                target.close()
+        os.replace(partial, path)
+    except BaseException:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        raise
+    return pages
+
+
+def restore_from(path: str) -> None:
+    """Replace the configured database's contents with the backup at path.
+
+    Stop the server first: open connections would keep reading the old pages.
+    """
+    _require_sqlite()
+    if not os.path.isfile(path):
+        raise DomainError(f"No backup file at {path}")
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        _check_integrity(source)
+        db.engine.dispose()
+        with db.engine.connect() as connection:
+            source.backup(connection.connection.dbapi_connection)
+    finally:
+        source.close()
+
+
+def _check_integrity(connection: sqlite3.Connection) -> None:
+    result = connection.execute("PRAGMA integrity_check").fetchone()[0]
+    if result != "ok":
+        raise DomainError(f"Integrity check failed: {result}")

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -14,8 +15,8 @@ from wtforms.validators import InputRequired, Length
 from app.services.browse import PAGE_SIZES
 from app.services.scores import SOURCES
 
-VALUE_TYPES = [("json", "JSON"), ("number", "Number"), ("boolean", "true / false"),
-               ("text", "Text")]
+VALUE_TYPES = [SelectChoice("json", "JSON"), SelectChoice("number", "Number"),
+               SelectChoice("boolean", "true / false"), SelectChoice("text", "Text")]
 
 
 class LoginForm(FlaskForm):
@@ -53,12 +54,14 @@ class FilterForm(FlaskForm):
     prediction_id = StringField("Prediction ID")
     evaluation_run_id = StringField("Evaluation run")
     author = StringField("Author")
-    source = SelectField("Source", choices=[("", "Any")] + [(s, s) for s in SOURCES],
-                         default="")
+    source = SelectField("Source", default="",
+                         choices=[SelectChoice("", "Any")] + [SelectChoice(s, s) for s in SOURCES])
     since = StringField("From (UTC)", render_kw={"type": "datetime-local"})
     until = StringField("Until (UTC)", render_kw={"type": "datetime-local"})
-    size = SelectField("Per page", choices=[(str(n), str(n)) for n in PAGE_SIZES], default="50")
-    sort = SelectField("Order", choices=[("new", "Newest first"), ("old", "Oldest first")],
+    size = SelectField("Per page", default="50",
+                       choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES])
+    sort = SelectField("Order", choices=[SelectChoice("new", "Newest first"),
+                                SelectChoice("old", "Oldest first")],
                        default="new")
 
 

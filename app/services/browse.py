@@ -113,12 +113,12 @@ def _row_columns() -> tuple:
 
 
 def windowed(primary: list, secondary: list, descending: bool, limit: int,
-             columns: tuple, window: int = SCAN_WINDOW) -> tuple[Select, Select | None]:
+             columns: tuple) -> tuple[Select, Select | None]:
     """A query for up to `limit` matches, and (when windowed) one for the window's extent."""
     order = Score.id.desc() if descending else Score.id.asc()
     if not secondary:
         return select(*columns).where(*primary).order_by(order).limit(limit), None
-    scan = select(Score.id).where(*primary).order_by(order).limit(window).subquery()
+    scan = select(Score.id).where(*primary).order_by(order).limit(SCAN_WINDOW).subquery()
     query = (select(*columns).join(scan, Score.id == scan.c.id).where(*secondary)
              .order_by(order).limit(limit))
     edge = func.min(scan.c.id) if descending else func.max(scan.c.id)

@@ -1,0 +1,151 @@
+"""The project page: rows, filters in the query string, keyset pages, permissions."""
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.admin import filtering
+from app.services import browse
+from tests.admin.conftest import add_score, text
+
+PAGE = "/p/team/proj"
+
+
+def _row_ids(response) -> list[str]:
+    return re.findall(r'name="score_ids" value="([^"]+)"', text(response))
+
+
+@pytest.fixture
+def three(app):
+    """Three scores, oldest first, that differ in every filterable field."""
+    return [
+        add_score(app, prediction_id="p-a", scorer="weave:///team/proj/object/judge:v1",
+                  evaluation_run_id="run-1", author="alice", value={"ok": True, "s": 0.5}),
+        add_score(app, prediction_id="p-b", scorer="exact", evaluation_run_id="run-2",
+                  author="bob", source="ui", value=3),
+        add_score(app, prediction_id="p-c", scorer="exact", author="alice", value="text"),
+    ]
+
+
+def test_rows_newest_first_with_every_column(app, signed_in, three):
+    response = signed_in.get(PAGE)
+    assert response.status_code == 200
+    assert _row_ids(response) == three[::-1]
+    page = text(response)
+    assert 'title="weave:///team/proj/object/judge:v1">judge:v1</td>' in page
+    assert '<td class="value value-number clip">3</td>' in page
+    assert '<td class="value value-string clip">&#34;text&#34;</td>' in page
+    assert "run-2" in page and ">bob<" in page and 'tag-ui">ui<' in page
+    assert "3 matching scores" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("scorer=exact", [2, 1]),
+        ("prediction_id=p-b", [1]),
+        ("evaluation_run_id=run-1", [0]),
+        ("author=alice", [2, 0]),
+        ("source=ui", [1]),
+        ("scorer=exact&author=alice", [2]),
+        ("scorer=exact&sort=old", [1, 2]),
+        ("prediction_id=none", []),
+    ],
+)
+def test_filters_from_the_query_string(app, signed_in, three, query, expected):
+    response = signed_in.get(f"{PAGE}?{query}")
+    assert _row_ids(response) == [three[index] for index in expected]
+
+
+def test_time_range_filters_by_id_time(app, signed_in, three):
+    soon = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    past = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    assert _row_ids(signed_in.get(f"{PAGE}?since={soon}")) == []
+    assert len(_row_ids(signed_in.get(f"{PAGE}?since={past}&until={soon}"))) == 3
+    assert _row_ids(signed_in.get(f"{PAGE}?until={past}")) == []
+
+
+def test_a_bad_time_is_shown_beside_its_field(app, signed_in, three):
+    response = signed_in.get(f"{PAGE}?since=yesterday")
+    assert 'id="since-error"' in text(response)
+    assert len(_row_ids(response)) == 3
+
+
+def test_no_scores_and_no_matches_have_empty_states(app, signed_in, three):
+    assert "No scores in this project yet" in text(signed_in.get("/p/team/empty"))
+    assert "No scores match" in text(signed_in.get(f"{PAGE}?author=nobody"))
+
+
+def _link(response, rel: str) -> str | None:
+    match = re.search(rf'rel="{rel}" href="([^"]+)"', text(response))
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def test_keyset_pages_forward_and_back(app, signed_in, monkeypatch):
+    monkeypatch.setattr(filtering, "PAGE_SIZES", (3, 50))
+    newest_first = sorted((add_score(app, prediction_id=f"p{n}") for n in range(7)), reverse=True)
+    seen, url, response = [], f"{PAGE}?size=3", None
+    while url:
+        response = signed_in.get(url)
+        seen.append(_row_ids(response))
+        url = _link(response, "next")
+    assert seen == [newest_first[0:3], newest_first[3:6], newest_first[6:7]]
+    assert _row_ids(signed_in.get(_link(response, "prev"))) == newest_first[3:6]
+    oldest = signed_in.get(f"{PAGE}?size=3&sort=old")
+    assert _row_ids(oldest) == newest_first[::-1][:3]
+    assert "size=3" in _link(oldest, "next") and "sort=old" in _link(oldest, "next")
+
+
+def test_page_size_outside_the_choices_falls_back(app, signed_in):
+    ids = [add_score(app, prediction_id=f"p{n}") for n in range(4)]
+    assert len(_row_ids(signed_in.get(f"{PAGE}?size=2"))) == len(ids)
+
+
+def test_a_rare_match_is_searched_a_window_at_a_time(app, signed_in, monkeypatch):
+    monkeypatch.setattr(browse, "SCAN_WINDOW", 3)
+    rare = add_score(app, author="rare")
+    time.sleep(0.002)  # ids within one millisecond are not ordered
+    for number in range(5):
+        add_score(app, prediction_id=f"p{number}")
+    first = signed_in.get(f"{PAGE}?author=rare")
+    assert _row_ids(first) == [] and "Keep searching" in text(first)
+    second = signed_in.get(_link(first, "next"))
+    assert _row_ids(second) == [rare]
+
+
+def test_summary_per_scorer_and_field(app, signed_in, three):
+    add_score(app, scorer="exact", value=5)
+    page = text(signed_in.get(PAGE))
+    judge = page.split("judge:v1</a>", 1)[1].split("</tbody>", 1)[0]
+    assert "<td>ok</td>" in judge and "100.0% true" in judge
+    assert "<td>s</td>" in judge and '<td class="num">0.5</td>' in judge
+    exact = page.split(">exact</a>", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num">4</td><td class="num">3</td><td class="num">5</td>' in exact
+    assert "<svg" in exact and "<rect" in exact
+
+
+def test_summary_follows_filters_and_says_when_truncated(app, signed_in, three, monkeypatch):
+    from app.services import summary
+
+    page = text(signed_in.get(f"{PAGE}?scorer=exact"))
+    assert "judge:v1</a>" not in page and "2 matching scores" in page
+    monkeypatch.setattr(summary, "SUMMARY_LIMIT", 2)
+    page = text(signed_in.get(PAGE))
+    assert "More than 2 matching scores" in page
+    assert "Summary of the newest 2 matching scores." in page
+
+
+def test_other_entities_are_forbidden(app, signed_in):
+    add_score(app, entity="other", project="proj")
+    assert signed_in.get("/p/other/proj").status_code == 403
+    assert signed_in.get("/p/other/proj/export.csv").status_code == 403
+
+
+def test_injected_markup_shows_as_text(app, signed_in):
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    add_score(app, prediction_id=evil, scorer=evil, evaluation_run_id=evil, value={"x": evil})
+    page = text(signed_in.get(PAGE))
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

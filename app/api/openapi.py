@@ -21,7 +21,7 @@ def _path_param(name: str) -> dict:
         "name": name,
         "required": True,
         "schema": {"title": name.replace("_", " ").title(), "type": "string",
-                   "minLength": 1, "maxLength": 128},
+                   "minLength": 1, "maxLength": 128, "pattern": "^[^\u0000-\u001f\u007f]+$"},
     }
 
 

@@ -1,0 +1,20 @@
+-- POST valid, distinct score bodies: wrk -s create.lua URL -- PATH AUTHORIZATION
+local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
+dofile(here .. "report.lua")
+
+local path, headers
+local counter = 0
+
+function init(args)
+  path = args[1]
+  headers = { ["Content-Type"] = "application/json", ["Authorization"] = args[2] }
+end
+
+function request()
+  counter = counter + 1
+  local body = string.format(
+    '{"prediction_id":"bench-%d-%d","scorer":"weave:///bench/scorers/object/exact_match:v1",'
+      .. '"value":{"correct":%s,"score":%d,"reason":"counter %d"},"evaluation_run_id":"run-%d"}',
+    id, counter, counter % 2 == 0 and "true" or "false", counter % 100, counter, counter % 10)
+  return wrk.format("POST", path, headers, body)
+end

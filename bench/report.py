@@ -1,0 +1,266 @@
+"""The printed tables, the target checks and bench/results/<timestamp>.json."""
+
+import json
+from datetime import UTC, datetime
+
+from bench import settings
+
+SERVERS = ("ours", "peer", "ceiling")
+OTHER_CPU_NOTE = (
+    "other cpu% = share of the machine's CPU taken during the case by processes other than\n"
+    "the server, wrk and PostgreSQL; above ~10% the figure is pessimistic"
+)
+
+
+def _other_cpu(result: dict | None) -> str:
+    if not result or "other_cpu_pct" not in result:
+        return "-"
+    return f"{result['other_cpu_pct']:.0f}"
+
+
+DB_TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def find(results: list[dict], db: str, case: str, server: str) -> dict | None:
+    """The result of one case on one server; the ceiling has no database and matches any."""
+    for result in results:
+        same_db = server == "ceiling" or result["db"] == db
+        if result["case"] == case and result["server"] == server and same_db:
+            return result
+    return None
+
+
+def ratio(top: float | None, bottom: float | None) -> str:
+    if not top or not bottom:
+        return "-"
+    return f"{top / bottom:.2f}x"
+
+
+def number(value, digits: int = 0) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def table(headers: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
+    """Aligned columns: the first `text_columns` to the left, the figures to the right."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells: list) -> str:
+        return "  ".join(
+            str(cell).ljust(width) if index < text_columns else str(cell).rjust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return "\n".join(
+        [line(headers), "  ".join("-" * width for width in widths)] + [line(row) for row in rows]
+    )
+
+
+def cases(results: list[dict], db: str, section: str) -> list[str]:
+    """The case names of a section, in the order they ran."""
+    seen: list[str] = []
+    for result in results:
+        wanted = result["section"] == section and result["db"] in (db, "-")
+        if wanted and result["case"] not in seen:
+            seen.append(result["case"])
+    return seen
+
+
+def http_table(results: list[dict], db: str, section: str, with_ceiling: bool) -> str:
+    headers = ["case", "ours rps", "peer rps"]
+    headers += ["ceiling rps", "vs peer", "vs ceiling"] if with_ceiling else ["vs peer"]
+    headers += [
+        "ours p50",
+        "ours p99",
+        "peer p50",
+        "peer p99",
+        "errors o/p" + ("/c" if with_ceiling else ""),
+        "other cpu% o/p" + ("/c" if with_ceiling else ""),
+    ]
+    rows = []
+    for case in cases(results, db, section):
+        got = {server: find(results, db, case, server) for server in SERVERS}
+        if got["ours"] is None and got["peer"] is None:
+            continue
+        rps = {s: (got[s] or {}).get("rps") for s in SERVERS}
+        row = [case, number(rps["ours"]), number(rps["peer"])]
+        if with_ceiling:
+            row += [
+                number(rps["ceiling"]),
+                ratio(rps["ours"], rps["peer"]),
+                ratio(rps["ours"], rps["ceiling"]),
+            ]
+        else:
+            row += [ratio(rps["ours"], rps["peer"])]
+        for server in ("ours", "peer"):
+            for key in ("p50_ms", "p99_ms"):
+                row.append(number((got[server] or {}).get(key), 1))
+        shown = SERVERS if with_ceiling else SERVERS[:2]
+        row.append("/".join(str((got[s] or {}).get("errors", "-")) for s in shown))
+        row.append("/".join(_other_cpu(got[s]) for s in shown))
+        rows.append(row)
+    return table(headers, rows) + f"\n(latency in ms; {OTHER_CPU_NOTE})"
+
+
+def stream_table(results: list[dict], db: str) -> str:
+    rows = []
+    for case in cases(results, db, "stream"):
+        ours, peer = find(results, db, case, "ours"), find(results, db, case, "peer")
+        for key, label, digits in (
+            ("rows_per_s", "rows/s", 0),
+            ("seconds", "seconds", 1),
+            ("first_byte_ms", "first byte ms", 1),
+            ("rss_before_mb", "workers RSS before MB", 1),
+            ("rss_peak_mb", "workers RSS peak MB", 1),
+            ("rss_growth_mb", "one worker's growth MB", 1),
+            ("errors", "errors", 0),
+            ("other_cpu_pct", "other cpu%", 0),
+        ):
+            o, p = (ours or {}).get(key), (peer or {}).get(key)
+            rows.append(
+                [
+                    f"{case}: {label}",
+                    number(o, digits),
+                    number(p, digits),
+                    ratio(o, p) if key == "rows_per_s" else "",
+                ]
+            )
+    return table(["metric", "ours", "peer", "vs peer"], rows)
+
+
+def admin_table(results: list[dict], db: str) -> str:
+    rows = []
+    for result in results:
+        if result["section"] == "admin" and result["db"] == db:
+            if result.get("skipped"):
+                return f"skipped: {result['skipped']}"
+            rows.append(
+                [
+                    result["case"],
+                    number(result["p50_ms"], 1),
+                    number(result["p95_ms"], 1),
+                    number(result["rps"]),
+                    str(result["errors"]),
+                    _other_cpu(result),
+                ]
+            )
+    headers = ["page (ours only, 1 client)", "p50 ms", "p95 ms", "rps", "errors", "other cpu%"]
+    return table(headers, rows)
+
+
+def check_targets(results: list[dict], profile) -> list[dict]:
+    """Each target of issue 4 with the figure it is judged on and whether it is met."""
+    checks = []
+
+    def add(db: str, target: str, figure: str, ok: bool | None) -> None:
+        checks.append({"db": db, "target": target, "figure": figure, "ok": ok})
+
+    dbs = sorted({r["db"] for r in results if r["db"] != "-"}, key=lambda d: d != "sqlite")
+    for db in dbs:
+        for clients, times in ((16, 2.5), (64, 3.0)):
+            case = f"create c={clients}"
+            ours, peer = find(results, db, case, "ours"), find(results, db, case, "peer")
+            ceil = find(results, db, case, "ceiling")
+            if ours and ceil:
+                share = ours["rps"] / ceil["rps"]
+                add(db, f"{case}: >= 0.5x ceiling", f"{share:.2f}x", share >= 0.5)
+            if ours and peer:
+                gain = ours["rps"] / peer["rps"]
+                add(db, f"{case}: >= {times}x peer", f"{gain:.2f}x", gain >= times)
+        ours = find(results, db, "create c=64", "ours")
+        if ours and db == "sqlite":
+            add(db, "create c=64: p99 < 50 ms", f"{ours['p99_ms']:.1f} ms", ours["p99_ms"] < 50)
+        for case in cases(results, db, "list"):
+            ours, peer = find(results, db, case, "ours"), find(results, db, case, "peer")
+            if ours and peer:
+                gain = ours["rps"] / peer["rps"]
+                add(db, f"{case}: >= 3x peer", f"{gain:.2f}x", gain >= 3)
+        for prefix in ("list limit=100", "list limit=100 run filter"):
+            ladder = [c for c in cases(results, db, "list") if c.rsplit(" offset=", 1)[0] == prefix]
+            start, deep = (
+                (find(results, db, ladder[i], "ours") for i in (0, -1)) if ladder else (None, None)
+            )
+            if start and deep:
+                growth = deep["p50_ms"] / start["p50_ms"]
+                add(
+                    db,
+                    f"{prefix}: p50 not growing with depth (deepest/start <= 1.5)",
+                    f"{growth:.2f}x",
+                    growth <= 1.5,
+                )
+        for case in cases(results, db, "stream"):
+            ours = find(results, db, case, "ours")
+            if ours:
+                add(
+                    db,
+                    f"{case}: >= 100,000 rows/s",
+                    number(ours["rows_per_s"]),
+                    ours["rows_per_s"] >= 100_000 and not ours["errors"],
+                )
+                add(
+                    db,
+                    f"{case}: worker memory growth < 50 MB",
+                    f"{ours['rss_growth_mb']} MB",
+                    ours["rss_growth_mb"] < 50,
+                )
+        for result in results:
+            if result["section"] == "admin" and result["db"] == db and not result.get("skipped"):
+                add(
+                    db,
+                    f"{result['case']}: p95 < 50 ms",
+                    f"{result['p95_ms']:.1f} ms",
+                    result["p95_ms"] < 50,
+                )
+    if "sqlite" in dbs and "postgresql" in dbs:
+        for result in results:
+            if result["db"] != "postgresql" or result["server"] != "ours":
+                continue
+            base = find(results, "sqlite", result["case"], "ours")
+            key = "rows_per_s" if result["section"] == "stream" else "rps"
+            if base and base.get(key) and result.get(key):
+                share = result[key] / base[key]
+                add(
+                    "postgresql",
+                    f"{result['case']}: within 2x of SQLite ({key})",
+                    f"{share:.2f}x",
+                    share >= 0.5,
+                )
+    return checks
+
+
+def render(results: list[dict], checks: list[dict], meta: dict) -> str:
+    out = [
+        f"scores benchmark ({meta['profile']}, {meta['scores']:,} scores, "
+        f"{settings.WORKERS} workers each, ours = {meta['app']['source']} "
+        f"{meta['app']['commit'][:10]}{' dirty' if meta['app']['dirty'] else ''})"
+    ]
+    dbs = sorted({r["db"] for r in results if r["db"] != "-"}, key=lambda d: d != "sqlite")
+    for db in dbs:
+        sections = {r["section"] for r in results if r["db"] == db}
+        for section in ("create", "read", "list", "stream", "admin"):
+            if section not in sections:
+                continue
+            if section in ("create", "read"):
+                body = http_table(results, db, section, with_ceiling=True)
+            elif section == "list":
+                body = http_table(results, db, section, with_ceiling=False)
+            elif section == "stream":
+                body = stream_table(results, db)
+            else:
+                body = admin_table(results, db)
+            out += ["", f"== {DB_TITLES[db]}: {section} ==", body]
+    if checks:
+        out += ["", "== targets (ratios from this run) =="]
+        rows = [[c["db"], c["target"], c["figure"], "ok" if c["ok"] else "MISSED"] for c in checks]
+        out.append(table(["db", "target", "figure", ""], rows, text_columns=2))
+    return "\n".join(out)
+
+
+def save(results: list[dict], checks: list[dict], meta: dict) -> str:
+    settings.RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = settings.RESULTS_DIR / f"{stamp}.json"
+    document = {"meta": meta, "results": results, "targets": checks}
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return str(path)

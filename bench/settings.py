@@ -1,0 +1,47 @@
+"""What a run measures and where it keeps its files: one Profile per mode."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
+LUA_DIR = BENCH_DIR / "lua"
+RESULTS_DIR = BENCH_DIR / "results"
+# Seeded databases, logs and instance folders: outside the repository, reused across runs.
+WORK_DIR = Path("/tmp/scores-bench")
+HOST = "127.0.0.1"
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+ENTITY = "bench"
+CREATE_PROJECT = "create"  # emptied before each run
+RUNS = 10  # evaluation runs in the seeded project; together they hold half of its scores
+WORKERS = 2
+SECTIONS = ("create", "read", "list", "stream", "admin")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    scores: int  # in the seeded project
+    create_seconds: int
+    read_seconds: int
+    create_clients: tuple[int, ...] = (1, 16, 64)
+    read_clients: int = 8
+    # Offsets as fractions of the rows listed: 0, 10k, 100k, 500k and 900k of 1,000,000.
+    ladder: tuple[float, ...] = (0.0, 0.01, 0.1, 0.5, 0.9)
+    deep: float = 0.9
+    limit: int = 100
+    postgres_suffix: str = field(default="")
+
+    @property
+    def project(self) -> str:
+        return f"seeded-{self.scores}"
+
+    @property
+    def run_size(self) -> int:
+        return self.scores // (2 * RUNS)
+
+
+FULL = Profile("full", scores=1_000_000, create_seconds=10, read_seconds=3)
+QUICK = Profile("quick", scores=100_000, create_seconds=3, read_seconds=1, postgres_suffix="_quick")

@@ -182,3 +182,11 @@ def test_delete_many_ids_at_once(client, key):
     ids = [post_score(client, key) for _ in range(3)] + [f"missing-{i}" for i in range(1200)]
     response = client.delete(URL, json=ids, headers=basic(key))
     assert response.get_json() == {"num_deleted": 3}
+
+
+def test_nul_in_ids_and_filters_matches_nothing(client, key):
+    score_id = post_score(client, key, evaluation_run_id="run")
+    assert read(client, key, "a%00b").status_code == 404
+    assert list_lines(client, key, "?evaluation_run_id=run%00") == []
+    response = client.delete(f"{URL}?score_ids=a%00b&score_ids={score_id}", headers=basic(key))
+    assert response.get_json() == {"num_deleted": 1}

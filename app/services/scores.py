@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import uuid_utils
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, false, insert, select
 
 from app.database import write_transaction
 from app.extensions import db
@@ -64,8 +64,16 @@ def create_score(
     return row["id"]
 
 
+def could_be_stored(text: str) -> bool:
+    """Whether a stored id could equal text: validation refuses NUL, and
+    PostgreSQL cannot even compare against a string that holds one."""
+    return "\x00" not in text
+
+
 def get_score(entity: str, project: str, score_id: str) -> Score | None:
     """The score with this id in this entity/project, or None."""
+    if not could_be_stored(score_id):
+        return None
     score = db.session.get(Score, score_id)
     if score is None or score.entity != entity or score.project != project:
         return None
@@ -113,7 +121,8 @@ def list_api_rows(
         .order_by(Score.id)
     )
     if evaluation_run_id is not None:
-        query = query.where(Score.evaluation_run_id == evaluation_run_id)
+        matchable = could_be_stored(evaluation_run_id)
+        query = query.where(Score.evaluation_run_id == evaluation_run_id if matchable else false())
     if limit is not None:
         query = query.limit(limit)
     if offset:
@@ -123,7 +132,7 @@ def list_api_rows(
 
 def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
     """Delete the given ids of this entity/project; return how many existed."""
-    unique_ids = list(dict.fromkeys(score_ids))
+    unique_ids = [score_id for score_id in dict.fromkeys(score_ids) if could_be_stored(score_id)]
     deleted = 0
     with write_transaction() as session:
         # Chunks keep each statement under every database's parameter limit.

@@ -38,6 +38,17 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def _sqlite_synchronous() -> str:
+    # FULL: a score is on disk before its 200 is sent, even across power loss.
+    level = os.environ.get("SQLITE_SYNCHRONOUS", "FULL").strip().upper()
+    if level not in SQLITE_SYNCHRONOUS_LEVELS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_LEVELS)}")
+    return level
+
+
 def load(instance_path: str) -> dict:
     """Build the Flask config mapping from environment variables."""
     return {
@@ -49,7 +60,7 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL").upper(),
+        "SQLITE_SYNCHRONOUS": _sqlite_synchronous(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 import uuid_utils
+from flask.cli import with_appcontext
 from sqlalchemy import insert
 
 from app.database import write_transaction
@@ -19,14 +20,18 @@ SCORERS = {
         "relevance": rng.choice([2, 3, 4, 4, 5, 5]),
         "faithfulness": round(rng.betavariate(8, 2), 3),
         "passed": rng.random() < 0.8,
-        "reasoning": rng.choice([
-            "The answer cites the retrieved passage and is complete.",
-            "Partially correct: misses the second part of the question.",
-            "Hallucinated a date not present in the context.",
-        ]),
+        "reasoning": rng.choice(
+            [
+                "The answer cites the retrieved passage and is complete.",
+                "Partially correct: misses the second part of the question.",
+                "Hallucinated a date not present in the context.",
+            ]
+        ),
     },
-    "toxicity:v1": lambda rng: {"flagged": rng.random() < 0.04,
-                                "score": round(rng.betavariate(1, 30), 4)},
+    "toxicity:v1": lambda rng: {
+        "flagged": rng.random() < 0.04,
+        "score": round(rng.betavariate(1, 30), 4),
+    },
     "latency_ms:v1": lambda rng: int(rng.lognormvariate(6.2, 0.4)),
     "label:v1": lambda rng: rng.choice(["positive", "neutral", "negative"]),
 }
@@ -41,12 +46,14 @@ def demo_rows(entity: str, project: str, count: int, days: int, seed: int) -> li
     rows = []
     for index in range(count):
         name = rng.choice(list(SCORERS))
-        fields = validate_score({
-            "prediction_id": f"pred-{index // 3:05d}",
-            "scorer": f"weave:///{entity}/{project}/object/{name}",
-            "value": SCORERS[name](rng),
-            "evaluation_run_id": rng.choice(runs) if rng.random() < 0.85 else None,
-        })
+        fields = validate_score(
+            {
+                "prediction_id": f"pred-{index // 3:05d}",
+                "scorer": f"weave:///{entity}/{project}/object/{name}",
+                "value": SCORERS[name](rng),
+                "evaluation_run_id": rng.choice(runs) if rng.random() < 0.85 else None,
+            }
+        )
         source = "ui" if rng.random() < 0.05 else "api"
         row = new_score_row(entity, project, fields, rng.choice(AUTHORS), source)
         moment = now - timedelta(seconds=rng.uniform(0, days * 86400))
@@ -62,10 +69,11 @@ def demo_rows(entity: str, project: str, count: int, days: int, seed: int) -> li
 @click.option("--count", default=1500, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--days", default=14, show_default=True, type=click.IntRange(1, 3650))
 @click.option("--seed", default=7, show_default=True, help="Same seed, same scores.")
+@with_appcontext
 def demo_data_command(entity: str, project: str, count: int, days: int, seed: int) -> None:
     """Seed ENTITY/PROJECT with realistic scores from a few typical scorers."""
     rows = demo_rows(entity, project, count, days, seed)
     for start in range(0, len(rows), 5000):
         with write_transaction() as session:
-            session.execute(insert(Score), rows[start:start + 5000])
+            session.execute(insert(Score), rows[start : start + 5000])
     click.echo(f"Added {len(rows)} demo scores to {entity}/{project}.")

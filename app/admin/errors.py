@@ -20,6 +20,10 @@ def error_page(exc: HTTPException):
     message = MESSAGES.get(status, exc.description if status < 500 else MESSAGES[500])
     if status == 400 and "CSRF" in (exc.description or ""):
         message = "The form expired or was sent from elsewhere. Reload the page and try again."
-    return render_template("admin/errors/error.html", status=status, name=exc.name,
-                           message=message,
-                           plain=status >= 500), status
+    return render_template(
+        "admin/errors/error.html",
+        status=status,
+        name=exc.name,
+        message=message,
+        plain=status >= 500,
+    ), status

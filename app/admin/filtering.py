@@ -8,8 +8,15 @@ from werkzeug.datastructures import MultiDict
 from app.admin.forms import FilterForm
 from app.services.browse import PAGE_SIZES, Filters
 
-FILTER_NAMES = ("scorer", "prediction_id", "evaluation_run_id", "author", "source",
-                "since", "until")
+FILTER_NAMES = (
+    "scorer",
+    "prediction_id",
+    "evaluation_run_id",
+    "author",
+    "source",
+    "since",
+    "until",
+)
 VIEW_NAMES = (*FILTER_NAMES, "sort", "size")
 
 
@@ -58,5 +65,12 @@ def read_view(args: MultiDict) -> View:
     page_size = int(size) if size.isdigit() and int(size) in PAGE_SIZES else 50
     newest_first = args.get("sort") != "old"
     kept = {name: args[name] for name in VIEW_NAMES if args.get(name)}
-    return View(form, Filters(**values), newest_first, page_size,
-                _cursor(args, "after"), _cursor(args, "before"), kept)
+    return View(
+        form,
+        Filters(**values),
+        newest_first,
+        page_size,
+        _cursor(args, "after"),
+        _cursor(args, "before"),
+        kept,
+    )

@@ -15,17 +15,25 @@ from wtforms.validators import InputRequired, Length
 from app.services.browse import PAGE_SIZES
 from app.services.scores import SOURCES
 
-VALUE_TYPES = [SelectChoice("json", "JSON"), SelectChoice("number", "Number"),
-               SelectChoice("boolean", "true / false"), SelectChoice("text", "Text")]
+VALUE_TYPES = [
+    SelectChoice("json", "JSON"),
+    SelectChoice("number", "Number"),
+    SelectChoice("boolean", "true / false"),
+    SelectChoice("text", "Text"),
+]
 
 
 class LoginForm(FlaskForm):
     """Username and password."""
 
-    username = StringField("Username", validators=[InputRequired(), Length(max=64)],
-                           render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[InputRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        "Username",
+        validators=[InputRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        "Password", validators=[InputRequired()], render_kw={"autocomplete": "current-password"}
+    )
     next = HiddenField()
     submit = SubmitField("Sign in")
 
@@ -36,8 +44,14 @@ class ScoreForm(FlaskForm):
     entity = StringField("Entity", render_kw={"list": "entity-options", "autocomplete": "off"})
     project = StringField("Project", render_kw={"list": "project-options", "autocomplete": "off"})
     prediction_id = StringField("Prediction ID")
-    scorer = StringField("Scorer", render_kw={"list": "scorer-options", "autocomplete": "off",
-                                              "placeholder": "weave:///entity/project/op/name:v1"})
+    scorer = StringField(
+        "Scorer",
+        render_kw={
+            "list": "scorer-options",
+            "autocomplete": "off",
+            "placeholder": "weave:///entity/project/op/name:v1",
+        },
+    )
     value_type = SelectField("Value type", choices=VALUE_TYPES, default="json")
     value = TextAreaField("Value", render_kw={"rows": 6, "spellcheck": "false"})
     evaluation_run_id = StringField("Evaluation run ID (optional)")
@@ -54,15 +68,21 @@ class FilterForm(FlaskForm):
     prediction_id = StringField("Prediction ID")
     evaluation_run_id = StringField("Evaluation run")
     author = StringField("Author")
-    source = SelectField("Source", default="",
-                         choices=[SelectChoice("", "Any")] + [SelectChoice(s, s) for s in SOURCES])
+    source = SelectField(
+        "Source",
+        default="",
+        choices=[SelectChoice("", "Any")] + [SelectChoice(s, s) for s in SOURCES],
+    )
     since = StringField("From (UTC)", render_kw={"type": "datetime-local"})
     until = StringField("Until (UTC)", render_kw={"type": "datetime-local"})
-    size = SelectField("Per page", default="50",
-                       choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES])
-    sort = SelectField("Order", choices=[SelectChoice("new", "Newest first"),
-                                SelectChoice("old", "Oldest first")],
-                       default="new")
+    size = SelectField(
+        "Per page", default="50", choices=[SelectChoice(str(n), str(n)) for n in PAGE_SIZES]
+    )
+    sort = SelectField(
+        "Order",
+        choices=[SelectChoice("new", "Newest first"), SelectChoice("old", "Oldest first")],
+        default="new",
+    )
 
 
 class ConfirmForm(FlaskForm):

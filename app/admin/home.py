@@ -16,5 +16,4 @@ def home():
         entities = {entity: [] for entity in current_user.entities}
     for card in cards:
         entities.setdefault(card.entity, []).append(card)
-    return render_template("admin/home/index.html", entities=entities,
-                           count_cap=overview.COUNT_CAP)
+    return render_template("admin/home/index.html", entities=entities, count_cap=overview.COUNT_CAP)

@@ -10,8 +10,9 @@ from app.services.errors import NotFound
 
 
 def _render(new_key: str | None = None):
-    response = render_template("admin/keys/index.html", keys=keys.list_keys(current_user),
-                               form=KeyForm(), new_key=new_key)
+    response = render_template(
+        "admin/keys/index.html", keys=keys.list_keys(current_user), form=KeyForm(), new_key=new_key
+    )
     # The page may hold a secret: never keep it in a cache.
     return response, 200, {"Cache-Control": "no-store"}
 

@@ -27,13 +27,26 @@ def project(entity: str, project: str):
     """Scores newest first (or oldest), filtered from the query string, a page at a time."""
     require_entity(entity, project)
     view = read_view(request.args)
-    page = browse.page(entity, project, view.filters, newest_first=view.newest_first,
-                       size=view.size, after=view.after, before=view.before)
+    page = browse.page(
+        entity,
+        project,
+        view.filters,
+        newest_first=view.newest_first,
+        size=view.size,
+        after=view.after,
+        before=view.before,
+    )
     return render_template(
-        "admin/projects/show.html", entity=entity, project=project, view=view, page=page,
+        "admin/projects/show.html",
+        entity=entity,
+        project=project,
+        view=view,
+        page=page,
         summary=summary.summarise(entity, project, view.filters),
-        summary_limit=summary.SUMMARY_LIMIT, scan_window=browse.SCAN_WINDOW,
-        scorers=overview.project_scorers(entity, project), form=ConfirmForm(),
+        summary_limit=summary.SUMMARY_LIMIT,
+        scan_window=browse.SCAN_WINDOW,
+        scorers=overview.project_scorers(entity, project),
+        form=ConfirmForm(),
     )
 
 
@@ -48,8 +61,11 @@ def export_scores(entity: str, project: str, kind: str):
     chunks = export.csv_chunks(rows) if kind == "csv" else export.jsonl_chunks(rows)
     mimetype = "text/csv" if kind == "csv" else "application/jsonl"
     filename = f"scores-{project}.{kind}".replace('"', "")
-    return Response(stream_with_context(chunks), mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}"})
+    return Response(
+        stream_with_context(chunks),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}"},
+    )
 
 
 @bp.post(f"{PROJECT}/delete")
@@ -64,8 +80,14 @@ def bulk_delete(entity: str, project: str):
         flash("Select at least one score to delete.", "error")
         return redirect(back)
     if request.form.get("confirmed") != "yes":
-        return render_template("admin/projects/confirm_delete.html", entity=entity,
-                               project=project, ids=ids, back=back, form=ConfirmForm())
+        return render_template(
+            "admin/projects/confirm_delete.html",
+            entity=entity,
+            project=project,
+            ids=ids,
+            back=back,
+            form=ConfirmForm(),
+        )
     deleted = scores.delete_scores(entity, project, ids)
     flash(f"Deleted {deleted} score{'s' if deleted != 1 else ''}.", "success")
     return redirect(back)

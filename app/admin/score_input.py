@@ -57,8 +57,9 @@ def parse_value(kind: str, text: str):
     except json.JSONDecodeError as exc:
         if kind == "number":
             raise ValueError("Input should be a valid number") from None
-        raise ValueError(f"JSON decode error: {exc.msg} (line {exc.lineno}, "
-                         f"column {exc.colno})") from None
+        raise ValueError(
+            f"JSON decode error: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
     except jsonbody.TooDeep:
         raise ValueError(f"Value should be nested at most {MAX_VALUE_DEPTH} levels deep") from None
     if kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):

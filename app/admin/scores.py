@@ -43,8 +43,13 @@ def _suggestions(entity: str, project: str) -> dict:
     """Projects the user may use, and the scorers of the chosen one, for datalists."""
     pairs = overview.project_pairs(None if current_user.is_admin else current_user.entities)
     scorers = []
-    if entity and project and not segment_errors(entity) and not segment_errors(project) \
-            and current_user.may_use(entity):
+    if (
+        entity
+        and project
+        and not segment_errors(entity)
+        and not segment_errors(project)
+        and current_user.may_use(entity)
+    ):
         scorers = overview.project_scorers(entity, project)
     entities = sorted({e for e, _ in pairs} | set(current_user.entities))
     return {"entities": entities, "projects": sorted({p for _, p in pairs}), "scorers": scorers}
@@ -53,8 +58,7 @@ def _suggestions(entity: str, project: str) -> dict:
 @bp.route("/scores/new", methods=["GET", "POST"])
 def new_score():
     """The add-score form; valid input is stored with source 'ui'."""
-    form = ScoreForm(entity=request.args.get("entity", ""),
-                     project=request.args.get("project", ""))
+    form = ScoreForm(entity=request.args.get("entity", ""), project=request.args.get("project", ""))
     status = 200
     if form.validate_on_submit():
         try:
@@ -64,12 +68,26 @@ def new_score():
                 getattr(form, name, form.value).errors = messages
             status = 422
         else:
-            score_id = scores.create_score(accepted.entity, accepted.project, accepted.fields,
-                                           current_user.username, source="ui")
+            score_id = scores.create_score(
+                accepted.entity,
+                accepted.project,
+                accepted.fields,
+                current_user.username,
+                source="ui",
+            )
             flash("Score added.", "success")
-            return redirect(url_for("admin.score", entity=accepted.entity,
-                                    project=accepted.project, score_id=score_id))
+            return redirect(
+                url_for(
+                    "admin.score",
+                    entity=accepted.entity,
+                    project=accepted.project,
+                    score_id=score_id,
+                )
+            )
     elif form.errors:
         status = 400
-    return render_template("admin/scores/new.html", form=form,
-                           **_suggestions(form.entity.data or "", form.project.data or "")), status
+    return render_template(
+        "admin/scores/new.html",
+        form=form,
+        **_suggestions(form.entity.data or "", form.project.data or ""),
+    ), status

@@ -80,7 +80,7 @@ def pretty_json(text: str) -> Markup:
     parts: list[str] = []
     position = 0
     for match in _TOKENS.finditer(pretty):
-        parts.append(str(escape(pretty[position:match.start()])))
+        parts.append(str(escape(pretty[position : match.start()])))
         parts.append(f'<span class="j-{match.lastgroup}">{escape(match.group())}</span>')
         position = match.end()
     parts.append(str(escape(pretty[position:])))

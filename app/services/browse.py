@@ -7,6 +7,7 @@ indexed filter) are applied to a window of at most SCAN_WINDOW index rows,
 so a page never scans an unbounded set, however rare the match.
 """
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -19,6 +20,17 @@ from app.services.scores import scorer_digest
 SCAN_WINDOW = 20_000
 PREVIEW_CHARS = 160
 PAGE_SIZES = (25, 50, 100, 200)
+EXPORT_BATCH = 2000
+EXPORT_COLUMNS = (
+    Score.id,
+    Score.prediction_id,
+    Score.scorer,
+    Score.value_json,
+    Score.evaluation_run_id,
+    Score.created_by,
+    Score.source,
+    Score.created_at,
+)
 
 
 @dataclass(frozen=True)
@@ -86,8 +98,9 @@ def conditions(entity: str, project: str, filters: Filters) -> tuple[list, list]
         indexed.append([Score.evaluation_run_id == filters.evaluation_run_id])
     if filters.scorer is not None:
         # The digest picks the index; the full name rules out collisions.
-        indexed.append([Score.scorer_digest == scorer_digest(filters.scorer),
-                        Score.scorer == filters.scorer])
+        indexed.append(
+            [Score.scorer_digest == scorer_digest(filters.scorer), Score.scorer == filters.scorer]
+        )
     secondary: list[ColumnElement] = [cond for group in indexed[1:] for cond in group]
     if indexed:
         primary.extend(indexed[0])
@@ -112,15 +125,21 @@ def _row_columns() -> tuple:
     )
 
 
-def windowed(primary: list, secondary: list, descending: bool, limit: int,
-             columns: tuple) -> tuple[Select, Select | None]:
+def windowed(
+    primary: list, secondary: list, descending: bool, limit: int, columns: tuple
+) -> tuple[Select, Select | None]:
     """A query for up to `limit` matches, and (when windowed) one for the window's extent."""
     order = Score.id.desc() if descending else Score.id.asc()
     if not secondary:
         return select(*columns).where(*primary).order_by(order).limit(limit), None
     scan = select(Score.id).where(*primary).order_by(order).limit(SCAN_WINDOW).subquery()
-    query = (select(*columns).join(scan, Score.id == scan.c.id).where(*secondary)
-             .order_by(order).limit(limit))
+    query = (
+        select(*columns)
+        .join(scan, Score.id == scan.c.id)
+        .where(*secondary)
+        .order_by(order)
+        .limit(limit)
+    )
     edge = func.min(scan.c.id) if descending else func.max(scan.c.id)
     return query, select(func.count(), edge)
 
@@ -138,8 +157,16 @@ def _fetch(primary: list, secondary: list, descending: bool, size: int):
     return rows, False, None
 
 
-def page(entity: str, project: str, filters: Filters, *, newest_first: bool = True,
-         size: int = 50, after: str | None = None, before: str | None = None) -> Page:
+def page(
+    entity: str,
+    project: str,
+    filters: Filters,
+    *,
+    newest_first: bool = True,
+    size: int = 50,
+    after: str | None = None,
+    before: str | None = None,
+) -> Page:
     """One page of matching scores, `after` or `before` a cursor id in display order."""
     primary, secondary = conditions(entity, project, filters)
     forward = before is None
@@ -150,23 +177,41 @@ def page(entity: str, project: str, filters: Filters, *, newest_first: bool = Tr
     rows, more, resume = _fetch(primary, secondary, descending, size)
     beyond = resume or (rows[-1].id if rows else None)
     if forward:
-        return Page(rows, next_cursor=beyond if more else None,
-                    prev_cursor=rows[0].id if rows and after else None,
-                    window_exhausted=resume is not None)
+        return Page(
+            rows,
+            next_cursor=beyond if more else None,
+            prev_cursor=rows[0].id if rows and after else None,
+            window_exhausted=resume is not None,
+        )
     rows.reverse()
-    return Page(rows, next_cursor=rows[-1].id if rows else before,
-                prev_cursor=beyond if more else None, window_exhausted=resume is not None)
+    return Page(
+        rows,
+        next_cursor=rows[-1].id if rows else before,
+        prev_cursor=beyond if more else None,
+        window_exhausted=resume is not None,
+    )
 
 
 def export_rows(entity: str, project: str, filters: Filters, newest_first: bool = True):
-    """Every matching score with its full value, streamed in batches (no window)."""
+    """Every matching score with its full value, a keyset batch at a time (no window).
+
+    The first batch is read now, so a database failure is an error page, not a
+    cut download; later batches are separate short queries, so no cursor has
+    to outlive the request's session.
+    """
     primary, secondary = conditions(entity, project, filters)
     order = Score.id.desc() if newest_first else Score.id.asc()
-    query = (
-        select(Score.id, Score.prediction_id, Score.scorer, Score.value_json,
-               Score.evaluation_run_id, Score.created_by, Score.source, Score.created_at)
-        .where(*primary, *secondary)
-        .order_by(order)
-        .execution_options(yield_per=2000)
-    )
-    return db.session.execute(query)
+    query = select(*EXPORT_COLUMNS).where(*primary, *secondary).order_by(order).limit(EXPORT_BATCH)
+    first = db.session.execute(query).all()
+
+    def batches() -> Iterator[Sequence]:
+        batch = first
+        while True:
+            yield from batch
+            if len(batch) < EXPORT_BATCH:
+                return
+            last = batch[-1][0]
+            after = Score.id < last if newest_first else Score.id > last
+            batch = db.session.execute(query.where(after)).all()
+
+    return batches()

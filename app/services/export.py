@@ -6,8 +6,16 @@ from collections.abc import Iterable, Iterator
 
 from app.services.scores import api_line, format_timestamp
 
-CSV_COLUMNS = ("score_id", "created_at", "prediction_id", "scorer", "value",
-               "evaluation_run_id", "author", "source")
+CSV_COLUMNS = (
+    "score_id",
+    "created_at",
+    "prediction_id",
+    "scorer",
+    "value",
+    "evaluation_run_id",
+    "author",
+    "source",
+)
 ROWS_PER_CHUNK = 500
 # A cell starting with one of these is run as a formula by spreadsheets.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,10 +37,28 @@ def csv_chunks(rows: Iterable) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for count, (score_id, prediction_id, scorer, value_json, run_id, author, source,
-                created_at) in enumerate(rows, 1):
-        writer.writerow([score_id, format_timestamp(created_at), _cell(prediction_id),
-                         _cell(scorer), _cell(value_json), _cell(run_id), _cell(author), source])
+    for count, (
+        score_id,
+        prediction_id,
+        scorer,
+        value_json,
+        run_id,
+        author,
+        source,
+        created_at,
+    ) in enumerate(rows, 1):
+        writer.writerow(
+            [
+                score_id,
+                format_timestamp(created_at),
+                _cell(prediction_id),
+                _cell(scorer),
+                _cell(value_json),
+                _cell(run_id),
+                _cell(author),
+                source,
+            ]
+        )
         if count % ROWS_PER_CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -44,8 +70,10 @@ def jsonl_chunks(rows: Iterable) -> Iterator[str]:
     """One API score object per line, as GET /v2/.../scores returns them."""
     lines: list[str] = []
     for score_id, prediction_id, scorer, value_json, run_id, author, _source, created_at in rows:
-        lines.append(api_line((score_id, prediction_id, scorer, value_json, run_id, author,
-                               created_at)) + "\n")
+        lines.append(
+            api_line((score_id, prediction_id, scorer, value_json, run_id, author, created_at))
+            + "\n"
+        )
         if len(lines) >= ROWS_PER_CHUNK:
             yield "".join(lines)
             lines = []

@@ -54,8 +54,12 @@ def project_pairs(entities: list[str] | None) -> list[tuple[str, str]]:
 
 def bounded_count(entity: str, project: str, cap: int = COUNT_CAP) -> int:
     """How many scores the project has, counting no further than cap + 1."""
-    scan = (select(Score.id).where(Score.entity == entity, Score.project == project)
-            .limit(cap + 1).subquery())
+    scan = (
+        select(Score.id)
+        .where(Score.entity == entity, Score.project == project)
+        .limit(cap + 1)
+        .subquery()
+    )
     return db.session.scalar(select(func.count()).select_from(scan)) or 0
 
 
@@ -64,9 +68,12 @@ def project_scorers(entity: str, project: str, limit: int = MAX_SCORERS) -> list
     found: list[str] = []
     digest = None
     while len(found) < limit:
-        query = (select(Score.scorer_digest, Score.scorer)
-                 .where(Score.entity == entity, Score.project == project)
-                 .order_by(Score.scorer_digest).limit(1))
+        query = (
+            select(Score.scorer_digest, Score.scorer)
+            .where(Score.entity == entity, Score.project == project)
+            .order_by(Score.scorer_digest)
+            .limit(1)
+        )
         if digest is not None:
             query = query.where(Score.scorer_digest > digest)
         row = db.session.execute(query).first()
@@ -80,8 +87,10 @@ def project_scorers(entity: str, project: str, limit: int = MAX_SCORERS) -> list
 def last_score_at(entity: str, project: str) -> datetime | None:
     """When the project's newest score was made."""
     return db.session.scalar(
-        select(Score.created_at).where(Score.entity == entity, Score.project == project)
-        .order_by(Score.id.desc()).limit(1)
+        select(Score.created_at)
+        .where(Score.entity == entity, Score.project == project)
+        .order_by(Score.id.desc())
+        .limit(1)
     )
 
 
@@ -90,8 +99,12 @@ def project_card(entity: str, project: str) -> ProjectCard:
     count = bounded_count(entity, project)
     scorers = project_scorers(entity, project, limit=MAX_SCORERS + 1)
     return ProjectCard(
-        entity, project, min(count, COUNT_CAP), count > COUNT_CAP,
-        min(len(scorers), MAX_SCORERS), len(scorers) > MAX_SCORERS,
+        entity,
+        project,
+        min(count, COUNT_CAP),
+        count > COUNT_CAP,
+        min(len(scorers), MAX_SCORERS),
+        len(scorers) > MAX_SCORERS,
         last_score_at(entity, project),
     )
 

@@ -1,10 +1,12 @@
 """Helpers for the admin UI tests: real forms, real CSRF tokens, real sign-in."""
 
 import re
+from functools import partial
 
 import pytest
+from werkzeug.security import generate_password_hash
 
-from app.services import scores
+from app.services import scores, users
 from app.validation import validate_score
 from tests.builders import PASSWORD, make_user
 
@@ -22,8 +24,10 @@ def csrf_token(client, path: str) -> str:
 def sign_in(client, username: str, password: str = PASSWORD, next_path: str = ""):
     """Sign in through the login form; return the response."""
     token = csrf_token(client, "/login")
-    return client.post("/login", data={"csrf_token": token, "username": username,
-                                       "password": password, "next": next_path})
+    return client.post(
+        "/login",
+        data={"csrf_token": token, "username": username, "password": password, "next": next_path},
+    )
 
 
 def post_form(client, path: str, data: dict, form_page: str | None = None, **kwargs):
@@ -34,14 +38,32 @@ def post_form(client, path: str, data: dict, form_page: str | None = None, **kwa
 
 def add_score(app, entity="team", project="proj", author="someone", source="api", **fields):
     """Store a score through the service; return its id."""
-    body = {"prediction_id": "pred-1", "scorer": "weave:///team/proj/object/exact_match:v1",
-            "value": 1, **fields}
+    body = {
+        "prediction_id": "pred-1",
+        "scorer": "weave:///team/proj/object/exact_match:v1",
+        "value": 1,
+        **fields,
+    }
     with app.app_context():
         return scores.create_score(entity, project, validate_score(body), author, source)
 
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    """Hash test users' passwords with a cheap KDF: sign-in still checks them for real.
+
+    check_password_hash reads the method from the stored hash, so only the cost
+    changes; scrypt would otherwise be half of this suite's time.
+    """
+    monkeypatch.setattr(
+        users,
+        "generate_password_hash",
+        partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
 
 
 @pytest.fixture

@@ -52,8 +52,9 @@ def test_empty_fields_are_required(client):
 
 
 def test_login_without_csrf_token_is_refused(app, client, user):
-    response = client.post("/login", data={"username": user.username,
-                                           "password": "correct horse battery"})
+    response = client.post(
+        "/login", data={"username": user.username, "password": "correct horse battery"}
+    )
     assert response.status_code == 400
     assert "form expired" in text(response)
     assert client.get("/").status_code == 302

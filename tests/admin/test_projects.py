@@ -21,10 +21,23 @@ def _row_ids(response) -> list[str]:
 def three(app):
     """Three scores, oldest first, that differ in every filterable field."""
     return [
-        add_score(app, prediction_id="p-a", scorer="weave:///team/proj/object/judge:v1",
-                  evaluation_run_id="run-1", author="alice", value={"ok": True, "s": 0.5}),
-        add_score(app, prediction_id="p-b", scorer="exact", evaluation_run_id="run-2",
-                  author="bob", source="ui", value=3),
+        add_score(
+            app,
+            prediction_id="p-a",
+            scorer="weave:///team/proj/object/judge:v1",
+            evaluation_run_id="run-1",
+            author="alice",
+            value={"ok": True, "s": 0.5},
+        ),
+        add_score(
+            app,
+            prediction_id="p-b",
+            scorer="exact",
+            evaluation_run_id="run-2",
+            author="bob",
+            source="ui",
+            value=3,
+        ),
         add_score(app, prediction_id="p-c", scorer="exact", author="alice", value="text"),
     ]
 

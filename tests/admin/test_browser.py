@@ -1,0 +1,157 @@
+"""The UI in real headless Chromium: sign in, add, find, filter, page, open, delete."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.admin.conftest import add_score
+from tests.builders import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """Browser tests run on SQLite only, to save time."""
+    return f"sqlite:///{tmp_path / 'scores.db'}"
+
+
+@pytest.fixture
+def page(live_server):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        tab.base = live_server
+        tab.dialogs = []
+        tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+        yield tab
+        browser.close()
+
+
+def _shot(tab, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _sign_in(tab, username: str) -> None:
+    tab.goto(f"{tab.base}/")
+    tab.get_by_label("Username").fill(username)
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url(f"{tab.base}/")
+
+
+def test_add_find_filter_page_open_delete(app, page):
+    user = make_user(app, "browser", entities=("team",))
+    for number in range(30):
+        add_score(app, prediction_id=f"seed-{number:02d}", value=number / 30)
+    _sign_in(page, user.username)
+    _shot(page, "home")
+
+    page.goto(f"{page.base}/scores/new?entity=team&project=proj")
+    page.get_by_label("Scorer").fill("weave:///team/proj/object/judge:v2")
+    page.get_by_label("Value", exact=True).fill('{"correct": true}')
+    page.get_by_role("button", name="Add score").click()
+    error = page.locator("#prediction_id-error")
+    assert error.inner_text() == "String should have at least 1 character"
+    assert (
+        page.get_by_label("Prediction ID").get_attribute("aria-describedby")
+        == "prediction_id-error"
+    )
+    _shot(page, "add-score-error")
+
+    page.get_by_label("Prediction ID").fill("from-the-browser")
+    page.get_by_role("button", name="Add score").click()
+    page.get_by_text("Score added.").wait_for()
+    assert "from-the-browser" in page.locator("main").inner_text()
+    _shot(page, "score-detail")
+
+    page.goto(f"{page.base}/p/team/proj")
+    assert page.locator("table.score-table tbody tr").first.inner_text().count("from-the-browser") == 1
+    _shot(page, "project")
+
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_label("Per page").select_option("25")
+    page.get_by_role("button", name="Apply").click()
+    assert page.locator("table.score-table tbody tr").count() == 25
+    page.get_by_role("link", name="Older →").click()
+    assert page.locator("table.score-table tbody tr").count() == 6
+    assert "size=25" in page.url and "after=" in page.url
+    page.get_by_role("link", name="← Newer").click()
+    assert page.locator("table.score-table tbody tr").count() == 25
+
+    page.goto(f"{page.base}/p/team/proj")
+    page.locator("summary", has_text="Filters").click()
+    page.get_by_label("Prediction ID").fill("from-the-browser")
+    page.get_by_role("button", name="Apply").click()
+    rows = page.locator("table.score-table tbody tr")
+    assert rows.count() == 1 and "prediction_id=from-the-browser" in page.url
+
+    rows.first.locator("a").first.click()
+    page.get_by_role("link", name="Delete…").click()
+    page.get_by_role("button", name="Delete score").click()
+    page.get_by_text("Deleted score").wait_for()
+    assert "from-the-browser" not in page.locator("table.score-table").inner_text()
+
+
+def test_bulk_delete_from_the_list(app, page):
+    user = make_user(app, "bulk", entities=("team",))
+    for number in range(3):
+        add_score(app, prediction_id=f"bulk-{number}")
+    _sign_in(page, user.username)
+    page.goto(f"{page.base}/p/team/proj")
+    page.get_by_label("Select all on this page").check()
+    assert page.get_by_text("3 selected").is_visible()
+    page.get_by_role("button", name="Delete selected…").click()
+    page.get_by_role("button", name="Delete 3 scores").click()
+    page.get_by_text("Deleted 3 scores.").wait_for()
+    assert page.get_by_text("No scores in this project yet").is_visible()
+
+
+def test_injected_script_never_runs(app, page):
+    user = make_user(app, "victim", entities=("team",))
+    evil = '"><img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    score_id = add_score(
+        app, prediction_id=evil, scorer=evil, evaluation_run_id=evil, value={"html": evil}
+    )
+    _sign_in(page, user.username)
+    for path in (
+        "/",
+        "/p/team/proj",
+        f"/p/team/proj/scores/{score_id}",
+        f"/p/team/proj?scorer={evil}",
+    ):
+        page.goto(page.base + path)
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.__xss") is None, path
+    assert page.dialogs == []
+    assert evil in page.locator("main").inner_text()
+
+
+def test_small_screen_has_no_page_overflow(app, page):
+    user = make_user(app, "phone", entities=("team",))
+    add_score(app, prediction_id="p-1", value={"correct": True, "score": 0.5})
+    page.set_viewport_size({"width": 375, "height": 800})
+    _sign_in(page, user.username)
+    for path, name in (("/p/team/proj", "project-375"), ("/scores/new", "add-score-375")):
+        page.goto(page.base + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, (path, width)
+        _shot(page, name)

@@ -63,4 +63,6 @@ def load(instance_path: str) -> dict:
         "SQLITE_SYNCHRONOUS": _sqlite_synchronous(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
+        # Werkzeug's method string; scrypt is the slow KDF we want in production.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
     }

@@ -71,7 +71,8 @@ def app(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
-    application = create_app({"TESTING": True})
+    # A cheap KDF setting keeps user creation fast; the checks are the real ones.
+    application = create_app({"TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with application.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()

@@ -42,6 +42,11 @@ def read_json_body() -> Any:
     UTF-8 and RequestEntityTooLarge (413) past the configured limit.
     """
     raw = request.get_data(cache=False)
+    limit = request.max_content_length
+    if limit is not None and len(raw) >= limit:
+        # A chunked body has no Content-Length to refuse up front, and the
+        # stream quietly stops at the limit: one more byte read raises 413.
+        request.stream.read(1)
     if not raw:
         return _NO_BODY
     try:

@@ -1,7 +1,9 @@
 """Users: creation, password checks and entity grants."""
 
 import secrets
+from functools import cache
 
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -10,8 +12,16 @@ from app.extensions import db
 from app.models import EntityGrant, User
 from app.services.errors import Conflict, DomainError
 
-# Checked against when the username is unknown, so both paths cost one KDF run.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def _hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    # Checked against when the username is unknown, so both paths cost one KDF run.
+    return generate_password_hash("not a real password", method=method)
 
 
 def create_user(
@@ -28,7 +38,7 @@ def create_user(
             raise Conflict(f"User '{username}' already exists", field="username")
         user = User(
             username=username,
-            password_hash=generate_password_hash(password),
+            password_hash=_hash_password(password),
             is_admin=is_admin,
             session_token=secrets.token_hex(16),
         )
@@ -51,7 +61,7 @@ def check_password(username: str, password: str) -> User | None:
     """The user if the password is right, else None; constant work either way."""
     user = find_user(username)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Score
 from app.services.scores import scorer_digest
 
-SCAN_WINDOW = 20_000
+SCAN_WINDOW = 10_000
 PREVIEW_CHARS = 160
 PAGE_SIZES = (25, 50, 100, 200)
 EXPORT_BATCH = 2000
@@ -127,33 +127,40 @@ def _row_columns() -> tuple:
 
 def windowed(
     primary: list, secondary: list, descending: bool, limit: int, columns: tuple
-) -> tuple[Select, Select | None]:
-    """A query for up to `limit` matches, and (when windowed) one for the window's extent."""
+) -> tuple[Select, str | None]:
+    """A query for up to `limit` matches, and the id where its scan window ends (if windowed).
+
+    The window's far edge is found in the index alone (a bounded OFFSET over
+    SCAN_WINDOW index entries); the query then reads only rows up to it.
+    """
     order = Score.id.desc() if descending else Score.id.asc()
-    if not secondary:
-        return select(*columns).where(*primary).order_by(order).limit(limit), None
-    scan = select(Score.id).where(*primary).order_by(order).limit(SCAN_WINDOW).subquery()
-    query = (
-        select(*columns)
-        .join(scan, Score.id == scan.c.id)
-        .where(*secondary)
-        .order_by(order)
-        .limit(limit)
-    )
-    edge = func.min(scan.c.id) if descending else func.max(scan.c.id)
-    return query, select(func.count(), edge)
+    edge = None
+    if secondary:
+        edge = db.session.scalar(
+            select(Score.id).where(*primary).order_by(order).offset(SCAN_WINDOW - 1).limit(1)
+        )
+    if edge is None and secondary:
+        # Fewer than SCAN_WINDOW rows pass the primary filter: drive the
+        # query from them, so the planner cannot pick a secondary's index.
+        scan = select(Score.id).where(*primary).subquery()
+        query = select(*columns).join(scan, Score.id == scan.c.id).where(*secondary)
+        return query.order_by(order).limit(limit), None
+    bounded = list(primary)
+    if edge is not None:
+        # Every index ends in id, so whichever the planner picks, the range bounds it.
+        bounded.append(Score.id >= edge if descending else Score.id <= edge)
+    query = select(*columns).where(*bounded, *secondary).order_by(order).limit(limit)
+    return query, edge
 
 
 def _fetch(primary: list, secondary: list, descending: bool, size: int):
     """Rows in query order, whether more match beyond them, and the resume id if windowed."""
-    query, extent = windowed(primary, secondary, descending, size + 1, _row_columns())
+    query, edge = windowed(primary, secondary, descending, size + 1, _row_columns())
     rows = [Row(*values) for values in db.session.execute(query)]
     if len(rows) > size:
         return rows[:size], True, None
-    if extent is not None:
-        scanned, edge = db.session.execute(extent).one()
-        if scanned >= SCAN_WINDOW:
-            return rows, True, edge
+    if edge is not None:
+        return rows, True, edge
     return rows, False, None
 
 

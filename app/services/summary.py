@@ -8,9 +8,9 @@ from sqlalchemy import func
 
 from app.extensions import db
 from app.models import Score
-from app.services.browse import SCAN_WINDOW, Filters, conditions, windowed
+from app.services.browse import Filters, conditions, windowed
 
-SUMMARY_LIMIT = 5_000
+SUMMARY_LIMIT = 2_000
 # Longer values are counted but not parsed: scorer metrics are short JSON.
 PARSE_MAX_CHARS = 2_000
 BINS = 12
@@ -93,11 +93,9 @@ def summarise(entity: str, project: str, filters: Filters) -> Summary:
     """Summarise the newest SUMMARY_LIMIT scores matching the filters."""
     primary, secondary = conditions(entity, project, filters)
     columns = (Score.scorer, func.substr(Score.value_json, 1, PARSE_MAX_CHARS + 1))
-    query, extent = windowed(primary, secondary, True, SUMMARY_LIMIT + 1, columns)
+    query, edge = windowed(primary, secondary, True, SUMMARY_LIMIT + 1, columns)
     rows = db.session.execute(query).all()
-    truncated = len(rows) > SUMMARY_LIMIT
-    if not truncated and extent is not None:
-        truncated = db.session.execute(extent).one()[0] >= SCAN_WINDOW
+    truncated = len(rows) > SUMMARY_LIMIT or edge is not None
     by_scorer: dict[str, ScorerSummary] = {}
     for scorer, text in rows[:SUMMARY_LIMIT]:
         summary = by_scorer.setdefault(scorer, ScorerSummary(scorer))

@@ -84,7 +84,9 @@ def test_add_find_filter_page_open_delete(app, page):
     _shot(page, "score-detail")
 
     page.goto(f"{page.base}/p/team/proj")
-    assert page.locator("table.score-table tbody tr").first.inner_text().count("from-the-browser") == 1
+    assert (
+        page.locator("table.score-table tbody tr").first.inner_text().count("from-the-browser") == 1
+    )
     _shot(page, "project")
 
     page.locator("summary", has_text="Filters").click()

@@ -1,0 +1,209 @@
+"""The real service under test: gunicorn with four workers, run as a process group."""
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+WORKERS = 4
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stat_fields(pid_dir: Path) -> list[str]:
+    stat = (pid_dir / "stat").read_text()
+    # The command name is in parentheses and may hold spaces; fields follow it.
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes of a process group, read from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = _stat_fields(entry)
+        except OSError:
+            continue
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == pgid and state not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
+
+
+class Server:
+    """gunicorn serving 'app:create_app()' on one database, started and killed at will."""
+
+    def __init__(self, database_url: str, workdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        self.log_path = workdir / "gunicorn.log"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(workdir / "instance"),
+            "SECRET_KEY": "durability-secret-key",
+            "PYTHONUNBUFFERED": "1",
+        }
+        for name in ("FLASK_APP", "FLASK_DEBUG", "WEB_CONCURRENCY", "GUNICORN_CMD_ARGS"):
+            self.env.pop(name, None)
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+        self.key = ""
+
+    def flask(self, *args: str, stdin: str | None = None) -> str:
+        """Run a `flask --app app` command against the database; return its stdout."""
+        result = subprocess.run(
+            [str(BIN / "flask"), "--app", "app", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
+
+    def provision(self) -> str:
+        """Migrate the empty database, create an admin and return a fresh API key."""
+        self.flask("db", "upgrade")
+        self.flask(
+            "users",
+            "create",
+            "loadtester",
+            "--admin",
+            "--password-stdin",
+            stdin="durability password\n",
+        )
+        return self.flask("keys", "create", "loadtester").strip().splitlines()[-1]
+
+    def start(self) -> None:
+        """Start gunicorn in a new session (its own process group) and wait until healthy."""
+        assert self.process is None, "already running"
+        self.starts += 1
+        with open(self.log_path, "a") as log:
+            log.write(f"\n===== start {self.starts} =====\n")
+            log.flush()
+            self.process = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"),
+                    "--workers",
+                    str(WORKERS),
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "app:create_app()",
+                ],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            if health_status(self.port) == 200 and len(group_members(self.process.pid)) > WORKERS:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn not healthy after {START_TIMEOUT}s:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its live workers."""
+        ticks = 0
+        for pid in group_members(self.process.pid):
+            try:
+                fields = _stat_fields(Path(f"/proc/{pid}"))
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def kill(self) -> int:
+        """SIGKILL the master and every worker at once; return how many processes died."""
+        pgid = self.process.pid
+        victims = len(group_members(pgid))
+        os.killpg(pgid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
+        self._wait_group_gone(pgid)
+        return victims
+
+    def stop(self) -> None:
+        """A graceful stop (SIGTERM to the group), forced after ten seconds."""
+        if self.process is None:
+            return
+        pgid = self.process.pid
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        except ProcessLookupError:
+            self.process.wait(timeout=10)
+        self.process = None
+        self._wait_group_gone(pgid)
+
+    @staticmethod
+    def _wait_group_gone(pgid: int) -> None:
+        deadline = time.monotonic() + 10
+        while group_members(pgid):
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pgid, signal.SIGKILL)
+                raise RuntimeError(f"processes of group {pgid} outlived SIGKILL")
+            time.sleep(0.05)
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def log_errors(self) -> list[str]:
+        """Log lines with a traceback or at ERROR/CRITICAL level (for the report)."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return [
+            line
+            for line in text.splitlines()
+            if "Traceback" in line or "ERROR" in line or "CRITICAL" in line
+        ]
+
+
+def health_status(port: int, timeout: float = 2.0) -> int | None:
+    """The status of GET /health, or None when nothing answers."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", "/health")
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        connection.close()

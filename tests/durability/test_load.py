@@ -1,0 +1,58 @@
+"""Mixed traffic from 32 clients against gunicorn: nothing lost, nothing doubled, no 5xx."""
+
+import time
+
+import pytest
+
+from tests.durability.traffic import Load
+from tests.durability.verify import audit
+
+CREATES = 5000
+CLIENTS = 32
+TIME_LIMIT = 90.0  # generous: the machine is shared; a quiet one needs about 30 s
+
+
+@pytest.mark.slow
+def test_mixed_load_keeps_every_acknowledged_score_exactly_once(target, make_server, report):
+    server = make_server(target)
+    server.start()
+    client_cpu, server_cpu = time.process_time(), server.cpu_seconds()
+    load = Load(server.port, server.key, tag="load", clients=CLIENTS)
+    ledger = load.run(creates=CREATES, seconds=TIME_LIMIT)
+    client_cpu, server_cpu = time.process_time() - client_cpu, server.cpu_seconds() - server_cpu
+    result = audit(server.port, server.key, ledger)
+    report(
+        {
+            "database": target.kind,
+            "clients": CLIENTS,
+            "seconds": round(load.elapsed, 1),
+            "requests_sent": sum(ledger.requests.values()),
+            "requests_per_second": round(sum(ledger.requests.values()) / load.elapsed),
+            "by_operation": dict(ledger.requests),
+            "statuses": dict(sorted(ledger.statuses.items())),
+            "max_latency_s": round(ledger.max_latency, 3),
+            "client_cpu_s": round(client_cpu, 1),
+            "server_cpu_s": round(server_cpu, 1),
+            "creates_acknowledged": len(ledger.acked),
+            "deletes_acknowledged": len(ledger.deleted),
+            "faults_injected": 0,
+            "scores_checked": result.checked,
+            "lost": result.lost,
+            "duplicated": result.duplicated,
+            "audit": result.figures(),
+            "client_failures": ledger.failures[:20],
+            "server_log_errors": server.log_errors()[:20],
+        }
+    )
+    assert ledger.failures == []
+    assert not any(" 5" in status for status in ledger.statuses), ledger.statuses
+    assert len(ledger.acked) >= CREATES, "the load did not reach its create quota in time"
+    assert result.problems == []
+    assert (
+        result.lost,
+        result.duplicated,
+        result.corrupted,
+        result.resurrected,
+        result.phantoms,
+    ) == (0, 0, 0, 0, 0)
+    assert result.listed == result.checked == len(ledger.acked) - len(ledger.deleted)

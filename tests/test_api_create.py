@@ -261,3 +261,13 @@ def test_bad_path_segments(app, client, segment, error_type):
     response = client.post(f"/v2/{segment}/proj/scores", json=score_body(), headers=basic(key))
     errors = errors_of(response)
     assert [(e["type"], e["loc"]) for e in errors] == [(error_type, ["path", "entity"])]
+
+
+def test_ids_created_within_one_millisecond_still_sort_by_creation(app):
+    from app.services.scores import new_score_row
+    from app.validation import validate_score
+
+    fields = validate_score(score_body())
+    with app.app_context():
+        ids = [new_score_row("t", "p", fields, "a", "api")["id"] for _ in range(2000)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)

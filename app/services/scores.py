@@ -1,7 +1,6 @@
 """Scores: create, read, list and delete within one entity/project."""
 
 import hashlib
-import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -37,10 +36,11 @@ def scorer_digest(scorer: str) -> str:
 def new_score_row(
     entity: str, project: str, fields: ScoreCreate, author: str, source: str
 ) -> dict:
-    """The column values of a new score: a UUIDv7 id and created_at from one clock read."""
-    nanoseconds = time.time_ns()
+    """The column values of a new score, with a fresh UUIDv7 id."""
+    # uuid7() keeps ids strictly increasing within this process, even inside
+    # one millisecond (a seeded timestamp would not).
     return {
-        "id": str(uuid_utils.uuid7(nanoseconds=nanoseconds)),
+        "id": str(uuid_utils.uuid7()),
         "entity": entity,
         "project": project,
         "prediction_id": fields.prediction_id,
@@ -50,7 +50,7 @@ def new_score_row(
         "evaluation_run_id": fields.evaluation_run_id,
         "created_by": author,
         "source": source,
-        "created_at": datetime.fromtimestamp(nanoseconds / 1e9, UTC),
+        "created_at": datetime.now(UTC),
     }
 
 

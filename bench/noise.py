@@ -1,9 +1,10 @@
 """How much CPU other processes took while a case ran: others' work on a shared machine.
 
-Busy time of the whole machine (/proc/stat) minus that of the server under
-test, of wrk (our reaped children) and of PostgreSQL's processes, as a share
-of all CPUs over the case. A high figure means the case competed with
-something else and its numbers are pessimistic.
+Busy time of the whole machine (/proc/stat) minus that of the servers under
+test, of wrk (our reaped children) and of PostgreSQL's shared processes and
+its backends for the benchmark's own databases, as a share of all CPUs over
+the case. A high figure means the case competed with something else and its
+numbers are pessimistic.
 """
 
 import os
@@ -30,31 +31,48 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
-def _accounted(server_pids: list[int]) -> float:
-    total = sum(_process_cpu(pid) for pid in server_pids)
+def _postgres_pids(databases: tuple[str, ...]) -> list[int]:
+    """PostgreSQL's shared processes, and the backends connected to our databases."""
+    pids = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() in ("postgres",):
-                    total += _process_cpu(int(entry.name))
-            except OSError:
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
                 continue
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return total + usage.ru_utime + usage.ru_stime
+            title = (entry / "cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        is_backend = "(" in title or "[local]" in title
+        if not is_backend or any(f" {name} " in title for name in databases):
+            pids.append(int(entry.name))
+    return pids
 
 
 class CpuWatch:
     """Start before a case, call other_cpu_percent() after it."""
 
-    def __init__(self, server_pids: list[int]):
-        self.pids = list(server_pids)
+    def __init__(self, server_pids: list[int], databases: tuple[str, ...] = ()):
+        self.server_pids = list(server_pids)
+        self.databases = databases
         self.started = time.monotonic()
         self.machine = _machine_busy()
-        self.ours = _accounted(self.pids)
+        self.children = self._children()
+        self.pids = {pid: _process_cpu(pid) for pid in self._pids()}
+
+    def _pids(self) -> list[int]:
+        return self.server_pids + _postgres_pids(self.databases)
+
+    @staticmethod
+    def _children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
 
     def other_cpu_percent(self) -> float:
         elapsed = time.monotonic() - self.started
         machine = _machine_busy() - self.machine
-        ours = _accounted(self.pids) - self.ours
+        ours = self._children() - self.children
+        for pid in self._pids():
+            ours += max(0.0, _process_cpu(pid) - self.pids.get(pid, 0.0))
         share = max(0.0, machine - ours) / (elapsed * (os.cpu_count() or 1))
-        return round(100 * share, 1)
+        return round(min(100.0, 100 * share), 1)

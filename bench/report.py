@@ -7,8 +7,9 @@ from bench import settings
 
 SERVERS = ("ours", "peer", "ceiling")
 OTHER_CPU_NOTE = (
-    "other cpu% = share of the machine's CPU taken during the case by processes other than\n"
-    "the server, wrk and PostgreSQL; above ~10% the figure is pessimistic"
+    "other cpu% = share of the machine's CPU that processes other than the server, wrk and\n"
+    "PostgreSQL took during the case (others' load, filling whatever the server left idle);\n"
+    "well above ~10% the machine was shared and the figure is pessimistic"
 )
 
 
@@ -22,10 +23,9 @@ DB_TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def find(results: list[dict], db: str, case: str, server: str) -> dict | None:
-    """The result of one case on one server; the ceiling has no database and matches any."""
+    """The result of one case on one server and database."""
     for result in results:
-        same_db = server == "ceiling" or result["db"] == db
-        if result["case"] == case and result["server"] == server and same_db:
+        if result["case"] == case and result["server"] == server and result["db"] == db:
             return result
     return None
 
@@ -61,7 +61,7 @@ def cases(results: list[dict], db: str, section: str) -> list[str]:
     """The case names of a section, in the order they ran."""
     seen: list[str] = []
     for result in results:
-        wanted = result["section"] == section and result["db"] in (db, "-")
+        wanted = result["section"] == section and result["db"] == db
         if wanted and result["case"] not in seen:
             seen.append(result["case"])
     return seen
@@ -232,7 +232,8 @@ def check_targets(results: list[dict], profile) -> list[dict]:
 def render(results: list[dict], checks: list[dict], meta: dict) -> str:
     out = [
         f"scores benchmark ({meta['profile']}, {meta['scores']:,} scores, "
-        f"{settings.WORKERS} workers each, ours = {meta['app']['source']} "
+        f"{settings.WORKERS} workers each, best of {meta['rounds']} interleaved round(s), "
+        f"ours = {meta['app']['source']} "
         f"{meta['app']['commit'][:10]}{' dirty' if meta['app']['dirty'] else ''})"
     ]
     dbs = sorted({r["db"] for r in results if r["db"] != "-"}, key=lambda d: d != "sqlite")

@@ -1,11 +1,16 @@
-"""One benchmark run: the ceiling once, then each database with ours and the peer in turn."""
+"""One benchmark run: for each database, all three servers up at once, each case measured
+on them back to back (in rounds, rotating the order), so that ratios compare figures
+taken seconds apart, under the same background load."""
 
 import argparse
 import base64
+import os
 import platform
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bench import admin, noise, report, seed, servers, settings, source, stream, wrk
@@ -20,21 +25,38 @@ def log(message: str) -> None:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="100k scores, short runs (~1-2 min)")
+    parser.add_argument("--quick", action="store_true", help="100k scores, short runs (~2 min)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument(
         "--only", choices=SECTIONS, action="append", help="run only this section (repeatable)"
     )
     parser.add_argument(
-        "--rev",
-        help="measure this git revision of app/ (exported to /tmp) instead of the working tree",
+        "--rev", help="measure this git revision of app/ (exported to /tmp), not the working tree"
     )
     parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="py-spy record one of our workers during each create run",
+        "--profile", action="store_true", help="py-spy one of our workers during each create case"
     )
     return parser.parse_args(argv)
+
+
+@dataclass
+class Target:
+    """A running server and the header that authenticates the harness to it."""
+
+    server: servers.Server
+    header: tuple[str, str]
+    database: str = ""  # the PostgreSQL database it uses, for the interference figure
+
+
+@dataclass
+class Case:
+    section: str
+    name: str
+    script: str
+    path: str
+    clients: int
+    seconds: int
+    servers: tuple[str, ...]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,13 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "profile": profile.name,
         "scores": profile.scores,
+        "rounds": profile.rounds,
         "sections": sections,
         "app": app_info,
         "workers": settings.WORKERS,
         "machine": {
-            "cpus": _cpus(),
+            "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "wrk": _first_line(["/usr/bin/wrk", "-v"]),
+            "load_average_at_start": os.getloadavg(),
         },
         "seed_seconds": {},
     }
@@ -62,228 +85,167 @@ def main(argv: list[str] | None = None) -> int:
         f"ours from {app_info['source']} ({app_info['commit'][:10]})"
     )
     results: list[dict] = []
-    if {"create", "read"} & set(sections):
-        with servers.ceiling() as ceiling:
-            log("ceiling: bare Flask under gunicorn")
-            results += measure_ceiling(ceiling, profile, sections)
     for db in dbs:
         log(f"{db}: preparing databases")
         databases = {
-            server: seed.ensure_seeded(server, db, profile, app_root, log=log)
-            for server in ("ours", "peer")
+            name: seed.ensure_seeded(name, db, profile, app_root, log=log)
+            for name in ("ours", "peer")
         }
         for name, database in databases.items():
             meta["seed_seconds"][f"{name}/{db}"] = round(database.seed_seconds, 1)
-            server = servers.ours(database, app_root) if name == "ours" else servers.peer(database)
-            with server:
-                log(f"{db}: {name} is up (workers {server.worker_pids()})")
-                results += measure(server, database, profile, sections, db, args.profile)
+        with ExitStack() as stack:
+            targets = {
+                name: Target(stack.enter_context(start), _auth(databases.get(name)),
+                             _pg_name(databases.get(name)))
+                for name, start in (
+                    ("ours", servers.ours(databases["ours"], app_root)),
+                    ("peer", servers.peer(databases["peer"])),
+                    ("ceiling", servers.ceiling()),
+                )
+            }  # fmt: skip
+            log(f"{db}: servers up: " + ", ".join(
+                f"{name} {t.server.worker_pids()}" for name, t in targets.items()))  # fmt: skip
+            results += measure_db(db, targets, databases, profile, sections, args.profile)
     meta["seconds"] = round(time.monotonic() - STARTED, 1)
+    meta["machine"]["load_average_at_end"] = os.getloadavg()
     checks = report.check_targets(results, profile)
     print(report.render(results, checks, meta))
     print(f"\nresults: {report.save(results, checks, meta)}")
     return 0
 
 
-def measure_ceiling(server: servers.Server, profile: Profile, sections: tuple) -> list[dict]:
-    results = []
-    wrk.run(server.base_url, "get.lua", ["/health"], profile.read_clients, 1)  # warm-up
-    if "create" in sections:
-        for clients in profile.create_clients:
-            figures = _watched(
-                server,
-                wrk.run,
-                server.base_url,
-                "create.lua",
-                [_create_path(), "Basic x"],
-                clients,
-                profile.create_seconds,
-            )
-            results.append(_record("-", "create", f"create c={clients}", "ceiling", figures))
-    if "read" in sections:
-        figures = _watched(
-            server,
-            wrk.run,
-            server.base_url,
-            "get.lua",
-            [_scores_path(profile) + "/x"],
-            profile.read_clients,
-            profile.read_seconds,
-        )
-        results.append(_record("-", "read", "read one score", "ceiling", figures))
-    return results
-
-
-def measure(
-    server: servers.Server,
-    database: seed.Database,
-    profile: Profile,
-    sections: tuple,
-    db: str,
-    with_profiler: bool,
-) -> list[dict]:
-    """Every requested section against one running server."""
-    results = []
-    token = base64.b64encode(f"api:{database.api_key}".encode()).decode()
-    auth = f"Basic {token}"
-    scores = _scores_path(profile)
-
-    def get(
-        case: str,
-        section: str,
-        path: str,
-        clients: int = profile.read_clients,
-        seconds: int = profile.read_seconds,
-        header: tuple = ("Authorization", auth),
-    ) -> None:
-        figures = _watched(
-            server, wrk.run, server.base_url, "get.lua", [path, *header], clients, seconds
-        )
-        results.append(_record(db, section, case, server.name, figures))
-        log(
-            f"{db}: {server.name}: {case}: {figures['rps']:,.0f} rps, "
-            f"p50 {figures['p50_ms']:.1f} ms, errors {figures['errors']}"
-        )
-
+def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Profile,
+               sections: tuple, with_profiler: bool) -> list[dict]:  # fmt: skip
+    """Every requested section on one database, the servers interleaved case by case."""
+    scores = f"/v2/{ENTITY}/{profile.project}/scores"
     middle = seed.score_id(profile.scores // 2)
-    wrk.run(
-        server.base_url,
-        "get.lua",
-        [f"{scores}/{middle}", "Authorization", auth],
-        profile.read_clients,
-        1,
-    )  # warm-up: imports, pools, caches
+    for target in targets.values():  # warm-up: imports, pools, caches
+        wrk.run(target.server.base_url, "get.lua", [f"{scores}/{middle}", *target.header], 4, 1)
+    all_three, two = ("ours", "peer", "ceiling"), ("ours", "peer")
+    cases: list[Case] = []
     if "read" in sections:
-        get("read one score", "read", f"{scores}/{middle}")
+        cases.append(Case("read", "read one score", "get.lua", f"{scores}/{middle}",
+                          profile.read_clients, profile.read_seconds, all_three))  # fmt: skip
     if "list" in sections:
         for fraction in profile.ladder:
             offset = int(profile.scores * fraction)
-            get(
-                f"list limit={profile.limit} offset={offset:,}",
-                "list",
-                f"{scores}?limit={profile.limit}&offset={offset}",
-            )
+            cases.append(Case("list", f"list limit={profile.limit} offset={offset:,}", "get.lua",
+                              f"{scores}?limit={profile.limit}&offset={offset}",
+                              profile.read_clients, profile.read_seconds, two))  # fmt: skip
         for fraction in profile.ladder:
             offset = int(profile.run_size * fraction)
-            get(
-                f"list limit={profile.limit} run filter offset={offset:,}",
-                "list",
-                f"{scores}?evaluation_run_id=run-3&limit={profile.limit}&offset={offset}",
-            )
+            cases.append(Case("list", f"list limit={profile.limit} run filter offset={offset:,}",
+                              "get.lua",
+                              f"{scores}?evaluation_run_id=run-3&limit={profile.limit}&offset={offset}",
+                              profile.read_clients, profile.read_seconds, two))  # fmt: skip
+    results = [r for case in cases for r in compare(db, case, targets, profile.rounds)]
     if "stream" in sections:
-        case = f"stream all {profile.scores:,}"
-        figures = _watched(server, stream.measure, server, scores, auth, profile.scores)
-        results.append(_record(db, "stream", case, server.name, figures))
-        log(
-            f"{db}: {server.name}: {case}: {figures['rows_per_s']:,.0f} rows/s, "
-            f"growth {figures['rss_growth_mb']} MB, errors {figures['errors']}"
-        )
+        for name in two:
+            results.append(measure_stream(db, targets[name], profile))
     if "create" in sections:
         for clients in profile.create_clients:
-            spy = (
-                _profiler(server, db, clients, profile)
-                if with_profiler and server.name == "ours"
-                else None
-            )
-            figures = _watched(
-                server,
-                wrk.run,
-                server.base_url,
-                "create.lua",
-                [_create_path(), auth],
-                clients,
-                profile.create_seconds,
-            )
+            case = Case("create", f"create c={clients}", "create.lua",
+                        f"/v2/{ENTITY}/{CREATE_PROJECT}/scores", clients,
+                        profile.create_seconds, all_three)  # fmt: skip
+            spy = _profiler(targets["ours"].server, db, case, profile) if with_profiler else None
+            results += compare(db, case, targets, profile.rounds)
             if spy:
                 spy.wait()
-            results.append(_record(db, "create", f"create c={clients}", server.name, figures))
-            log(
-                f"{db}: {server.name}: create c={clients}: {figures['rps']:,.0f} rps, "
-                f"p99 {figures['p99_ms']:.1f} ms, errors {figures['errors']}"
-            )
-    if "admin" in sections and server.name == "ours":
-        results += measure_admin(server, database, profile, db)
+    if "admin" in sections:
+        results += measure_admin(db, targets["ours"], databases["ours"], profile)
     return results
 
 
-def measure_admin(
-    server: servers.Server, database: seed.Database, profile: Profile, db: str
-) -> list[dict]:
+def compare(db: str, case: Case, targets: dict[str, Target], rounds: int) -> list[dict]:
+    """Run the case `rounds` times on each server, rotating the order; keep each one's best."""
+    runs: dict[str, list[dict]] = {name: [] for name in case.servers}
+    order = list(case.servers)
+    for _ in range(rounds):
+        for name in order:
+            target = targets[name]
+            figures = _watched(target, wrk.run, target.server.base_url, case.script,
+                               [case.path, *target.header], case.clients, case.seconds)  # fmt: skip
+            runs[name].append(figures)
+        order = order[1:] + order[:1]
+    results = []
+    for name, figures_list in runs.items():
+        best = max(figures_list, key=lambda figures: figures["rps"])
+        best["rounds_rps"] = [round(figures["rps"], 1) for figures in figures_list]
+        results.append(_record(db, case.section, case.name, name, best))
+    summary = ", ".join(
+        f"{r['server']} {r['rps']:,.0f} rps p50 {r['p50_ms']:.1f} p99 {r['p99_ms']:.1f} "
+        f"err {r['errors']} other {r['other_cpu_pct']:.0f}%"
+        for r in results
+    )
+    log(f"{db}: {case.name}: {summary}")
+    return results
+
+
+def measure_stream(db: str, target: Target, profile: Profile) -> dict:
+    case = f"stream all {profile.scores:,}"
+    path = f"/v2/{ENTITY}/{profile.project}/scores"
+    figures = _watched(
+        target, stream.measure, target.server, path, target.header[1], profile.scores
+    )
+    log(f"{db}: {target.server.name}: {case}: {figures['rows_per_s']:,.0f} rows/s, "
+        f"growth {figures['rss_growth_mb']} MB, errors {figures['errors']}, "
+        f"other {figures['other_cpu_pct']:.0f}%")  # fmt: skip
+    return _record(db, "stream", case, target.server.name, figures)
+
+
+def measure_admin(db: str, target: Target, database: seed.Database, profile: Profile) -> list[dict]:
     """The project page at first, deep and filtered views, one client, so latency is server time."""
+    server = target.server
     path = admin.project_path(profile)
     cookie = admin.login(server, seed.USERNAME, database.password)
     if cookie is None or not admin.page_exists(server, path, cookie):
         reason = "no /login page" if cookie is None else f"no page at {path}"
         log(f"{db}: admin section skipped: {reason}")
-        return [
-            {
-                "db": db,
-                "section": "admin",
-                "case": "project page",
-                "server": "ours",
-                "skipped": reason,
-            }
-        ]
+        return [{"db": db, "section": "admin", "case": "admin project page", "server": "ours",
+                 "skipped": reason}]  # fmt: skip
+    session = Target(server, ("Cookie", cookie), target.database)
     results = []
     for label, query in admin.pages(profile):
-        figures = _watched(
-            server,
-            wrk.run,
-            server.base_url,
-            "get.lua",
-            [path + query, "Cookie", cookie],
-            1,
-            profile.read_seconds * 2,
-        )
-        results.append(_record(db, "admin", f"admin {label}", "ours", figures))
-        log(f"{db}: admin {label}: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms")
+        case = Case("admin", f"admin {label}", "get.lua", path + query, 1,
+                    profile.read_seconds * 2, ("ours",))  # fmt: skip
+        results += compare(db, case, {"ours": session}, profile.rounds)
     return results
 
 
-def _profiler(server, db: str, clients: int, profile: Profile) -> subprocess.Popen:
-    settings.RESULTS_DIR.mkdir(exist_ok=True)
-    output = settings.RESULTS_DIR / f"profile-{db}-create-c{clients}.svg"
-    command = [
-        str(settings.VENV_BIN / "py-spy"),
-        "record",
-        "--nonblocking",
-        "-o",
-        str(output),
-        "--pid",
-        str(server.worker_pids()[0]),
-        "--duration",
-        str(profile.create_seconds),
-    ]
-    log(f"py-spy recording worker {server.worker_pids()[0]} into {output}")
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _record(db: str, section: str, case: str, server: str, figures: dict) -> dict:
-    return {"db": db, "section": section, "case": case, "server": server, **figures}
-
-
-def _watched(server: servers.Server, measure_once, *args) -> dict:
+def _watched(target: Target, measure_once, *args) -> dict:
     """Run one measurement and add the CPU share other processes took meanwhile."""
-    watch = noise.CpuWatch([server.process.pid, *server.worker_pids()])
+    server = target.server
+    databases = (target.database,) if target.database else ()
+    watch = noise.CpuWatch([server.process.pid, *server.worker_pids()], databases)
     figures = measure_once(*args)
     figures["other_cpu_pct"] = watch.other_cpu_percent()
     return figures
 
 
-def _scores_path(profile: Profile) -> str:
-    return f"/v2/{ENTITY}/{profile.project}/scores"
+def _profiler(server: servers.Server, db: str, case: Case, profile: Profile) -> subprocess.Popen:
+    settings.RESULTS_DIR.mkdir(exist_ok=True)
+    output = settings.RESULTS_DIR / f"profile-{db}-create-c{case.clients}.txt"
+    pid = server.worker_pids()[0]
+    # The case runs `rounds` times on each of the three servers; ours is busy a third of it.
+    seconds = case.seconds * profile.rounds * len(case.servers)
+    command = [str(settings.VENV_BIN / "py-spy"), "record", "--format", "raw", "--nonblocking",
+               "-o", str(output), "--pid", str(pid), "--duration", str(seconds)]  # fmt: skip
+    log(f"py-spy recording worker {pid} into {output} (summarise: python -m bench.pyspy FILE)")
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _create_path() -> str:
-    return f"/v2/{ENTITY}/{CREATE_PROJECT}/scores"
+def _auth(database: seed.Database | None) -> tuple[str, str]:
+    if database is None:
+        return ("Authorization", "Basic eDp4")
+    token = base64.b64encode(f"api:{database.api_key}".encode()).decode()
+    return ("Authorization", f"Basic {token}")
 
 
-def _cpus() -> int:
-    import os
+def _pg_name(database: seed.Database | None) -> str:
+    if database is None or database.kind != "postgresql":
+        return ""
+    return database.url.rsplit("/", 1)[1]
 
-    return os.cpu_count() or 0
 
-
-def _first_line(command: list[str]) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else ""
+def _record(db: str, section: str, case: str, server: str, figures: dict) -> dict:
+    return {"db": db, "section": section, "case": case, "server": server, **figures}

@@ -24,8 +24,9 @@ SECTIONS = ("create", "read", "list", "stream", "admin")
 class Profile:
     name: str
     scores: int  # in the seeded project
-    create_seconds: int
-    read_seconds: int
+    create_seconds: int  # per round
+    read_seconds: int  # per round
+    rounds: int  # each case runs this many times on each server, in rotated order; best kept
     create_clients: tuple[int, ...] = (1, 16, 64)
     read_clients: int = 8
     # Offsets as fractions of the rows listed: 0, 10k, 100k, 500k and 900k of 1,000,000.
@@ -43,5 +44,7 @@ class Profile:
         return self.scores // (2 * RUNS)
 
 
-FULL = Profile("full", scores=1_000_000, create_seconds=10, read_seconds=3)
-QUICK = Profile("quick", scores=100_000, create_seconds=3, read_seconds=1, postgres_suffix="_quick")
+FULL = Profile("full", scores=1_000_000, create_seconds=5, read_seconds=2, rounds=2)
+QUICK = Profile(
+    "quick", scores=100_000, create_seconds=3, read_seconds=1, rounds=1, postgres_suffix="_quick"
+)

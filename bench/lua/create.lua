@@ -1,4 +1,5 @@
--- POST valid, distinct score bodies: wrk -s create.lua URL -- PATH AUTHORIZATION
+-- POST valid, distinct score bodies:
+-- wrk -s create.lua URL -- PATH HEADER-NAME HEADER-VALUE (the Authorization header)
 local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
 dofile(here .. "report.lua")
 
@@ -7,7 +8,10 @@ local counter = 0
 
 function init(args)
   path = args[1]
-  headers = { ["Content-Type"] = "application/json", ["Authorization"] = args[2] }
+  headers = { ["Content-Type"] = "application/json" }
+  if args[2] then
+    headers[args[2]] = args[3]
+  end
 end
 
 function request()

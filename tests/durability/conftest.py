@@ -60,6 +60,28 @@ def _pg_admin(statement: str) -> None:
         engine.dispose()
 
 
+def _drop_leftovers() -> None:
+    """Drop durability databases of pytest processes that died before their teardown."""
+    engine = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            names = (
+                connection.execute(
+                    text(
+                        r"SELECT datname FROM pg_database WHERE datname LIKE 'test\_durability\_%'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for name in names:
+                pid = name.split("_")[2]
+                if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
 def _pg_url(name: str) -> str:
     return _admin_url().set(database=name).render_as_string(hide_password=False)
 
@@ -81,7 +103,7 @@ def templates(tmp_path_factory):
                 made[kind] = Target(kind, f"sqlite:///{path}", path)
             else:
                 name = f"test_durability_{os.getpid()}_template"
-                _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                _drop_leftovers()
                 _pg_admin(f'CREATE DATABASE "{name}"')
                 made[kind] = Target(kind, _pg_url(name))
             made[kind].key = Server(made[kind].url, workdir).provision()

@@ -3,6 +3,7 @@
 import contextlib
 import http.client
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,10 +18,23 @@ START_TIMEOUT = 30.0
 
 
 def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port below the ephemeral range.
+
+    The service is restarted on the same port after a kill; a port the kernel
+    never hands out to outgoing connections stays free in between.
+    """
+    low, _high = (
+        int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    )
+    for _attempt in range(200):
+        port = random.randrange(10_000, max(low, 10_001))
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def _stat_fields(pid_dir: Path) -> list[str]:
@@ -95,8 +109,8 @@ class Server:
         )
         return self.flask("keys", "create", "loadtester").strip().splitlines()[-1]
 
-    def start(self) -> None:
-        """Start gunicorn in a new session (its own process group) and wait until healthy."""
+    def start(self, path: str = "/health") -> None:
+        """Start gunicorn in a new session (its own process group); wait until `path` gives 200."""
         assert self.process is None, "already running"
         self.starts += 1
         with open(self.log_path, "a") as log:
@@ -118,16 +132,17 @@ class Server:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        self._wait_healthy()
+        self._wait_ready(path)
 
-    def _wait_healthy(self) -> None:
+    def _wait_ready(self, path: str) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
                     f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}"
                 )
-            if health_status(self.port) == 200 and len(group_members(self.process.pid)) > WORKERS:
+            ready = health_status(self.port, path=path) == 200
+            if ready and len(group_members(self.process.pid)) > WORKERS:
                 return
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn not healthy after {START_TIMEOUT}s:\n{self.log_tail()}")
@@ -195,11 +210,11 @@ class Server:
         ]
 
 
-def health_status(port: int, timeout: float = 2.0) -> int | None:
-    """The status of GET /health, or None when nothing answers."""
+def health_status(port: int, timeout: float = 2.0, path: str = "/health") -> int | None:
+    """The status of GET /health (or another path), or None when nothing answers."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", "/health")
+        connection.request("GET", path)
         response = connection.getresponse()
         response.read()
         return response.status

@@ -20,22 +20,22 @@ def test_sigkill_mid_load_keeps_every_acknowledged_score(target, make_server, re
     ledger = Ledger()
     figures = {"database": target.kind, "kills": [], "integrity_checks": []}
     for round_number in range(KILLS):
-        load = Load(
+        with Load(
             server.port,
             server.key,
             tag=f"crash{round_number}",
             clients=CLIENTS,
             seed=round_number + 11,
             tolerate="crash",
-        )
-        load.start(creates=10 * KILL_AFTER_CREATES, seconds=ROUND_LIMIT)
-        deadline = time.monotonic() + ROUND_LIMIT
-        while load.acked_creates() < KILL_AFTER_CREATES and time.monotonic() < deadline:
-            time.sleep(0.02)
-        load.faulting.set()
-        processes = server.kill()
-        load.stop()
-        round_ledger = load.join()
+        ) as load:
+            load.start(creates=10 * KILL_AFTER_CREATES, seconds=ROUND_LIMIT)
+            deadline = time.monotonic() + ROUND_LIMIT
+            while load.acked_creates() < KILL_AFTER_CREATES and time.monotonic() < deadline:
+                time.sleep(0.02)
+            load.faulting.set()
+            processes = server.kill()
+            load.stop()
+            round_ledger = load.join()
         ledger.merge(round_ledger)
         if target.kind == "sqlite":
             figures["integrity_checks"].append(target.integrity_check())

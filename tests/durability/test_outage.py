@@ -2,6 +2,7 @@
 
 import threading
 import time
+from collections import Counter
 
 import pytest
 
@@ -64,42 +65,44 @@ def test_postgresql_outage_answers_json_503_and_recovers_without_restart(
         pytest.skip("no local PostgreSQL cluster to stop (pg_ctlcluster)")
     server = make_server(pg_target)
     server.start()
-    load = Load(
-        server.port,
-        server.key,
-        tag="outage",
-        clients=CLIENTS,
-        tolerate="outage",
-        timeout=MAX_ANSWER * 2,
-    )
-    load.start(creates=1_000_000, seconds=DOWN_FOR + RECOVERY_LIMIT + 60)
-    with HealthProbe(server.port, server.key, load.started) as probe:
-        try:
+    with (
+        Load(
+            server.port,
+            server.key,
+            tag="outage",
+            clients=CLIENTS,
+            tolerate="outage",
+            timeout=MAX_ANSWER * 2,
+        ) as load,
+    ):
+        load.start(creates=1_000_000, seconds=DOWN_FOR + RECOVERY_LIMIT + 60)
+        with HealthProbe(server.port, server.key, load.started) as probe:
             _wait_for(lambda: load.acked_creates() >= 200, 30)
             before = load.acked_creates()
             load.faulting.set()
             stopping = time.monotonic() - load.started
-            postgres.stop()
-            down = time.monotonic() - load.started
-            time.sleep(DOWN_FOR)
-        finally:
-            starting = time.monotonic() - load.started
-            postgres.start(PG_URL)
-            up = time.monotonic() - load.started
+            try:
+                postgres.stop()
+                down = time.monotonic() - load.started
+                time.sleep(DOWN_FOR)
+            finally:
+                starting = time.monotonic() - load.started
+                postgres.start(PG_URL)
+                up = time.monotonic() - load.started
 
-        def created_since_up() -> int:
-            return sum(
-                1
-                for ledger in load.ledgers
-                for moment, op, status in ledger.timeline[-50:]
-                if op == "create" and status == 200 and moment > up
-            )
+            def created_since_up() -> int:
+                return sum(
+                    1
+                    for ledger in load.ledgers
+                    for moment, op, status in ledger.timeline[-50:]
+                    if op == "create" and status == 200 and moment > up
+                )
 
-        recovered = _wait_for(lambda: created_since_up() > 0, RECOVERY_LIMIT)
-        recovery = time.monotonic() - load.started - up
-        time.sleep(1.0)  # some steady traffic after recovery
-        load.stop()
-        ledger = load.join()
+            recovered = _wait_for(lambda: created_since_up() > 0, RECOVERY_LIMIT)
+            recovery = time.monotonic() - load.started - up
+            time.sleep(1.0)  # some steady traffic after recovery
+            load.stop()
+            ledger = load.join()
     result = audit(server.port, server.key, ledger)
 
     health_down = [s for s in probe.samples if down + 0.2 < s[0] < starting]
@@ -109,6 +112,9 @@ def test_postgresql_outage_answers_json_503_and_recovers_without_restart(
         for moment, op, status in ledger.timeline
         if down + 0.2 < moment < starting
     ]
+    stopping_answers = Counter(
+        status for moment, _op, status in ledger.timeline if stopping < moment < down
+    )
     statuses = sorted({status for *_rest, status in ledger.timeline})
     report(
         {
@@ -120,6 +126,7 @@ def test_postgresql_outage_answers_json_503_and_recovers_without_restart(
             "recovered_after_s": round(recovery, 2),
             "requests_sent": sum(ledger.requests.values()) + len(probe.samples),
             "statuses": dict(sorted(ledger.statuses.items())),
+            "answers_while_stopping_by_status": {str(k): v for k, v in stopping_answers.items()},
             "answers_while_down": len(during),
             "answers_while_down_by_status": {
                 str(s): sum(1 for *_r, x in during if x == s)

@@ -1,5 +1,6 @@
 """PostgreSQL stops under traffic: JSON 503s (never 500, HTML or a hang), then recovery alone."""
 
+import os
 import threading
 import time
 from collections import Counter
@@ -7,8 +8,8 @@ from collections import Counter
 import pytest
 
 from tests.durability import postgres
-from tests.durability.conftest import PG_URL
-from tests.durability.traffic import Client, Load, TransportError
+from tests.durability.client import Client, TransportError
+from tests.durability.traffic import Load
 from tests.durability.verify import audit
 
 CLIENTS = 8
@@ -87,7 +88,7 @@ def test_postgresql_outage_answers_json_503_and_recovers_without_restart(
                 time.sleep(DOWN_FOR)
             finally:
                 starting = time.monotonic() - load.started
-                postgres.start(PG_URL)
+                postgres.start(os.environ["TEST_DATABASE_URL"])
                 up = time.monotonic() - load.started
 
             def created_since_up() -> int:

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.durability.client import SCORES, Client, TransportError
 from tests.durability.server import Server, free_port
-from tests.durability.traffic import SCORES, Client, TransportError
 
 MAX_ANSWER = 10.0  # seconds; a hang ends only at gunicorn's 30 s worker timeout
 

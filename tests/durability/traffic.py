@@ -1,7 +1,5 @@
 """Mixed API traffic from many concurrent clients, with a ledger of what was acknowledged."""
 
-import base64
-import http.client
 import json
 import random
 import threading
@@ -11,55 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from tests.durability.client import SCORES, Client, TransportError, json_lines
 from tests.durability.values import matches, score_body
 
-SCORES = "/v2/team/proj/scores"
 OPERATIONS = ("create", "read", "read_deleted", "list_run", "list_page", "delete")
 WEIGHTS = (74, 10, 2, 2, 2, 10)
-
-
-class TransportError(Exception):
-    """No complete HTTP answer: refused, reset, cut short or timed out."""
-
-
-@dataclass
-class Reply:
-    status: int
-    content_type: str
-    body: bytes
-    elapsed: float
-
-    def json(self):
-        return json.loads(self.body)
-
-
-class Client:
-    """One HTTP/1.1 connection to the service, reopened whenever the server closes it."""
-
-    def __init__(self, port: int, key: str, timeout: float):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        token = base64.b64encode(f"api:{key}".encode()).decode()
-        self.auth = {"Authorization": f"Basic {token}"}
-
-    def call(self, method: str, path: str, body: bytes | None = None) -> Reply:
-        headers = dict(self.auth)
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        started = time.monotonic()
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self.connection.close()
-            raise TransportError(f"{type(exc).__name__}: {exc}") from None
-        content_type = response.getheader("Content-Type", "")
-        if response.will_close:
-            self.connection.close()
-        return Reply(response.status, content_type, data, time.monotonic() - started)
-
-    def close(self) -> None:
-        self.connection.close()
 
 
 @dataclass
@@ -284,7 +238,7 @@ class Load:
         def on_reply(reply):
             if reply.status != 200 or not reply.content_type.startswith("application/jsonl"):
                 return "list failed"
-            scores = [json.loads(line) for line in _lines(reply.body)]
+            scores = [json.loads(line) for line in json_lines(reply.body)]
             ids = [score["score_id"] for score in scores]
             if ids != sorted(ids) or len(ids) != len(set(ids)):
                 return "list not in id order or repeats an id"
@@ -316,7 +270,7 @@ class Load:
         def on_reply(reply):
             if reply.status != 200 or not reply.content_type.startswith("application/jsonl"):
                 return "list failed"
-            ids = [json.loads(line)["score_id"] for line in _lines(reply.body)]
+            ids = [json.loads(line)["score_id"] for line in json_lines(reply.body)]
             if len(ids) > limit or ids != sorted(ids) or len(ids) != len(set(ids)):
                 return "page too long, out of order or repeating an id"
             return None
@@ -362,8 +316,3 @@ class _ClientState:
 
 def _nothing() -> None:
     return None
-
-
-def _lines(body: bytes) -> list[str]:
-    """JSON lines split on "\\n" only: U+2028 inside a string is not a line break."""
-    return [line for line in body.decode().split("\n") if line]

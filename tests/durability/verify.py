@@ -5,7 +5,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from tests.durability.traffic import SCORES, Client, Ledger, _lines
+from tests.durability.client import SCORES, Client, json_lines
+from tests.durability.traffic import Ledger
 from tests.durability.values import matches
 
 
@@ -39,7 +40,7 @@ def list_project(port: int, key: str) -> list[dict]:
     finally:
         client.close()
     assert reply.status == 200, reply.body[:300]
-    return [json.loads(line) for line in _lines(reply.body)]
+    return [json.loads(line) for line in json_lines(reply.body)]
 
 
 def audit(port: int, key: str, ledger: Ledger, read_sample: int = 400) -> Audit:

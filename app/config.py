@@ -49,10 +49,28 @@ def _sqlite_synchronous() -> str:
     return level
 
 
+def _engine_options(url: str) -> dict:
+    """Pool settings; on PostgreSQL, bounded waits for a host that stops answering."""
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        # Without these a silent database host holds a request until the
+        # worker is killed, and the client gets the server's HTML 500.
+        options["connect_args"] = {
+            "connect_timeout": 5,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 10_000,
+        }
+    return options
+
+
 def load(instance_path: str) -> dict:
     """Build the Flask config mapping from environment variables."""
+    database_url = _database_url(instance_path)
     return {
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": _secret_key(instance_path),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_BODY_BYTES", str(1024 * 1024))),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -61,7 +79,7 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SQLITE_SYNCHRONOUS": _sqlite_synchronous(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "WTF_CSRF_TIME_LIMIT": None,
         # Werkzeug's method string; scrypt is the slow KDF we want in production.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),

@@ -5,8 +5,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from tests.durability.client import SCORES, Client, TransportError
 from tests.durability.server import Server, free_port
 
@@ -55,12 +53,6 @@ def _ask(port: int, method: str, path: str, body: bytes | None) -> tuple:
         client.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="no connect_timeout on PostgreSQL connections: requests hang until gunicorn's "
-    "worker timeout, which then answers an HTML 500 (see the durability report)",
-)
 def test_unresponsive_database_gives_json_503_within_seconds(tmp_path, report):
     with Blackhole() as blackhole:
         server = Server(f"postgresql://postgres@127.0.0.1:{blackhole.port}/scores", tmp_path)

@@ -231,7 +231,8 @@ def _profiler(server: servers.Server, db: str, case: Case, profile: Profile) -> 
     # The case runs `rounds` times on each of the three servers; ours is busy a third of it.
     seconds = case.seconds * profile.rounds * len(case.servers)
     command = [str(settings.VENV_BIN / "py-spy"), "record", "--format", "raw", "--nonblocking",
-               "--idle", "-o", str(output), "--pid", str(pid), "--duration", str(seconds)]  # fmt: skip
+               "--idle", "-o", str(output), "--pid", str(pid),
+               "--duration", str(seconds)]  # fmt: skip
     log(f"py-spy recording worker {pid} into {output} (summarise: python -m bench.pyspy FILE)")
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -41,8 +41,9 @@ def register_extensions(app: Flask) -> None:
     from app.database import configure_engine
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"),
-                     render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     with app.app_context():

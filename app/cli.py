@@ -18,10 +18,13 @@ keys_cli = AppGroup("keys", help="Manage API keys.")
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--admin", is_flag=True, help="May use every entity and manage keys.")
-@click.option("--entity", "entities", multiple=True, help="An entity the user may use (repeatable).")
+@click.option(
+    "--entity", "entities", multiple=True, help="An entity the user may use (repeatable)."
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(username: str, admin: bool, entities: tuple[str, ...],
-                        password_stdin: bool) -> None:
+def create_user_command(
+    username: str, admin: bool, entities: tuple[str, ...], password_stdin: bool
+) -> None:
     """Create a user; prompts for the password unless --password-stdin."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -86,7 +89,7 @@ def bootstrap_command(url: str) -> None:
         f"  API key:  {key}\n\n"
         f"Sign in at {url}/ and post a score:\n"
         f"  curl -u api:{key} -H 'Content-Type: application/json' \\\n"
-        f"    -d '{{\"prediction_id\":\"p1\",\"scorer\":\"exact_match\",\"value\":1}}' \\\n"
+        f'    -d \'{{"prediction_id":"p1","scorer":"exact_match","value":1}}\' \\\n'
         f"    {url}/v2/my-team/my-project/scores\n"
     )
 

@@ -45,7 +45,9 @@ def _sqlite_synchronous() -> str:
     # FULL: a score is on disk before its 200 is sent, even across power loss.
     level = os.environ.get("SQLITE_SYNCHRONOUS", "FULL").strip().upper()
     if level not in SQLITE_SYNCHRONOUS_LEVELS:
-        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_LEVELS)}")
+        raise ValueError(
+            f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_LEVELS)}"
+        )
     return level
 
 

@@ -52,7 +52,8 @@ def score_body(**overrides) -> dict:
 
 def post_score(client, key: str, entity="team", project="proj", **overrides) -> str:
     """Create a score through the API and return its id."""
-    response = client.post(f"/v2/{entity}/{project}/scores", json=score_body(**overrides),
-                           headers=basic(key))
+    response = client.post(
+        f"/v2/{entity}/{project}/scores", json=score_body(**overrides), headers=basic(key)
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["score_id"]

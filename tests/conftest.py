@@ -102,4 +102,6 @@ def live_server(app):
 def pytest_configure(config):
     # In CI a skipped PostgreSQL run is a failure, not a quiet pass.
     if os.environ.get("CI") and not PG_URL:
-        raise pytest.UsageError("CI is set but TEST_DATABASE_URL is not: PostgreSQL would be skipped")
+        raise pytest.UsageError(
+            "CI is set but TEST_DATABASE_URL is not: PostgreSQL would be skipped"
+        )

@@ -72,15 +72,17 @@ def test_admin_reaches_every_entity(app, client):
 
 
 def test_unauthenticated_request_gets_no_validation_details(client):
-    response = client.post("/v2/team/proj/scores", data=b"{not json",
-                           content_type="application/json")
+    response = client.post(
+        "/v2/team/proj/scores", data=b"{not json", content_type="application/json"
+    )
     assert response.status_code == 401
     assert "detail" in response.get_json() and "json" not in response.get_data(as_text=True)
 
 
 def test_unauthenticated_oversized_body_is_401_not_413(client):
-    response = client.post("/v2/team/proj/scores", data=b"x" * (2 * 1024 * 1024),
-                           content_type="application/json")
+    response = client.post(
+        "/v2/team/proj/scores", data=b"x" * (2 * 1024 * 1024), content_type="application/json"
+    )
     assert response.status_code == 401
 
 
@@ -90,13 +92,22 @@ def test_users_cannot_see_or_delete_each_others_scores(app, client):
     alice_score = post_score(client, alice_key, entity="alpha")
     post_score(client, bob_key, entity="beta")
 
-    assert client.get(f"/v2/alpha/proj/scores/{alice_score}", headers=basic(bob_key)).status_code == 403
+    assert (
+        client.get(f"/v2/alpha/proj/scores/{alice_score}", headers=basic(bob_key)).status_code
+        == 403
+    )
     assert client.get("/v2/alpha/proj/scores", headers=basic(bob_key)).status_code == 403
-    deleted = client.delete(f"/v2/alpha/proj/scores?score_ids={alice_score}", headers=basic(bob_key))
+    deleted = client.delete(
+        f"/v2/alpha/proj/scores?score_ids={alice_score}", headers=basic(bob_key)
+    )
     assert deleted.status_code == 403
     # Bob's own entity holds no trace of Alice's score either.
-    assert client.get(f"/v2/beta/proj/scores/{alice_score}", headers=basic(bob_key)).status_code == 404
-    bob_delete = client.delete(f"/v2/beta/proj/scores?score_ids={alice_score}", headers=basic(bob_key))
+    assert (
+        client.get(f"/v2/beta/proj/scores/{alice_score}", headers=basic(bob_key)).status_code == 404
+    )
+    bob_delete = client.delete(
+        f"/v2/beta/proj/scores?score_ids={alice_score}", headers=basic(bob_key)
+    )
     assert bob_delete.get_json() == {"num_deleted": 0}
     still_there = client.get(f"/v2/alpha/proj/scores/{alice_score}", headers=basic(alice_key))
     assert still_there.status_code == 200

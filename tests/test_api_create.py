@@ -35,8 +35,10 @@ def test_success_returns_a_uuid7_id(client, key):
 
 
 def test_ids_sort_by_creation(client, key):
-    ids = [client.post(URL, json=score_body(), headers=basic(key)).get_json()["score_id"]
-           for _ in range(20)]
+    ids = [
+        client.post(URL, json=score_body(), headers=basic(key)).get_json()["score_id"]
+        for _ in range(20)
+    ]
     assert ids == sorted(ids)
 
 
@@ -76,26 +78,31 @@ def test_empty_strings_are_too_short(client, key):
 def test_length_limits(client, key, field, limit):
     at_limit = client.post(URL, json=score_body(**{field: "é" * limit}), headers=basic(key))
     assert at_limit.status_code == 200
-    errors = errors_of(client.post(URL, json=score_body(**{field: "x" * (limit + 1)}),
-                                   headers=basic(key)))
-    assert errors == [{
-        "type": "string_too_long",
-        "loc": ["body", field],
-        "msg": f"String should have at most {limit} characters",
-        "input": "x" * (limit + 1),
-        "ctx": {"max_length": limit},
-    }]
+    errors = errors_of(
+        client.post(URL, json=score_body(**{field: "x" * (limit + 1)}), headers=basic(key))
+    )
+    assert errors == [
+        {
+            "type": "string_too_long",
+            "loc": ["body", field],
+            "msg": f"String should have at most {limit} characters",
+            "input": "x" * (limit + 1),
+            "ctx": {"max_length": limit},
+        }
+    ]
 
 
 def test_value_null_and_run_null_are_accepted(client, key):
-    response = client.post(URL, json=score_body(value=None, evaluation_run_id=None),
-                           headers=basic(key))
+    response = client.post(
+        URL, json=score_body(value=None, evaluation_run_id=None), headers=basic(key)
+    )
     assert response.status_code == 200
 
 
 def test_unknown_fields_are_ignored(client, key):
-    response = client.post(URL, json=score_body(extra={"x": 1}, wb_user_id="spoof"),
-                           headers=basic(key))
+    response = client.post(
+        URL, json=score_body(extra={"x": 1}, wb_user_id="spoof"), headers=basic(key)
+    )
     assert response.status_code == 200
     read = client.get(f"{URL}/{response.get_json()['score_id']}", headers=basic(key)).get_json()
     assert "extra" not in read and read["wb_user_id"] != "spoof"
@@ -126,8 +133,9 @@ def test_missing_content_type_is_parsed_as_json(client, key):
 def test_json_with_suffix_content_type_is_json(client, key):
     import json
 
-    response = post_raw(client, key, json.dumps(score_body()).encode(),
-                        "application/vnd.api+json; charset=utf-8")
+    response = post_raw(
+        client, key, json.dumps(score_body()).encode(), "application/vnd.api+json; charset=utf-8"
+    )
     assert response.status_code == 200
 
 
@@ -150,13 +158,15 @@ def test_empty_body(client, key):
 )
 def test_invalid_json(client, key, body, position, message):
     errors = errors_of(post_raw(client, key, body))
-    assert errors == [{
-        "type": "json_invalid",
-        "loc": ["body", position],
-        "msg": "JSON decode error",
-        "input": {},
-        "ctx": {"error": message},
-    }]
+    assert errors == [
+        {
+            "type": "json_invalid",
+            "loc": ["body", position],
+            "msg": "JSON decode error",
+            "input": {},
+            "ctx": {"error": message},
+        }
+    ]
 
 
 def test_value_nested_64_levels_is_accepted_65_is_not(client, key):
@@ -179,15 +189,22 @@ def _nest(levels):
     return value
 
 
-@pytest.mark.parametrize("field", ["prediction_id", "scorer", "value", "evaluation_run_id", "other"])
+@pytest.mark.parametrize(
+    "field", ["prediction_id", "scorer", "value", "evaluation_run_id", "other"]
+)
 def test_unpaired_surrogate_names_its_field(client, key, field):
-    body = (b'{"prediction_id":"p","scorer":"s","value":1,"evaluation_run_id":"r",'
-            b'"' + field.encode() + b'":"a\\ud800b"}')
+    body = (
+        b'{"prediction_id":"p","scorer":"s","value":1,"evaluation_run_id":"r",'
+        b'"' + field.encode() + b'":"a\\ud800b"}'
+    )
     errors = errors_of(post_raw(client, key, body))
     assert [e["loc"] for e in errors] == [["body", field]]
     # pydantic itself refuses surrogates in its string fields; the rest is our check.
-    expected = "string_unicode" if field in ("prediction_id", "scorer", "evaluation_run_id") else (
-        "string_unpaired_surrogate")
+    expected = (
+        "string_unicode"
+        if field in ("prediction_id", "scorer", "evaluation_run_id")
+        else ("string_unpaired_surrogate")
+    )
     assert errors[0]["type"] == expected
 
 
@@ -254,7 +271,8 @@ def test_a_refused_body_writes_nothing(app, client, key):
 
 
 @pytest.mark.parametrize(
-    ("segment", "error_type"), [("x" * 129, "string_too_long"), ("a%01b", "string_control_character")]
+    ("segment", "error_type"),
+    [("x" * 129, "string_too_long"), ("a%01b", "string_control_character")],
 )
 def test_bad_path_segments(app, client, segment, error_type):
     _admin, key = make_api_user(app, admin=True)

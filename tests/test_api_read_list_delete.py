@@ -29,13 +29,26 @@ def list_lines(client, key, query="", url=URL):
 
 
 def test_read_returns_every_field_in_contract_order(client, key):
-    score_id = post_score(client, key, prediction_id="pred", scorer="weave:///t/p/object/s:v1",
-                          value={"correct": True}, evaluation_run_id="run-1")
+    score_id = post_score(
+        client,
+        key,
+        prediction_id="pred",
+        scorer="weave:///t/p/object/s:v1",
+        value={"correct": True},
+        evaluation_run_id="run-1",
+    )
     response = read(client, key, score_id)
     assert response.status_code == 200
     body = response.get_json()
-    assert list(body) == ["score_id", "prediction_id", "scorer", "value", "evaluation_run_id",
-                          "wb_user_id", "created_at"]
+    assert list(body) == [
+        "score_id",
+        "prediction_id",
+        "scorer",
+        "value",
+        "evaluation_run_id",
+        "wb_user_id",
+        "created_at",
+    ]
     assert body["score_id"] == score_id
     assert body["prediction_id"] == "pred"
     assert body["scorer"] == "weave:///t/p/object/s:v1"
@@ -58,9 +71,24 @@ def test_score_of_another_project_is_invisible(client, key):
 
 
 ROUND_TRIP_VALUES = [
-    0, -1, 0.1, 1.5e-300, 123456789012345678901234567890, -(2**70), True, False, None, "",
-    "plain", "unicode ✓ 日本語 😀", "\u0000", "a\u0000b\u001f\u007f", "quote \" and \\ backslash",
-    [], {}, [1, "two", None, {"three": [3.0]}],
+    0,
+    -1,
+    0.1,
+    1.5e-300,
+    123456789012345678901234567890,
+    -(2**70),
+    True,
+    False,
+    None,
+    "",
+    "plain",
+    "unicode ✓ 日本語 😀",
+    "\u0000",
+    "a\u0000b\u001f\u007f",
+    'quote " and \\ backslash',
+    [],
+    {},
+    [1, "two", None, {"three": [3.0]}],
     {"nested": {"deeper": {"list": [0.1, 0.2, 0.30000000000000004]}}, "empty": {}},
     {"\u0000key": "x", "ключ": "значение", "": 1},
 ]
@@ -78,19 +106,25 @@ def test_values_round_trip_exactly(client, key, value):
 
 def test_value_text_is_returned_as_sent(client, key):
     body = b'{"prediction_id":"p","scorer":"s","value":{"b":1,"a":[1.0,0.1,1e-7]}}'
-    response = client.post(URL, data=body, headers={**basic(key), "Content-Type": "application/json"})
+    response = client.post(
+        URL, data=body, headers={**basic(key), "Content-Type": "application/json"}
+    )
     raw = read(client, key, response.get_json()["score_id"]).get_data(as_text=True)
     assert '"value":{"b":1,"a":[1.0,0.1,1e-07]}' in raw
 
 
 def test_list_is_oldest_first_with_filter_limit_offset(client, key):
-    ids = [post_score(client, key, evaluation_run_id=("run-a" if i % 2 else None)) for i in range(7)]
+    ids = [
+        post_score(client, key, evaluation_run_id=("run-a" if i % 2 else None)) for i in range(7)
+    ]
     assert [s["score_id"] for s in list_lines(client, key)] == ids
     assert [s["score_id"] for s in list_lines(client, key, "?evaluation_run_id=run-a")] == ids[1::2]
     assert [s["score_id"] for s in list_lines(client, key, "?limit=3")] == ids[:3]
     assert [s["score_id"] for s in list_lines(client, key, "?limit=2&offset=3")] == ids[3:5]
     assert [s["score_id"] for s in list_lines(client, key, "?offset=5")] == ids[5:]
-    assert [s["score_id"] for s in list_lines(client, key, "?evaluation_run_id=run-a&limit=1&offset=1")] == [ids[3]]
+    assert [
+        s["score_id"] for s in list_lines(client, key, "?evaluation_run_id=run-a&limit=1&offset=1")
+    ] == [ids[3]]
     assert list_lines(client, key, "?limit=0") == []
 
 
@@ -117,12 +151,22 @@ def test_list_streams_many_scores(client, key, app):
 def test_non_integer_limit_or_offset(client, key, param, bad):
     response = client.get(f"{URL}?{param}={bad}", headers=basic(key))
     assert response.status_code == 422
-    assert response.get_json()["detail"] == [{
-        "type": "int_parsing",
-        "loc": ["query", param],
-        "msg": "Input should be a valid integer, unable to parse string as an integer",
-        "input": bad,
-    }]
+    assert response.get_json()["detail"] == [
+        {
+            "type": "int_parsing",
+            "loc": ["query", param],
+            "msg": "Input should be a valid integer, unable to parse string as an integer",
+            "input": bad,
+        }
+    ]
+
+
+@pytest.mark.parametrize("param", ["limit", "offset"])
+def test_limit_or_offset_past_64_bits_is_refused(client, key, param):
+    response = client.get(f"{URL}?{param}={2**63}", headers=basic(key))
+    assert response.status_code == 422
+    assert response.get_json()["detail"][0]["type"] == "less_than_equal"
+    assert client.get(f"{URL}?{param}={2**63 - 1}", headers=basic(key)).status_code == 200
 
 
 def test_negative_limit_is_refused(client, key):
@@ -133,8 +177,9 @@ def test_negative_limit_is_refused(client, key):
 
 def test_delete_by_repeated_query_ids(client, key):
     first, second, keep = (post_score(client, key) for _ in range(3))
-    response = client.delete(f"{URL}?score_ids={first}&score_ids={second}&score_ids=nope",
-                             headers=basic(key))
+    response = client.delete(
+        f"{URL}?score_ids={first}&score_ids={second}&score_ids=nope", headers=basic(key)
+    )
     assert response.status_code == 200
     assert response.get_json() == {"num_deleted": 2}
     assert [s["score_id"] for s in list_lines(client, key)] == [keep]
@@ -170,10 +215,14 @@ def test_delete_without_ids_is_422_missing(client, key, body):
     ]
 
 
-@pytest.mark.parametrize(("body", "error_type"), [(b'{"a":1}', "list_type"), (b"[1]", "string_type"),
-                                                  (b"[nope", "json_invalid")])
+@pytest.mark.parametrize(
+    ("body", "error_type"),
+    [(b'{"a":1}', "list_type"), (b"[1]", "string_type"), (b"[nope", "json_invalid")],
+)
 def test_delete_with_a_bad_body_is_422(client, key, body, error_type):
-    response = client.delete(URL, data=body, headers={**basic(key), "Content-Type": "application/json"})
+    response = client.delete(
+        URL, data=body, headers={**basic(key), "Content-Type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.get_json()["detail"][0]["type"] == error_type
 

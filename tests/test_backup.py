@@ -58,7 +58,8 @@ def test_backup_while_writing_then_restore(app, client, database_url, tmp_path):
     with app.app_context():
         assert db.session.scalar(select(func.count(Score.id))) == backed_up
     assert client.get(f"/v2/team/proj/scores/{kept}", headers=basic(key)).get_json()["value"] == {
-        "kept": [1, 0.1, "\u0000"]}
+        "kept": [1, 0.1, "\u0000"]
+    }
     assert client.get(f"/v2/team/proj/scores/{after_backup}", headers=basic(key)).status_code == 404
 
 

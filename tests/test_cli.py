@@ -12,8 +12,18 @@ def run(app, *args, input=None):
 
 
 def test_users_create_with_password_stdin(app):
-    result = run(app, "users", "create", "carol", "--entity", "a", "--entity", "b",
-                 "--password-stdin", input="long enough password\n")
+    result = run(
+        app,
+        "users",
+        "create",
+        "carol",
+        "--entity",
+        "a",
+        "--entity",
+        "b",
+        "--password-stdin",
+        input="long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "carol"))
@@ -21,7 +31,9 @@ def test_users_create_with_password_stdin(app):
 
 
 def test_users_create_prompts_for_the_password(app):
-    result = run(app, "users", "create", "dave", "--admin", input="another password\nanother password\n")
+    result = run(
+        app, "users", "create", "dave", "--admin", input="another password\nanother password\n"
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(User.is_admin).where(User.username == "dave")) is True

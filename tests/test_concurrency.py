@@ -13,7 +13,9 @@ from tests.builders import basic, make_api_user, score_body
 
 def post(url: str, key: str, body: dict) -> tuple[int, str]:
     request = urllib.request.Request(
-        f"{url}/v2/team/proj/scores", data=json.dumps(body).encode(), method="POST",
+        f"{url}/v2/team/proj/scores",
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={**basic(key), "Content-Type": "application/json"},
     )
     try:
@@ -30,8 +32,9 @@ def test_parallel_creates_all_succeed_exactly_once(app, live_server):
         results = list(pool.map(lambda body: post(live_server, key, body), bodies))
     failures = [result for result in results if result[0] != 200]
     assert failures == []
-    with urllib.request.urlopen(urllib.request.Request(
-            f"{live_server}/v2/team/proj/scores", headers=basic(key))) as response:
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{live_server}/v2/team/proj/scores", headers=basic(key))
+    ) as response:
         listed = [json.loads(line) for line in response.read().decode().splitlines()]
     assert sorted(s["score_id"] for s in listed) == sorted(r[1] for r in results)
     assert sorted(s["value"] for s in listed) == list(range(240))

@@ -39,10 +39,14 @@ def test_same_key_same_body_returns_the_same_id(app, client):
 def test_same_body_in_other_formatting_is_the_same_request(app, client):
     _user, key = make_api_user(app)
     headers = {**basic(key), "Idempotency-Key": "k", "Content-Type": "application/json"}
-    first = client.post(URL, data='{"prediction_id":"p","scorer":"s","value":{"x":1,"y":2}}',
-                        headers=headers)
-    second = client.post(URL, data='{ "value": {"x": 1, "y": 2}, "scorer": "s", "prediction_id": "p",'
-                                   ' "ignored": true }', headers=headers)
+    first = client.post(
+        URL, data='{"prediction_id":"p","scorer":"s","value":{"x":1,"y":2}}', headers=headers
+    )
+    second = client.post(
+        URL,
+        data='{ "value": {"x": 1, "y": 2}, "scorer": "s", "prediction_id": "p", "ignored": true }',
+        headers=headers,
+    )
     assert first.get_json() == second.get_json()
     assert count_scores(app) == 1
 
@@ -52,7 +56,9 @@ def test_same_key_other_body_is_409(app, client):
     create(client, key, score_body(value=1), "k")
     response = create(client, key, score_body(value=2), "k")
     assert response.status_code == 409
-    assert response.get_json() == {"detail": "Idempotency-Key was already used for a different request"}
+    assert response.get_json() == {
+        "detail": "Idempotency-Key was already used for a different request"
+    }
     assert count_scores(app) == 1
 
 
@@ -78,13 +84,15 @@ def test_keys_are_honoured_for_24_hours_then_forgotten(app, client):
     body = score_body()
     first = create(client, key, body, "old").get_json()["score_id"]
     with app.app_context():
-        db.session.execute(update(IdempotencyKey).values(
-            created_at=utcnow() - timedelta(hours=23, minutes=59)))
+        db.session.execute(
+            update(IdempotencyKey).values(created_at=utcnow() - timedelta(hours=23, minutes=59))
+        )
         db.session.commit()
     assert create(client, key, body, "old").get_json()["score_id"] == first
     with app.app_context():
-        db.session.execute(update(IdempotencyKey).values(
-            created_at=utcnow() - timedelta(hours=24, minutes=1)))
+        db.session.execute(
+            update(IdempotencyKey).values(created_at=utcnow() - timedelta(hours=24, minutes=1))
+        )
         db.session.commit()
     assert create(client, key, body, "old").get_json()["score_id"] != first
     assert count_scores(app) == 2
@@ -93,8 +101,11 @@ def test_keys_are_honoured_for_24_hours_then_forgotten(app, client):
 def test_invalid_key_is_422(app, client):
     _user, key = make_api_user(app)
     for bad in ("", "x" * 256, "has space", "naïve"):
-        response = client.post(URL, json=score_body(),
-                               headers={**basic(key), "Idempotency-Key": bad.encode().decode("latin-1")})
+        response = client.post(
+            URL,
+            json=score_body(),
+            headers={**basic(key), "Idempotency-Key": bad.encode().decode("latin-1")},
+        )
         assert response.status_code == 422, bad
         assert response.get_json()["detail"][0]["loc"] == ["header", "idempotency-key"]
     assert count_scores(app) == 0
@@ -113,8 +124,11 @@ def test_concurrent_retries_store_one_score(app, live_server):
 
     def post(_):
         request = urllib.request.Request(
-            f"{live_server}{URL}", data=body, method="POST",
-            headers={**basic(key), "Content-Type": "application/json", "Idempotency-Key": "race"})
+            f"{live_server}{URL}",
+            data=body,
+            method="POST",
+            headers={**basic(key), "Content-Type": "application/json", "Idempotency-Key": "race"},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())["score_id"]
 
@@ -126,6 +140,10 @@ def test_concurrent_retries_store_one_score(app, live_server):
 
 
 def test_openapi_documents_the_header(client):
-    operation = client.get("/openapi.json").get_json()["paths"]["/v2/{entity}/{project}/scores"]["post"]
-    assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation["parameters"])
+    operation = client.get("/openapi.json").get_json()["paths"]["/v2/{entity}/{project}/scores"][
+        "post"
+    ]
+    assert any(
+        p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation["parameters"]
+    )
     assert "409" in operation["responses"]

@@ -13,10 +13,15 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 def flask(*args, database_url: str, instance: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": instance,
-           "SECRET_KEY": "x"}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": instance, "SECRET_KEY": "x"}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,7 +32,8 @@ def empty_database(request, tmp_path, worker_id):
     if not PG_URL:
         pytest.skip("TEST_DATABASE_URL is not set")
     base = make_url(PG_URL.replace("postgres://", "postgresql://", 1)).set(
-        drivername="postgresql+psycopg")
+        drivername="postgresql+psycopg"
+    )
     name = f"{base.database}_migrate_{worker_id}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -28,19 +28,31 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def world(app, client):
     """A victim entity with a score and a key, and an attacker signed in with a key."""
     victim, victim_key = make_api_user(app, "victim", entities=("victim-co",))
-    score_id = post_score(client, victim_key, entity="victim-co", project="hidden-proj-zz",
-                          prediction_id="victim-secret-pred", scorer="victim-secret-scorer",
-                          value={"note": "victim-secret-value"}, evaluation_run_id="victim-run-77")
+    score_id = post_score(
+        client,
+        victim_key,
+        entity="victim-co",
+        project="hidden-proj-zz",
+        prediction_id="victim-secret-pred",
+        scorer="victim-secret-scorer",
+        value={"note": "victim-secret-value"},
+        evaluation_run_id="victim-run-77",
+    )
     _attacker, attacker_key = make_api_user(app, "mallory", entities=("mallory-co",))
     token = _sign_in(client, "mallory")
-    return {"score_id": score_id, "key_prefix": victim_key[:12], "attacker_key": attacker_key,
-            "csrf": token}
+    return {
+        "score_id": score_id,
+        "key_prefix": victim_key[:12],
+        "attacker_key": attacker_key,
+        "csrf": token,
+    }
 
 
 def _sign_in(client, username: str) -> str:
     token = _CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"csrf_token": token, "username": username,
-                                           "password": PASSWORD})
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": PASSWORD}
+    )
     assert response.status_code == 302
     return _CSRF.search(client.get("/scores/new").get_data(as_text=True)).group(1)
 
@@ -55,8 +67,9 @@ def _requests(app, world):
         assert not unknown, f"{rule.rule}: say in PATH_VALUES how to aim {unknown} at a victim"
         variants = [{}]
         for name in rule.arguments:
-            variants = [{**v, name: value.format(**world)} for v in variants
-                        for value in PATH_VALUES[name]]
+            variants = [
+                {**v, name: value.format(**world)} for v in variants for value in PATH_VALUES[name]
+            ]
         for values in variants:
             path = rule.build(values, append_unknown=False)[1]
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -64,15 +77,31 @@ def _requests(app, world):
 
 
 def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
-    query = {"entity": "victim-co", "project": "hidden-proj-zz", "score_ids": world["score_id"],
-             "evaluation_run_id": "guess", "scorer": "guess"}
-    form = {**query, "csrf_token": world["csrf"], "confirmed": "yes", "prediction_id": "forged",
-            "value_type": "json", "value": "1", "back": "/"}
+    query = {
+        "entity": "victim-co",
+        "project": "hidden-proj-zz",
+        "score_ids": world["score_id"],
+        "evaluation_run_id": "guess",
+        "scorer": "guess",
+    }
+    form = {
+        **query,
+        "csrf_token": world["csrf"],
+        "confirmed": "yes",
+        "prediction_id": "forged",
+        "value_type": "json",
+        "value": "1",
+        "back": "/",
+    }
     seen = []
     for method, path in _requests(app, world):
-        response = client.open(path, method=method, query_string=query,
-                               data=form if method in ("POST", "DELETE") else None,
-                               headers=basic(world["attacker_key"]))
+        response = client.open(
+            path,
+            method=method,
+            query_string=query,
+            data=form if method in ("POST", "DELETE") else None,
+            headers=basic(world["attacker_key"]),
+        )
         body = response.get_data(as_text=True)
         seen.append((method, path, response.status_code))
         for secret in SECRETS:
@@ -86,9 +115,11 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
 
     with app.app_context():
         victim_scores = db.session.scalar(
-            select(func.count(Score.id)).where(Score.entity == "victim-co"))
-        revoked = db.session.scalar(select(ApiKey.revoked_at).where(
-            ApiKey.prefix == world["key_prefix"]))
+            select(func.count(Score.id)).where(Score.entity == "victim-co")
+        )
+        revoked = db.session.scalar(
+            select(ApiKey.revoked_at).where(ApiKey.prefix == world["key_prefix"])
+        )
     assert victim_scores == 1, "a route created or deleted a score in the victim's entity"
     assert revoked is None, "a route revoked the victim's key"
 

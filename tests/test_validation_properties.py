@@ -16,11 +16,18 @@ LIMITS = {"prediction_id": 256, "scorer": 1024, "evaluation_run_id": 256}
 # Text including unpaired surrogates and NUL, which the rules treat specially.
 any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
 short_text = st.text(max_size=8)
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False,
-                                                                   allow_infinity=False) | any_text
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | any_text
+)
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4)
+    ),
     max_leaves=12,
 )
 field_values = (
@@ -28,11 +35,19 @@ field_values = (
     | st.text(min_size=1, max_size=10)
     | st.sampled_from(["", "x" * 257, "y" * 1025, "é" * 256, "a\u0000b"])
 )
-bodies = st.fixed_dictionaries(
-    {},
-    optional={"prediction_id": field_values, "scorer": field_values, "value": json_values,
-              "evaluation_run_id": field_values, "extra": json_values},
-) | json_values
+bodies = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "prediction_id": field_values,
+            "scorer": field_values,
+            "value": json_values,
+            "evaluation_run_id": field_values,
+            "extra": json_values,
+        },
+    )
+    | json_values
+)
 
 
 def has_surrogate(value) -> bool:
@@ -67,11 +82,17 @@ def key(app):
 
 
 @given(body=bodies)
-@settings(max_examples=150, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_any_body_is_stored_exactly_or_refused_in_shape(client, key, body):
     raw = json.dumps(body)  # ASCII escapes: unpaired surrogates travel as \udXXX
-    response = client.post(URL, data=raw, headers={**basic(key), "Content-Type": "application/json"})
+    response = client.post(
+        URL, data=raw, headers={**basic(key), "Content-Type": "application/json"}
+    )
     assert response.status_code in (200, 422), response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     assert (response.status_code == 200) == expected_to_pass(body)

@@ -29,8 +29,12 @@ VALUES = [0.75, {"correct": True, "n": [1, None], "text": "日本"}, "ok", None]
 def test_create_read_list_delete(sdk):
     ids = []
     for index, value in enumerate(VALUES):
-        request = {"project_id": PROJECT, "prediction_id": f"pred-{index}", "scorer": SCORER,
-                   "value": value}
+        request = {
+            "project_id": PROJECT,
+            "prediction_id": f"pred-{index}",
+            "scorer": SCORER,
+            "value": value,
+        }
         if index % 2 == 0:
             request["evaluation_run_id"] = "run-1"
         ids.append(sdk.score_create(request).score_id)
@@ -54,8 +58,11 @@ def test_create_read_list_delete(sdk):
     assert [s.score_id for s in filtered] == [ids[0], ids[2]]
     page = list(sdk.score_list({"project_id": PROJECT, "limit": 2, "offset": 1}))
     assert [s.score_id for s in page] == ids[1:3]
-    page = list(sdk.score_list({"project_id": PROJECT, "evaluation_run_id": "run-1", "limit": 1,
-                                "offset": 1}))
+    page = list(
+        sdk.score_list(
+            {"project_id": PROJECT, "evaluation_run_id": "run-1", "limit": 1, "offset": 1}
+        )
+    )
     assert [(s.score_id, s.value) for s in page] == [(ids[2], "ok")]
 
     deleted = sdk.score_delete({"project_id": PROJECT, "score_ids": [ids[0], ids[1], "nope"]})
@@ -66,8 +73,12 @@ def test_create_read_list_delete(sdk):
 
 
 def test_list_of_many_scores_through_the_sdk(sdk):
-    ids = [sdk.score_create({"project_id": PROJECT, "prediction_id": f"p{i}", "scorer": SCORER,
-                             "value": i}).score_id for i in range(60)]
+    ids = [
+        sdk.score_create(
+            {"project_id": PROJECT, "prediction_id": f"p{i}", "scorer": SCORER, "value": i}
+        ).score_id
+        for i in range(60)
+    ]
     listed = list(sdk.score_list({"project_id": PROJECT}))
     assert [s.score_id for s in listed] == ids
     assert [s.value for s in listed] == list(range(60))
@@ -83,5 +94,6 @@ def test_wrong_key_is_an_authentication_error(live_server):
 
 def test_entity_not_granted_is_a_permission_error(sdk):
     with pytest.raises(PermissionDeniedError):
-        sdk.score_create({"project_id": "elsewhere/proj", "prediction_id": "x", "scorer": "s",
-                          "value": 1})
+        sdk.score_create(
+            {"project_id": "elsewhere/proj", "prediction_id": "x", "scorer": "s", "value": 1}
+        )

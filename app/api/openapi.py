@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from app.api.params import MAX_ROWS
 from app.validation import ScoreCreate
 
 REF = "#/components/schemas/{model}"
@@ -12,7 +13,10 @@ def _ref(name: str) -> dict:
 
 
 def _json(schema_name: str, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref(schema_name)}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref(schema_name)}},
+    }
 
 
 def _path_param(name: str) -> dict:
@@ -20,8 +24,13 @@ def _path_param(name: str) -> dict:
         "in": "path",
         "name": name,
         "required": True,
-        "schema": {"title": name.replace("_", " ").title(), "type": "string",
-                   "minLength": 1, "maxLength": 128, "pattern": "^[^\u0000-\u001f\u007f]+$"},
+        "schema": {
+            "title": name.replace("_", " ").title(),
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[^\u0000-\u001f\u007f]+$",
+        },
     }
 
 
@@ -58,8 +67,10 @@ def _schemas() -> dict:
         "prediction_id": {"type": "string", "title": "Prediction Id"},
         "scorer": {"type": "string", "title": "Scorer"},
         "value": {"title": "Value"},
-        "evaluation_run_id": {"anyOf": [{"type": "string"}, {"type": "null"}],
-                              "title": "Evaluation Run Id"},
+        "evaluation_run_id": {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "title": "Evaluation Run Id",
+        },
         "wb_user_id": {"type": "string", "title": "Wb User Id"},
         "created_at": {"type": "string", "format": "date-time", "title": "Created At"},
     }
@@ -68,17 +79,23 @@ def _schemas() -> dict:
         "ScoreCreateRes": {
             "type": "object",
             "title": "ScoreCreateRes",
-            "properties": {"score_id": {"type": "string", "title": "Score Id",
-                                        "description": "The score ID"}},
+            "properties": {
+                "score_id": {"type": "string", "title": "Score Id", "description": "The score ID"}
+            },
             "required": ["score_id"],
         },
-        "ScoreReadRes": {"type": "object", "title": "ScoreReadRes", "properties": score_props,
-                         "required": list(score_props)},
+        "ScoreReadRes": {
+            "type": "object",
+            "title": "ScoreReadRes",
+            "properties": score_props,
+            "required": list(score_props),
+        },
         "ScoreDeleteRes": {
             "type": "object",
             "title": "ScoreDeleteRes",
-            "properties": {"num_deleted": {"type": "integer", "minimum": 0,
-                                           "title": "Num Deleted"}},
+            "properties": {
+                "num_deleted": {"type": "integer", "minimum": 0, "title": "Num Deleted"}
+            },
             "required": ["num_deleted"],
         },
         "HTTPError": {
@@ -90,15 +107,19 @@ def _schemas() -> dict:
         "HTTPValidationError": {
             "type": "object",
             "title": "HTTPValidationError",
-            "properties": {"detail": {"type": "array", "title": "Detail",
-                                      "items": _ref("ValidationError")}},
+            "properties": {
+                "detail": {"type": "array", "title": "Detail", "items": _ref("ValidationError")}
+            },
         },
         "ValidationError": {
             "type": "object",
             "title": "ValidationError",
             "properties": {
-                "loc": {"type": "array", "title": "Location",
-                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                "loc": {
+                    "type": "array",
+                    "title": "Location",
+                    "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                },
                 "msg": {"type": "string", "title": "Message"},
                 "type": {"type": "string", "title": "Error Type"},
                 "input": {"title": "Input"},
@@ -134,32 +155,66 @@ def _paths() -> dict:
             "400": _json("HTTPError", "The body is not valid UTF-8"),
             "413": _json("HTTPError", "The body is over the size limit"),
         },
-        requestBody={"required": True,
-                     "content": {"application/json": {"schema": _ref("ScoreCreateBody")}}},
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": _ref("ScoreCreateBody")}},
+        },
     )
     listing = _operation(
         "score_list_v2__entity___project__scores_get",
         "List scores (JSON lines, oldest first)",
         [
             _query_param("evaluation_run_id", {"anyOf": [{"type": "string"}, {"type": "null"}]}),
-            _query_param("limit", {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]}),
-            _query_param("offset", {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]}),
+            _query_param(
+                "limit",
+                {
+                    "anyOf": [
+                        {"type": "integer", "minimum": 0, "maximum": MAX_ROWS},
+                        {"type": "null"},
+                    ]
+                },
+            ),
+            _query_param(
+                "offset",
+                {
+                    "anyOf": [
+                        {"type": "integer", "minimum": 0, "maximum": MAX_ROWS},
+                        {"type": "null"},
+                    ]
+                },
+            ),
         ],
-        {"200": {"description": "One score object per line",
-                 "content": {"application/jsonl": {"schema": _ref("ScoreReadRes")}}}},
+        {
+            "200": {
+                "description": "One score object per line",
+                "content": {"application/jsonl": {"schema": _ref("ScoreReadRes")}},
+            }
+        },
     )
     delete = _operation(
         "score_delete_v2__entity___project__scores_delete",
         "Delete scores",
-        [{"in": "query", "name": "score_ids", "required": True,
-          "schema": {"type": "array", "items": {"type": "string"}}}],
+        [
+            {
+                "in": "query",
+                "name": "score_ids",
+                "required": True,
+                "schema": {"type": "array", "items": {"type": "string"}},
+            }
+        ],
         {"200": _json("ScoreDeleteRes", "Successful Response")},
     )
     read = _operation(
         "score_read_v2__entity___project__scores__score_id__get",
         "Read a score",
-        [{"in": "path", "name": "score_id", "required": True,
-          "schema": {"type": "string", "title": "Score Id"}}],
+        [
+            {
+                "in": "path",
+                "name": "score_id",
+                "required": True,
+                "schema": {"type": "string", "title": "Score Id"},
+            }
+        ],
         {
             "200": _json("ScoreReadRes", "Successful Response"),
             "404": _json("HTTPError", "No such score in this entity/project"),
@@ -176,12 +231,17 @@ def build_document() -> dict:
     """The whole document; built once per process."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Scores", "version": "0.1.0",
-                 "description": "A self-hosted server for the Weave v2 Scores API."},
+        "info": {
+            "title": "Scores",
+            "version": "0.1.0",
+            "description": "A self-hosted server for the Weave v2 Scores API.",
+        },
         "paths": _paths(),
         "components": {
             "schemas": _schemas(),
-            "securitySchemes": {"HTTPBasic": {"type": "http", "scheme": "basic"},
-                                "HTTPBearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "HTTPBasic": {"type": "http", "scheme": "basic"},
+                "HTTPBearer": {"type": "http", "scheme": "bearer"},
+            },
         },
     }

@@ -4,10 +4,14 @@ from pydantic import BaseModel, Field, ValidationError
 from werkzeug.datastructures import MultiDict
 
 
+# Databases take 64-bit integers; a larger limit or offset is refused, not a 500.
+MAX_ROWS = 2**63 - 1
+
+
 class ListQuery(BaseModel):
     evaluation_run_id: str | None = None
-    limit: int | None = Field(default=None, ge=0)
-    offset: int | None = Field(default=None, ge=0)
+    limit: int | None = Field(default=None, ge=0, le=MAX_ROWS)
+    offset: int | None = Field(default=None, ge=0, le=MAX_ROWS)
 
 
 class QueryError(Exception):

@@ -7,7 +7,9 @@ from app.jsonbody import dumps_safe
 
 def json_response(payload, status: int = 200, headers: dict | None = None) -> Response:
     """A JSON response; ASCII-escaped, so even an echoed lone surrogate is valid JSON."""
-    return Response(dumps_safe(payload), status=status, headers=headers, mimetype="application/json")
+    return Response(
+        dumps_safe(payload), status=status, headers=headers, mimetype="application/json"
+    )
 
 
 def error_response(status: int, detail, headers: dict | None = None) -> Response:

@@ -1,6 +1,5 @@
 """The four scores routes of the contract."""
 
-
 from flask import Response, request, stream_with_context
 
 from app.api import bp
@@ -48,8 +47,16 @@ def _create_idempotent(entity: str, project: str, fields, key: str):
     except Conflict as exc:
         return error_response(409, exc.message)
     except DomainError as exc:
-        return validation_error([{"type": "value_error", "loc": ["header", "idempotency-key"],
-                                  "msg": exc.message, "input": key}])
+        return validation_error(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ["header", "idempotency-key"],
+                    "msg": exc.message,
+                    "input": key,
+                }
+            ]
+        )
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return json_response({"score_id": score_id}, headers=headers)
 
@@ -72,9 +79,7 @@ def list_scores(entity: str, project: str):
     except QueryError as exc:
         return validation_error(exc.errors)
     # Run the query now, so a database failure is a 503 rather than a cut stream.
-    rows = scores.list_api_rows(
-        entity, project, query.evaluation_run_id, query.limit, query.offset
-    )
+    rows = scores.list_api_rows(entity, project, query.evaluation_run_id, query.limit, query.offset)
     return Response(stream_with_context(_jsonl(rows)), mimetype="application/jsonl")
 
 
@@ -104,8 +109,14 @@ def delete_scores(entity: str, project: str):
             return validation_error(with_body_prefix(exc.errors))
     if not score_ids:
         return validation_error(
-            [{"type": "missing", "loc": ["query", "score_ids"], "msg": "Field required",
-              "input": None}]
+            [
+                {
+                    "type": "missing",
+                    "loc": ["query", "score_ids"],
+                    "msg": "Field required",
+                    "input": None,
+                }
+            ]
         )
     deleted = scores.delete_scores(entity, project, score_ids)
     return json_response({"num_deleted": deleted})
@@ -117,17 +128,18 @@ def _ids_from_body() -> list[str]:
         return []
     if not isinstance(body, list):
         raise BodyError(
-            [{"type": "list_type", "loc": (), "msg": "Input should be a valid list",
-              "input": body}]
+            [{"type": "list_type", "loc": (), "msg": "Input should be a valid list", "input": body}]
         )
     errors = [
-        {"type": "string_type", "loc": (index,), "msg": "Input should be a valid string",
-         "input": item}
+        {
+            "type": "string_type",
+            "loc": (index,),
+            "msg": "Input should be a valid string",
+            "input": item,
+        }
         for index, item in enumerate(body)
         if not isinstance(item, str)
     ]
     if errors:
         raise BodyError(errors)
     return body
-
-

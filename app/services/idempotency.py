@@ -4,15 +4,16 @@ import hashlib
 import time
 from datetime import timedelta
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from app.database import write_transaction
 from app.jsonbody import dumps_value
-from app.models import IdempotencyKey, Score, User
+from app.models import IdempotencyKey
 from app.models._time import utcnow
 from app.services.errors import Conflict, DomainError
-from app.services.scores import new_score_row
+from app.services.keys import ApiPrincipal
+from app.services.scores import SCORES_TABLE, new_score_row
 from app.validation import ScoreCreate
 
 # Keys are honoured for at least this long, then purged.
@@ -35,14 +36,20 @@ def check_key(key: str) -> str:
 def fingerprint(entity: str, project: str, fields: ScoreCreate) -> str:
     """A hash of what the request asks for; equal bodies in any formatting hash alike."""
     canonical = dumps_value(
-        [entity, project, fields.prediction_id, fields.scorer, fields.value,
-         fields.evaluation_run_id]
+        [
+            entity,
+            project,
+            fields.prediction_id,
+            fields.scorer,
+            fields.value,
+            fields.evaluation_run_id,
+        ]
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def create_score_once(
-    entity: str, project: str, fields: ScoreCreate, user: User, key: str
+    entity: str, project: str, fields: ScoreCreate, user: ApiPrincipal, key: str
 ) -> tuple[str, bool]:
     """Store the score unless this caller's key already did; return (score_id, replayed).
 
@@ -70,9 +77,16 @@ def _create_or_replay(user_id: int, key: str, request_hash: str, row: dict) -> t
         if existing is not None:
             session.delete(existing)
             session.flush()
-        session.execute(insert(Score), [row])
-        session.add(IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash,
-                                   score_id=row["id"], created_at=now))
+        session.connection().execute(SCORES_TABLE.insert(), row)
+        session.add(
+            IdempotencyKey(
+                user_id=user_id,
+                key=key,
+                request_hash=request_hash,
+                score_id=row["id"],
+                created_at=now,
+            )
+        )
     return row["id"], False
 
 

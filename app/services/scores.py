@@ -5,7 +5,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import uuid_utils
-from sqlalchemy import delete, false, insert, select
+from sqlalchemy import delete, false, select
 
 from app.database import write_transaction
 from app.extensions import db
@@ -14,6 +14,7 @@ from app.models import Score
 from app.validation import ScoreCreate
 
 SOURCES = ("api", "ui")
+SCORES_TABLE = Score.__table__
 STREAM_BATCH = 2000
 
 # The columns of a score as the API returns it, in the order of the contract.
@@ -33,9 +34,7 @@ def scorer_digest(scorer: str) -> str:
     return hashlib.sha256(scorer.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def new_score_row(
-    entity: str, project: str, fields: ScoreCreate, author: str, source: str
-) -> dict:
+def new_score_row(entity: str, project: str, fields: ScoreCreate, author: str, source: str) -> dict:
     """The column values of a new score, with a fresh UUIDv7 id."""
     # uuid7() keeps ids strictly increasing within this process, even inside
     # one millisecond (a seeded timestamp would not).
@@ -60,7 +59,8 @@ def create_score(
     """Store one validated score and return its id."""
     row = new_score_row(entity, project, fields, author, source)
     with write_transaction() as session:
-        session.execute(insert(Score), [row])
+        # A Core insert on the connection: the ORM's bulk path costs more than the row.
+        session.connection().execute(SCORES_TABLE.insert(), row)
     return row["id"]
 
 

@@ -13,7 +13,6 @@ from app.models import EntityGrant, User
 from app.services.errors import Conflict, DomainError
 
 
-
 def _hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 

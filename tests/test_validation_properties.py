@@ -86,6 +86,7 @@ def key(app):
     max_examples=150,
     deadline=None,
     database=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_any_body_is_stored_exactly_or_refused_in_shape(client, key, body):

@@ -115,18 +115,20 @@ def list_api_rows(
     offset: int | None = None,
 ) -> RowStream:
     """Run the list query now; the stream yields API rows oldest first, in batches."""
-    query = (
-        select(*API_COLUMNS)
-        .where(Score.entity == entity, Score.project == project)
-        .order_by(Score.id)
-    )
+    conditions = [Score.entity == entity, Score.project == project]
     if evaluation_run_id is not None:
         matchable = could_be_stored(evaluation_run_id)
-        query = query.where(Score.evaluation_run_id == evaluation_run_id if matchable else false())
+        conditions.append(Score.evaluation_run_id == evaluation_run_id if matchable else false())
+    query = select(*API_COLUMNS).where(*conditions).order_by(Score.id)
+    if offset:
+        # Skip on the covering index alone (ids only), then read full rows
+        # from there: a plain OFFSET would fetch every skipped row.
+        first_id = (
+            select(Score.id).where(*conditions).order_by(Score.id).offset(offset).limit(1)
+        ).scalar_subquery()
+        query = query.where(Score.id >= first_id)
     if limit is not None:
         query = query.limit(limit)
-    if offset:
-        query = query.offset(offset)
     return RowStream(query)
 
 

@@ -9,12 +9,17 @@ from app.services import keys, users
 @basic_auth.verify_password
 def _verify_basic(_username: str, password: str):
     # The SDK sends Basic base64("api:" + KEY); any username is accepted.
-    return keys.authenticate_key(password) if password else None
+    return keys.authenticate_key(password, _entity()) if password else None
 
 
 @token_auth.verify_token
 def _verify_bearer(token: str):
-    return keys.authenticate_key(token) if token else None
+    return keys.authenticate_key(token, _entity()) if token else None
+
+
+def _entity() -> str | None:
+    # The entity the request is for, so one query can check the grant too.
+    return (request.view_args or {}).get("entity")
 
 
 def credentials_were_sent() -> bool:

@@ -53,8 +53,11 @@ def _sqlite_synchronous() -> str:
 
 def _engine_options(url: str) -> dict:
     """Pool settings; on PostgreSQL, bounded waits for a host that stops answering."""
-    options: dict = {"pool_pre_ping": True}
+    options: dict = {}
     if url.startswith("postgresql"):
+        # No pre-ping (a round trip per request): a connection that died
+        # fails its request with a 503 and the pool is refreshed.
+        options["pool_recycle"] = 1800
         # Without these a silent database host holds a request until the
         # worker is killed, and the client gets the server's HTML 500.
         options["connect_args"] = {

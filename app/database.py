@@ -1,19 +1,26 @@
 """Database engine set-up: SQLite pragmas and write transactions that never deadlock."""
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
+from app.writer_lock import WriterLock
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+_writer_locks: dict[str, WriterLock] = {}
 
 
 def configure_engine(engine: Engine, synchronous: str) -> None:
     """Install per-connection settings; on SQLite, take control of BEGIN."""
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    if database and database != ":memory:" and database not in _writer_locks:
+        _writer_locks[database] = WriterLock(f"{database}.writelock")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -42,13 +49,19 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
 def write_transaction():
     """Run the block as one write transaction, committed at the end or rolled back."""
     session = db.session()
-    if session.in_transaction():
-        # End a read (say, the auth lookup) so the write starts fresh.
-        session.commit()
-    session.connection(execution_options={"sqlite_write": True})
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    bind = session.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    lock = _writer_locks.get(bind.url.database) if sqlite else None
+    with lock or nullcontext():
+        if sqlite:
+            # End any read (say, the auth lookup) so the write can start with
+            # BEGIN IMMEDIATE. PostgreSQL simply carries on in one transaction.
+            if session.in_transaction():
+                session.commit()
+            session.connection(execution_options={"sqlite_write": True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -56,3 +56,35 @@ def test_sqlite_writes_take_the_write_lock_up_front(app, database_url):
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
     assert statements[0] == "BEGIN IMMEDIATE"
+
+
+def test_sqlite_writers_queue_on_the_shared_writer_lock(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the writer lock is SQLite's; PostgreSQL locks rows")
+    import fcntl
+    import os
+    import threading
+
+    from app.services import scores
+    from app.validation import validate_score
+
+    fields = validate_score(score_body())
+    lock_path = database_url.removeprefix("sqlite:///") + ".writelock"
+    other_process = os.open(lock_path, os.O_RDWR | os.O_CREAT)  # another open file, as a peer would
+    fcntl.flock(other_process, fcntl.LOCK_EX)
+    done = threading.Event()
+
+    def write():
+        with app.app_context():
+            scores.create_score("team", "proj", fields, "someone")
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert not done.wait(0.5), "a write went ahead while another process held the lock"
+    finally:
+        fcntl.flock(other_process, fcntl.LOCK_UN)
+        os.close(other_process)
+    writer.join(timeout=30)
+    assert done.is_set()

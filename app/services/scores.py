@@ -107,14 +107,25 @@ class RowStream:
         self._connection.close()
 
 
+class FetchedRows(list):
+    """A short result read in full on the request's own connection."""
+
+    def close(self) -> None:
+        """Nothing to release: the rows are already here."""
+
+
 def list_api_rows(
     entity: str,
     project: str,
     evaluation_run_id: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
-) -> RowStream:
-    """Run the list query now; the stream yields API rows oldest first, in batches."""
+) -> RowStream | FetchedRows:
+    """Run the list query now; yields API rows oldest first.
+
+    A bounded page is read at once on the request's connection; anything
+    larger streams in batches over a connection of its own.
+    """
     conditions = [Score.entity == entity, Score.project == project]
     if evaluation_run_id is not None:
         matchable = could_be_stored(evaluation_run_id)
@@ -129,6 +140,8 @@ def list_api_rows(
         query = query.where(Score.id >= first_id)
     if limit is not None:
         query = query.limit(limit)
+        if limit <= STREAM_BATCH:
+            return FetchedRows(db.session.connection().execute(query).all())
     return RowStream(query)
 
 

@@ -23,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(config.load(app.instance_path))
     app.config.update(overrides or {})
     register_logging(app)
+    register_sessions(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -36,9 +37,16 @@ def register_logging(app: Flask) -> None:
         app.logger.setLevel(logging.INFO)
 
 
+def register_sessions(app: Flask) -> None:
+    """Signed-cookie sessions for the UI; API requests skip them."""
+    from app.sessions import UiOnlySessionInterface
+
+    app.session_interface = UiOnlySessionInterface()
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the extensions and set up the database engine."""
-    from app.database import configure_engine
+    from app.database import configure_engine, register_request_connection
 
     db.init_app(app)
     migrate.init_app(
@@ -46,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
+    register_request_connection(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
 

@@ -54,6 +54,11 @@ def _sqlite_synchronous() -> str:
 def _engine_options(url: str) -> dict:
     """Pool settings; on PostgreSQL, bounded waits for a host that stops answering."""
     options: dict = {}
+    if url.startswith("sqlite"):
+        # A request may hold a session connection and a Core one while it
+        # waits for the writer lock: an unbounded pool can never deadlock on
+        # that, and SQLite connections are only file handles.
+        options.update(pool_size=10, max_overflow=-1)
     if url.startswith("postgresql"):
         # No pre-ping (a round trip per request): a connection that died
         # fails its request with a 503 and the pool is refreshed.

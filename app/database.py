@@ -1,9 +1,11 @@
 """Database engine set-up: SQLite pragmas and write transactions that never deadlock."""
 
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
+from flask import Flask, g
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.extensions import db
 from app.writer_lock import WriterLock
@@ -39,9 +41,10 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
         # SQLITE_BUSY at once if another writer got in between (the busy
         # timeout does not apply to that upgrade). Writes therefore begin
         # IMMEDIATE, taking the write lock up front, and simply queue.
-        if connection.get_execution_options().get("sqlite_write"):
+        options = connection.get_execution_options()
+        if options.get("sqlite_write"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        elif not options.get("sqlite_plain_reads"):
             connection.exec_driver_sql("BEGIN")
 
 
@@ -65,3 +68,52 @@ def write_transaction():
         except BaseException:
             session.rollback()
             raise
+
+
+def request_connection() -> Connection:
+    """A Core connection for this app context: the API's hot paths skip the ORM session.
+
+    On SQLite its reads run without BEGIN (a single SELECT is consistent on
+    its own), so a write can follow on the same connection with BEGIN IMMEDIATE.
+    """
+    connection = g.get("core_connection")
+    if connection is None or connection.closed:
+        connection = db.engine.connect().execution_options(sqlite_plain_reads=True)
+        g.core_connection = connection
+    return connection
+
+
+@contextmanager
+def core_write() -> Iterator[Connection]:
+    """A write transaction on the request connection, committed at the end or rolled back."""
+    connection = request_connection()
+    sqlite = connection.dialect.name == "sqlite"
+    lock = _writer_locks.get(connection.engine.url.database) if sqlite else None
+    with lock or nullcontext():
+        if sqlite:
+            # Only reads came before (without BEGIN): close SQLAlchemy's view
+            # of that and take the write lock with BEGIN IMMEDIATE.
+            if connection.in_transaction():
+                connection.commit()
+            connection.execution_options(sqlite_write=True)
+        try:
+            yield connection
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            if sqlite:
+                connection.execution_options(sqlite_write=False)
+
+
+def close_request_connection(_exc: BaseException | None = None) -> None:
+    """Return the app context's Core connection to the pool."""
+    connection = g.pop("core_connection", None)
+    if connection is not None:
+        connection.close()
+
+
+def register_request_connection(app: Flask) -> None:
+    """Close the Core connection when each app context ends."""
+    app.teardown_appcontext(close_request_connection)

@@ -15,9 +15,14 @@ _DETAILS = {
 }
 
 
+def is_api_path(path: str) -> bool:
+    """Whether a path belongs to the JSON API."""
+    return path == "/v2" or path.startswith(API_PREFIXES)
+
+
 def is_api_request() -> bool:
     """Whether the request is for the JSON API (so errors must be JSON)."""
-    return request.path == "/v2" or request.path.startswith(API_PREFIXES)
+    return is_api_path(request.path)
 
 
 def http_error(exc: HTTPException):

@@ -64,10 +64,10 @@ def _create_idempotent(entity: str, project: str, fields, key: str):
 @bp.get(f"{SCORES}/<score_id>")
 def read_score(entity: str, project: str, score_id: str):
     """One score. 200 score object; 404 when not in this entity/project."""
-    score = scores.get_score(entity, project, score_id)
-    if score is None:
+    row = scores.read_api_row(entity, project, score_id)
+    if row is None:
         return error_response(404, "Score not found")
-    line = scores.api_line(scores.score_api_row(score))
+    line = scores.api_line(row)
     return Response(line, mimetype="application/json")
 
 

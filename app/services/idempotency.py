@@ -4,10 +4,10 @@ import hashlib
 import time
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from app.database import write_transaction
+from app.database import core_write
 from app.jsonbody import dumps_value
 from app.models import IdempotencyKey
 from app.models._time import utcnow
@@ -67,19 +67,23 @@ def create_score_once(
 
 def _create_or_replay(user_id: int, key: str, request_hash: str, row: dict) -> tuple[str, bool]:
     now = utcnow()
-    with write_transaction() as session:
-        _purge_now_and_then(session, now)
-        existing = session.get(IdempotencyKey, (user_id, key), populate_existing=True)
+    this_key = (IdempotencyKey.user_id == user_id) & (IdempotencyKey.key == key)
+    with core_write() as connection:
+        _purge_now_and_then(connection, now)
+        existing = connection.execute(
+            select(
+                IdempotencyKey.request_hash, IdempotencyKey.score_id, IdempotencyKey.created_at
+            ).where(this_key)
+        ).first()
         if existing is not None and now - existing.created_at < RETENTION:
             if existing.request_hash != request_hash:
                 raise Conflict("Idempotency-Key was already used for a different request")
             return existing.score_id, True
         if existing is not None:
-            session.delete(existing)
-            session.flush()
-        session.connection().execute(SCORES_TABLE.insert(), row)
-        session.add(
-            IdempotencyKey(
+            connection.execute(delete(IdempotencyKey).where(this_key))
+        connection.execute(SCORES_TABLE.insert(), row)
+        connection.execute(
+            insert(IdempotencyKey).values(
                 user_id=user_id,
                 key=key,
                 request_hash=request_hash,
@@ -90,9 +94,9 @@ def _create_or_replay(user_id: int, key: str, request_hash: str, row: dict) -> t
     return row["id"], False
 
 
-def _purge_now_and_then(session, now) -> None:
+def _purge_now_and_then(connection, now) -> None:
     global _last_purge
     if time.monotonic() - _last_purge < _PURGE_EVERY_SECONDS:
         return
     _last_purge = time.monotonic()
-    session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - RETENTION))
+    connection.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - RETENTION))

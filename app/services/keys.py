@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
 
-from app.database import write_transaction
+from app.database import core_write, request_connection, write_transaction
 from app.extensions import db
 from app.models import ApiKey, EntityGrant, User
 from app.models._time import utcnow
@@ -101,7 +101,7 @@ def authenticate_key(key: str, entity: str | None = None) -> ApiPrincipal | None
         return None
     digest = hash_key(key)
     row = (
-        db.session.connection()
+        request_connection()
         .execute(_KEY_LOOKUP, {"digest": digest, "entity": entity or ""})
         .first()
     )
@@ -118,5 +118,5 @@ def authenticate_key(key: str, entity: str | None = None) -> ApiPrincipal | None
 
 
 def _touch(key_id: int, moment) -> None:
-    with write_transaction() as session:
-        session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=moment))
+    with core_write() as connection:
+        connection.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=moment))

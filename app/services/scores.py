@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import uuid_utils
 from sqlalchemy import delete, false, select
 
-from app.database import write_transaction
+from app.database import core_write, request_connection
 from app.extensions import db
 from app.jsonbody import dumps_value, encode_string
 from app.models import Score
@@ -58,9 +58,8 @@ def create_score(
 ) -> str:
     """Store one validated score and return its id."""
     row = new_score_row(entity, project, fields, author, source)
-    with write_transaction() as session:
-        # A Core insert on the connection: the ORM's bulk path costs more than the row.
-        session.connection().execute(SCORES_TABLE.insert(), row)
+    with core_write() as connection:
+        connection.execute(SCORES_TABLE.insert(), row)
     return row["id"]
 
 
@@ -68,6 +67,16 @@ def could_be_stored(text: str) -> bool:
     """Whether a stored id could equal text: validation refuses NUL, and
     PostgreSQL cannot even compare against a string that holds one."""
     return "\x00" not in text
+
+
+def read_api_row(entity: str, project: str, score_id: str) -> Sequence | None:
+    """The API row of one score of this entity/project, or None."""
+    if not could_be_stored(score_id):
+        return None
+    query = select(*API_COLUMNS).where(
+        Score.id == score_id, Score.entity == entity, Score.project == project
+    )
+    return request_connection().execute(query).first()
 
 
 def get_score(entity: str, project: str, score_id: str) -> Score | None:
@@ -141,7 +150,7 @@ def list_api_rows(
     if limit is not None:
         query = query.limit(limit)
         if limit <= STREAM_BATCH:
-            return FetchedRows(db.session.connection().execute(query).all())
+            return FetchedRows(request_connection().execute(query).all())
     return RowStream(query)
 
 
@@ -149,11 +158,11 @@ def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
     """Delete the given ids of this entity/project; return how many existed."""
     unique_ids = [score_id for score_id in dict.fromkeys(score_ids) if could_be_stored(score_id)]
     deleted = 0
-    with write_transaction() as session:
+    with core_write() as connection:
         # Chunks keep each statement under every database's parameter limit.
         for start in range(0, len(unique_ids), 500):
             chunk = unique_ids[start : start + 500]
-            result = session.execute(
+            result = connection.execute(
                 delete(Score).where(
                     Score.entity == entity, Score.project == project, Score.id.in_(chunk)
                 )
@@ -175,17 +184,4 @@ def api_line(row: Sequence) -> str:
         f'"scorer":{encode_string(scorer)},"value":{value_json},'
         f'"evaluation_run_id":{"null" if run_id is None else encode_string(run_id)},'
         f'"wb_user_id":{encode_string(author)},"created_at":"{format_timestamp(created_at)}"}}'
-    )
-
-
-def score_api_row(score: Score) -> tuple:
-    """The API row of a loaded Score, for api_line."""
-    return (
-        score.id,
-        score.prediction_id,
-        score.scorer,
-        score.value_json,
-        score.evaluation_run_id,
-        score.created_by,
-        score.created_at,
     )

@@ -1,12 +1,10 @@
 """Helpers for the admin UI tests: real forms, real CSRF tokens, real sign-in."""
 
 import re
-from functools import partial
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from app.services import scores, users
+from app.services import scores
 from app.validation import validate_score
 from tests.builders import PASSWORD, make_user
 
@@ -50,20 +48,6 @@ def add_score(app, entity="team", project="proj", author="someone", source="api"
 
 def text(response) -> str:
     return response.get_data(as_text=True)
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Hash test users' passwords with a cheap KDF: sign-in still checks them for real.
-
-    check_password_hash reads the method from the stored hash, so only the cost
-    changes; scrypt would otherwise be half of this suite's time.
-    """
-    monkeypatch.setattr(
-        users,
-        "generate_password_hash",
-        partial(generate_password_hash, method="pbkdf2:sha256:1000"),
-    )
 
 
 @pytest.fixture

@@ -29,11 +29,11 @@ serve: upgrade
 	$(FLASK) bootstrap --url http://$(HOST):$(PORT)
 	$(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT) 'app:create_app()'
 
-# Everything in parallel, then the tests that stop PostgreSQL on their own
-# (pytest's exit code 5, "nothing collected", is fine for that second run).
+# First, alone, the tests that stop PostgreSQL (pytest's exit code 5, "nothing
+# collected", is fine there); then everything else in parallel.
 test: install
-	$(BIN)/pytest -n auto -m "not outage" $(PYTEST_ARGS)
 	$(BIN)/pytest -m outage $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -n auto -m "not outage" $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/pytest -n auto -m "not browser and not slow and not outage" $(PYTEST_ARGS)

@@ -54,7 +54,7 @@ def write_transaction():
     session = db.session()
     bind = session.get_bind()
     sqlite = bind.dialect.name == "sqlite"
-    lock = _writer_locks.get(bind.url.database) if sqlite else None
+    lock = _writer_locks.get(bind.url.database or "") if sqlite else None
     with lock or nullcontext():
         if sqlite:
             # End any read (say, the auth lookup) so the write can start with
@@ -88,7 +88,7 @@ def core_write() -> Iterator[Connection]:
     """A write transaction on the request connection, committed at the end or rolled back."""
     connection = request_connection()
     sqlite = connection.dialect.name == "sqlite"
-    lock = _writer_locks.get(connection.engine.url.database) if sqlite else None
+    lock = _writer_locks.get(connection.engine.url.database or "") if sqlite else None
     with lock or nullcontext():
         if sqlite:
             # Only reads came before (without BEGIN): close SQLAlchemy's view

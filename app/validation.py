@@ -122,9 +122,8 @@ def validate_score(data: Any) -> ScoreCreate:
     try:
         score = ScoreCreate.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        errors.extend(_unknown_field_errors(data))
-        raise ScoreRulesError([_plain(error) for error in errors]) from None
+        errors = [_plain(error) for error in exc.errors(include_url=False)]
+        raise ScoreRulesError(errors + _unknown_field_errors(data)) from None
     unknown = _unknown_field_errors(data)
     if unknown:
         raise ScoreRulesError(unknown)

@@ -45,7 +45,7 @@ _COMMON = {
     "422": _json("HTTPValidationError", "Validation Error"),
     "503": _json("HTTPError", "Database unavailable"),
 }
-_SECURITY = [{"HTTPBasic": []}, {"HTTPBearer": []}]
+_SECURITY: list[dict[str, list]] = [{"HTTPBasic": []}, {"HTTPBearer": []}]
 
 
 def _operation(operation_id: str, summary: str, params: list, responses: dict, **extra) -> dict:

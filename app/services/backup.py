@@ -27,7 +27,7 @@ def backup_to(path: str) -> int:
     os.close(handle)
     try:
         with db.engine.connect() as connection:
-            source = connection.connection.dbapi_connection
+            source = _sqlite3_connection(connection)
             target = sqlite3.connect(partial)
             try:
                 source.backup(target)
@@ -56,9 +56,16 @@ def restore_from(path: str) -> None:
         _check_integrity(source)
         db.engine.dispose()
         with db.engine.connect() as connection:
-            source.backup(connection.connection.dbapi_connection)
+            source.backup(_sqlite3_connection(connection))
     finally:
         source.close()
+
+
+def _sqlite3_connection(connection) -> sqlite3.Connection:
+    """The driver's own connection under a SQLAlchemy one."""
+    raw = connection.connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 def _check_integrity(connection: sqlite3.Connection) -> None:

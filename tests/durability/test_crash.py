@@ -80,12 +80,5 @@ def test_sigkill_mid_load_keeps_every_acknowledged_score(target, make_server, re
     assert ledger.failures == []
     assert not any(" 5" in status for status in ledger.statuses), ledger.statuses
     assert all(kill["creates_acknowledged"] >= KILL_AFTER_CREATES for kill in figures["kills"])
-    assert result.problems == []
-    assert (
-        result.lost,
-        result.duplicated,
-        result.corrupted,
-        result.resurrected,
-        result.phantoms,
-    ) == (0, 0, 0, 0, 0)
+    result.assert_exact()
     assert all(verdict == "ok" for verdict in figures["integrity_checks"])

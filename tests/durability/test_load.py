@@ -47,12 +47,5 @@ def test_mixed_load_keeps_every_acknowledged_score_exactly_once(target, make_ser
     assert ledger.failures == []
     assert not any(" 5" in status for status in ledger.statuses), ledger.statuses
     assert len(ledger.acked) >= CREATES, "the load did not reach its create quota in time"
-    assert result.problems == []
-    assert (
-        result.lost,
-        result.duplicated,
-        result.corrupted,
-        result.resurrected,
-        result.phantoms,
-    ) == (0, 0, 0, 0, 0)
+    result.assert_exact()
     assert result.listed == result.checked == len(ledger.acked) - len(ledger.deleted)

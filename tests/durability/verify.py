@@ -31,6 +31,12 @@ class Audit:
         figures["problems"] = self.problems[:20]
         return figures
 
+    def assert_exact(self) -> None:
+        """Every acknowledged score there once and intact; nothing deleted came back."""
+        assert self.problems == [], self.problems[:5]
+        counts = (self.lost, self.duplicated, self.corrupted, self.resurrected, self.phantoms)
+        assert counts == (0, 0, 0, 0, 0)
+
 
 def list_project(port: int, key: str) -> list[dict]:
     """Every score of the project, through one streamed list request."""

@@ -11,6 +11,7 @@ from app.database import core_write, request_connection
 from app.extensions import db
 from app.jsonbody import dumps_value, encode_string
 from app.models import Score
+from app.services import positions
 from app.validation import ScoreCreate
 
 SOURCES = ("api", "ui")
@@ -139,10 +140,16 @@ def list_api_rows(
     if evaluation_run_id is not None:
         matchable = could_be_stored(evaluation_run_id)
         conditions.append(Score.evaluation_run_id == evaluation_run_id if matchable else false())
+    if offset:
+        # Start from a remembered id near the offset, then skip the rest on
+        # the covering index alone (ids only) before reading full rows.
+        anchor, offset = positions.start_of(
+            request_connection(), (entity, project, evaluation_run_id), conditions, offset
+        )
+        if anchor is not None:
+            conditions.append(Score.id >= anchor)
     query = select(*API_COLUMNS).where(*conditions).order_by(Score.id)
     if offset:
-        # Skip on the covering index alone (ids only), then read full rows
-        # from there: a plain OFFSET would fetch every skipped row.
         first_id = (
             select(Score.id).where(*conditions).order_by(Score.id).offset(offset).limit(1)
         ).scalar_subquery()
@@ -168,6 +175,8 @@ def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
                 )
             )
             deleted += result.rowcount
+        if deleted:
+            positions.record_deletions(connection, entity, project)
     return deleted
 
 

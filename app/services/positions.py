@@ -1,0 +1,132 @@
+"""Deep list offsets in constant time: a per-process map from positions to ids.
+
+The contract's `offset` counts rows, and a database can only count its way
+there: offset 900,000 steps over 900,000 index entries. Ids are time-ordered,
+so once a project's older ids are settled (no write still in flight can
+insert before them) their positions change only when scores are deleted.
+We remember the id at every ANCHOR_EVERY-th position and start a deep page
+from the nearest one, skipping fewer than ANCHOR_EVERY entries. Every delete
+bumps the project's counter in project_changes, in the same transaction;
+anchors built under another count are rebuilt.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+
+from app.models import ProjectChange, Score
+from app.models._time import utcnow
+
+ANCHOR_EVERY = 10_000
+# Older than any write can take from choosing its id to committing (the
+# SQLite busy timeout is 30 s), so nothing can still land before them.
+SETTLED_AFTER = timedelta(minutes=2)
+_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Anchors:
+    deletions: int
+    ids: tuple[str, ...]  # ids[k] stands at position k * ANCHOR_EVERY
+
+
+_cache: "OrderedDict[tuple, Anchors]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def start_of(connection: Connection, key: tuple, conditions: list, offset: int):
+    """(id to start at or None, entries still to skip) for a list offset.
+
+    key names the listing: (entity, project, evaluation_run_id filter).
+    """
+    if offset < ANCHOR_EVERY:
+        return None, offset
+    deletions = _deletions(connection, key[0], key[1])
+    key = (connection.engine.url.render_as_string(), *key)
+    with _lock:
+        anchors = _cache.get(key)
+    for _attempt in range(2):
+        if anchors is None or anchors.deletions != deletions:
+            anchors = _build(connection, key, conditions, deletions)
+        step = min(offset // ANCHOR_EVERY, len(anchors.ids) - 1)
+        if step <= 0:
+            return None, offset
+        if _exists(connection, anchors.ids[step]):
+            return anchors.ids[step], offset - step * ANCHOR_EVERY
+        # A vanished anchor means the data was replaced wholesale (a restore).
+        anchors = None
+    return None, offset
+
+
+def _build(connection: Connection, key: tuple, conditions: list, deletions: int) -> Anchors:
+    anchors = Anchors(deletions, _settled_anchor_ids(connection, conditions))
+    with _lock:
+        _cache[key] = anchors
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return anchors
+
+
+def record_deletions(connection: Connection, entity: str, project: str) -> None:
+    """Bump the project's deletion count (call inside the deleting transaction)."""
+    bumped = connection.execute(
+        update(ProjectChange)
+        .where(ProjectChange.entity == entity, ProjectChange.project == project)
+        .values(deletions=ProjectChange.deletions + 1)
+    )
+    if bumped.rowcount == 0:
+        upsert = _dialect_insert(connection)(ProjectChange).values(
+            entity=entity, project=project, deletions=1
+        )
+        connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["entity", "project"],
+                set_={"deletions": ProjectChange.deletions + 1},
+            )
+        )
+
+
+def _dialect_insert(connection: Connection):
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def _deletions(connection: Connection, entity: str, project: str) -> int:
+    count = connection.execute(
+        select(ProjectChange.deletions).where(
+            ProjectChange.entity == entity, ProjectChange.project == project
+        )
+    ).scalar()
+    return count or 0
+
+
+def _exists(connection: Connection, score_id: str) -> bool:
+    return connection.execute(select(Score.id).where(Score.id == score_id)).first() is not None
+
+
+def _settled_anchor_ids(connection: Connection, conditions: list) -> tuple[str, ...]:
+    """The ids at every ANCHOR_EVERY-th position, as far as ids are settled."""
+    position = (func.row_number().over(order_by=Score.id) - 1).label("position")
+    numbered = select(Score.id, position).where(*conditions).subquery()
+    ids = connection.execute(
+        select(numbered.c.id).where(numbered.c.position % ANCHOR_EVERY == 0).order_by(numbered.c.id)
+    ).scalars()
+    settled_before = _uuid7_floor(utcnow() - SETTLED_AFTER)
+    return tuple(score_id for score_id in ids if score_id < settled_before)
+
+
+def _uuid7_floor(moment) -> str:
+    """The smallest UUIDv7 string of a millisecond: ids below it are older."""
+    millis = int(moment.timestamp() * 1000)
+    digits = f"{millis:012x}"
+    return f"{digits[:8]}-{digits[8:]}-0000-0000-000000000000"

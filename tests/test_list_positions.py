@@ -1,0 +1,144 @@
+"""Deep offsets start from remembered positions, and agree with a plain OFFSET
+through deletes, new scores and filters, on every database."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import uuid_utils
+from sqlalchemy import insert, select
+
+from app.extensions import db
+from app.models import Score
+from app.services import positions
+from app.services.scores import scorer_digest
+from tests.builders import basic, make_api_user, post_score
+
+ROWS = 2_600
+PROJECT = "deep"
+
+
+@pytest.fixture
+def deep_project(app, monkeypatch):
+    """A project of old (settled) scores, anchors every 100 positions."""
+    monkeypatch.setattr(positions, "ANCHOR_EVERY", 100)
+    start = datetime.now(UTC) - timedelta(days=3)
+    rows = []
+    for index in range(ROWS):
+        moment = start + timedelta(seconds=index)
+        rows.append(
+            {
+                "id": str(uuid_utils.uuid7(nanoseconds=int(moment.timestamp() * 1e9))),
+                "entity": "team",
+                "project": PROJECT,
+                "prediction_id": f"p{index}",
+                "scorer": "s",
+                "scorer_digest": scorer_digest("s"),
+                "value_json": str(index),
+                "evaluation_run_id": f"run-{index % 3}",
+                "created_by": "seed",
+                "source": "api",
+                "created_at": moment,
+            }
+        )
+    with app.app_context():
+        db.session.execute(insert(Score), rows)
+        db.session.commit()
+    return [row["id"] for row in rows]
+
+
+def page(client, key, **query):
+    response = client.get(f"/v2/team/{PROJECT}/scores", query_string=query, headers=basic(key))
+    assert response.status_code == 200
+    return [json.loads(line)["score_id"] for line in response.get_data(as_text=True).splitlines()]
+
+
+def expected(app, run=None, offset=0, limit=7):
+    with app.app_context():
+        query = select(Score.id).where(Score.entity == "team", Score.project == PROJECT)
+        if run is not None:
+            query = query.where(Score.evaluation_run_id == run)
+        return list(db.session.scalars(query.order_by(Score.id).offset(offset).limit(limit)))
+
+
+def test_deep_pages_match_a_plain_offset(app, client, deep_project):
+    _user, key = make_api_user(app)
+    for offset in (0, 99, 100, 101, 250, 1_999, 2_500, 2_599, 2_600, 5_000):
+        assert page(client, key, offset=offset, limit=7) == expected(app, offset=offset), offset
+    for offset in (0, 100, 150, 800, 866, 900):
+        got = page(client, key, evaluation_run_id="run-1", offset=offset, limit=5)
+        assert got == expected(app, "run-1", offset, 5), offset
+    built = [
+        anchors for key, anchors in positions._cache.items() if key[1:4] == ("team", PROJECT, None)
+    ]
+    assert built and len(built[-1].ids) == ROWS // 100
+
+
+def test_deletes_and_new_scores_keep_pages_exact(app, client, deep_project):
+    _user, key = make_api_user(app)
+    assert page(client, key, offset=1_500, limit=3) == deep_project[1_500:1_503]
+    # Deleting early scores shifts every later position: the anchors must not be trusted.
+    victims = deep_project[10:60:7]
+    response = client.delete(
+        f"/v2/team/{PROJECT}/scores", query_string={"score_ids": victims}, headers=basic(key)
+    )
+    assert response.get_json() == {"num_deleted": len(victims)}
+    for offset in (150, 1_500, 2_400):
+        assert page(client, key, offset=offset, limit=3) == expected(app, offset=offset, limit=3)
+    # New scores land after every settled id, so earlier positions stand.
+    for _ in range(5):
+        post_score(client, key, project=PROJECT)
+    for offset in (1_500, 2_550, 2_590):
+        assert page(client, key, offset=offset, limit=4) == expected(app, offset=offset, limit=4)
+
+
+def test_fresh_ids_are_never_anchors(app, client, monkeypatch):
+    monkeypatch.setattr(positions, "ANCHOR_EVERY", 10)
+    _user, key = make_api_user(app)
+    ids = [post_score(client, key, project="fresh") for _ in range(35)]
+    response = client.get("/v2/team/fresh/scores?offset=25&limit=3", headers=basic(key))
+    assert [
+        json.loads(line)["score_id"] for line in response.get_data(as_text=True).splitlines()
+    ] == ids[25:28]
+    cached = [anchors for key, anchors in positions._cache.items() if key[2] == "fresh"]
+    assert ids == sorted(ids)
+    assert cached and all(anchors.ids == () for anchors in cached)
+
+
+def test_data_replaced_behind_our_back_is_noticed(app, client, deep_project):
+    _user, key = make_api_user(app)
+    assert page(client, key, offset=1_200, limit=3) == deep_project[1_200:1_203]
+    # As a restore would: the rows change without our delete path (and its counter).
+    from sqlalchemy import delete
+
+    with app.app_context():
+        db.session.execute(delete(Score).where(Score.project == PROJECT))
+        db.session.commit()
+    reseeded = deep_project_rows(app)
+    assert page(client, key, offset=1_200, limit=3) == reseeded[1_200:1_203]
+
+
+def deep_project_rows(app):
+    start = datetime.now(UTC) - timedelta(days=2)
+    rows = [
+        {
+            "id": str(
+                uuid_utils.uuid7(nanoseconds=int((start + timedelta(seconds=i)).timestamp() * 1e9))
+            ),
+            "entity": "team",
+            "project": PROJECT,
+            "prediction_id": f"r{i}",
+            "scorer": "s",
+            "scorer_digest": scorer_digest("s"),
+            "value_json": "0",
+            "evaluation_run_id": None,
+            "created_by": "seed",
+            "source": "api",
+            "created_at": start + timedelta(seconds=i),
+        }
+        for i in range(ROWS)
+    ]
+    with app.app_context():
+        db.session.execute(insert(Score), rows)
+        db.session.commit()
+    return [row["id"] for row in rows]

@@ -4,7 +4,7 @@ The contract's `offset` counts rows, and a database can only count its way
 there: offset 900,000 steps over 900,000 index entries. Ids are time-ordered,
 so once a project's older ids are settled (no write still in flight can
 insert before them) their positions change only when scores are deleted.
-We remember the id at every ANCHOR_EVERY-th position and start a deep page
+We remember the id at every ANCHOR_EVERY-th position (1,000 ids per million rows) and start a deep page
 from the nearest one, skipping fewer than ANCHOR_EVERY entries. Every delete
 bumps the project's counter in project_changes, in the same transaction;
 anchors built under another count are rebuilt.
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from app.models import ProjectChange, Score
 from app.models._time import utcnow
 
-ANCHOR_EVERY = 10_000
+ANCHOR_EVERY = 1_000
 # Older than any write can take from choosing its id to committing (the
 # SQLite busy timeout is 30 s), so nothing can still land before them.
 SETTLED_AFTER = timedelta(minutes=2)

@@ -4,8 +4,9 @@ The contract's `offset` counts rows, and a database can only count its way
 there: offset 900,000 steps over 900,000 index entries. Ids are time-ordered,
 so once a project's older ids are settled (no write still in flight can
 insert before them) their positions change only when scores are deleted.
-We remember the id at every ANCHOR_EVERY-th position (1,000 ids per million rows) and start a deep page
-from the nearest one, skipping fewer than ANCHOR_EVERY entries. Every delete
+We remember the id at every ANCHOR_EVERY-th position (1,000 ids per million
+rows) and start a deep page from the nearest one, skipping fewer than
+ANCHOR_EVERY entries. Every delete
 bumps the project's counter in project_changes, in the same transaction;
 anchors built under another count are rebuilt.
 """

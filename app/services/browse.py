@@ -15,22 +15,14 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from app.extensions import db
 from app.models import Score
-from app.services.scores import scorer_digest
+from app.services.scores import API_COLUMNS, scorer_digest
 
 SCAN_WINDOW = 10_000
 PREVIEW_CHARS = 160
 PAGE_SIZES = (25, 50, 100, 200)
 EXPORT_BATCH = 2000
-EXPORT_COLUMNS = (
-    Score.id,
-    Score.prediction_id,
-    Score.scorer,
-    Score.value_json,
-    Score.evaluation_run_id,
-    Score.created_by,
-    Score.source,
-    Score.created_at,
-)
+# The API's columns, then the source: an export row's first seven fields are an API row.
+EXPORT_COLUMNS = (*API_COLUMNS, Score.source)
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,8 @@ def csv_chunks(rows: Iterable) -> Iterator[str]:
         value_json,
         run_id,
         author,
-        source,
         created_at,
+        source,
     ) in enumerate(rows, 1):
         writer.writerow(
             [
@@ -69,11 +69,8 @@ def csv_chunks(rows: Iterable) -> Iterator[str]:
 def jsonl_chunks(rows: Iterable) -> Iterator[str]:
     """One API score object per line, as GET /v2/.../scores returns them."""
     lines: list[str] = []
-    for score_id, prediction_id, scorer, value_json, run_id, author, _source, created_at in rows:
-        lines.append(
-            api_line((score_id, prediction_id, scorer, value_json, run_id, author, created_at))
-            + "\n"
-        )
+    for row in rows:
+        lines.append(api_line(row[:-1]) + "\n")
         if len(lines) >= ROWS_PER_CHUNK:
             yield "".join(lines)
             lines = []

@@ -73,12 +73,18 @@ def write_transaction():
 def request_connection() -> Connection:
     """A Core connection for this app context: the API's hot paths skip the ORM session.
 
-    On SQLite its reads run without BEGIN (a single SELECT is consistent on
-    its own), so a write can follow on the same connection with BEGIN IMMEDIATE.
+    Its reads run outside any transaction (a single SELECT is consistent on
+    its own): SQLite gets no BEGIN, PostgreSQL runs in autocommit, which saves
+    the BEGIN and ROLLBACK round trips around every read. Writes open a real
+    transaction with core_write().
     """
     connection = g.get("core_connection")
     if connection is None or connection.closed:
-        connection = db.engine.connect().execution_options(sqlite_plain_reads=True)
+        connection = db.engine.connect()
+        if connection.dialect.name == "sqlite":
+            connection.execution_options(sqlite_plain_reads=True)
+        else:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         g.core_connection = connection
     return connection
 
@@ -90,12 +96,14 @@ def core_write() -> Iterator[Connection]:
     sqlite = connection.dialect.name == "sqlite"
     lock = _writer_locks.get(connection.engine.url.database or "") if sqlite else None
     with lock or nullcontext():
+        # Only reads came before, outside a transaction: close SQLAlchemy's
+        # view of them, then begin for real (BEGIN IMMEDIATE on SQLite).
+        if connection.in_transaction():
+            connection.commit()
         if sqlite:
-            # Only reads came before (without BEGIN): close SQLAlchemy's view
-            # of that and take the write lock with BEGIN IMMEDIATE.
-            if connection.in_transaction():
-                connection.commit()
             connection.execution_options(sqlite_write=True)
+        else:
+            connection.execution_options(isolation_level=connection.default_isolation_level)
         try:
             yield connection
             connection.commit()
@@ -105,6 +113,8 @@ def core_write() -> Iterator[Connection]:
         finally:
             if sqlite:
                 connection.execution_options(sqlite_write=False)
+            else:
+                connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def close_request_connection(_exc: BaseException | None = None) -> None:

@@ -48,14 +48,20 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+def _writer_lock(bind: Engine):
+    """The cross-process writer queue of a SQLite file; a no-op elsewhere."""
+    if bind.dialect.name != "sqlite":
+        return nullcontext()
+    return _writer_locks.get(bind.url.database or "") or nullcontext()
+
+
 @contextmanager
 def write_transaction():
     """Run the block as one write transaction, committed at the end or rolled back."""
     session = db.session()
     bind = session.get_bind()
     sqlite = bind.dialect.name == "sqlite"
-    lock = _writer_locks.get(bind.url.database or "") if sqlite else None
-    with lock or nullcontext():
+    with _writer_lock(bind):
         if sqlite:
             # End any read (say, the auth lookup) so the write can start with
             # BEGIN IMMEDIATE. PostgreSQL simply carries on in one transaction.
@@ -94,8 +100,7 @@ def core_write() -> Iterator[Connection]:
     """A write transaction on the request connection, committed at the end or rolled back."""
     connection = request_connection()
     sqlite = connection.dialect.name == "sqlite"
-    lock = _writer_locks.get(connection.engine.url.database or "") if sqlite else None
-    with lock or nullcontext():
+    with _writer_lock(connection.engine):
         # Only reads came before, outside a transaction: close SQLAlchemy's
         # view of them, then begin for real (BEGIN IMMEDIATE on SQLite).
         if connection.in_transaction():

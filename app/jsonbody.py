@@ -1,7 +1,7 @@
 """Strict JSON: parse request bodies and encode values without losing a bit.
 
-The standard library parser keeps integers of any size exactly (orjson turns
-integers past 64 bits into floats), so parsing uses it, made strict: NaN and
+The standard library parser keeps integers of any size exactly (orjson, for
+one, turns integers past 64 bits into floats), so parsing uses it, made strict: NaN and
 Infinity are not JSON and are refused with a position like any other error.
 """
 

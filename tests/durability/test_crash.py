@@ -5,7 +5,7 @@ import time
 import pytest
 
 from tests.durability.traffic import Ledger, Load
-from tests.durability.verify import audit
+from tests.durability.verify import audit, outcome
 
 CLIENTS = 32
 KILLS = 2
@@ -69,12 +69,7 @@ def test_sigkill_mid_load_keeps_every_acknowledged_score(target, make_server, re
             **figures,
             "requests_sent": sum(ledger.requests.values()),
             "faults_injected": len(figures["kills"]),
-            "scores_checked": result.checked,
-            "lost": result.lost,
-            "duplicated": result.duplicated,
-            "audit": result.figures(),
-            "client_failures": ledger.failures[:20],
-            "server_log_errors": server.log_errors()[:20],
+            **outcome(ledger, result, server),
         }
     )
     assert ledger.failures == []

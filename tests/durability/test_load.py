@@ -5,7 +5,7 @@ import time
 import pytest
 
 from tests.durability.traffic import Load
-from tests.durability.verify import audit
+from tests.durability.verify import audit, outcome
 
 CREATES = 5000
 CLIENTS = 32
@@ -36,12 +36,7 @@ def test_mixed_load_keeps_every_acknowledged_score_exactly_once(target, make_ser
             "creates_acknowledged": len(ledger.acked),
             "deletes_acknowledged": len(ledger.deleted),
             "faults_injected": 0,
-            "scores_checked": result.checked,
-            "lost": result.lost,
-            "duplicated": result.duplicated,
-            "audit": result.figures(),
-            "client_failures": ledger.failures[:20],
-            "server_log_errors": server.log_errors()[:20],
+            **outcome(ledger, result, server),
         }
     )
     assert ledger.failures == []

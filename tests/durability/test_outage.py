@@ -10,7 +10,7 @@ import pytest
 from tests.durability import postgres
 from tests.durability.client import Client, TransportError
 from tests.durability.traffic import Load
-from tests.durability.verify import audit
+from tests.durability.verify import audit, outcome
 
 CLIENTS = 8
 DOWN_FOR = 2.0  # seconds PostgreSQL stays stopped
@@ -138,12 +138,7 @@ def test_postgresql_outage_answers_json_503_and_recovers_without_restart(
             "max_latency_s": round(max(ledger.max_latency, *(s[3] for s in probe.samples)), 3),
             "creates_in_doubt": len(ledger.doubtful_creates),
             "faults_injected": 1,
-            "scores_checked": result.checked,
-            "lost": result.lost,
-            "duplicated": result.duplicated,
-            "audit": result.figures(),
-            "client_failures": ledger.failures[:20],
-            "server_log_errors": server.log_errors()[:20],
+            **outcome(ledger, result, server),
         }
     )
     assert ledger.failures == [], "no answer, a non-JSON error or a wrong answer"

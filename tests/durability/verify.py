@@ -38,6 +38,18 @@ class Audit:
         assert counts == (0, 0, 0, 0, 0)
 
 
+def outcome(ledger: Ledger, result: Audit, server) -> dict:
+    """The figures every durability report ends with: what was checked and found."""
+    return {
+        "scores_checked": result.checked,
+        "lost": result.lost,
+        "duplicated": result.duplicated,
+        "audit": result.figures(),
+        "client_failures": ledger.failures[:20],
+        "server_log_errors": server.log_errors()[:20],
+    }
+
+
 def list_project(port: int, key: str) -> list[dict]:
     """Every score of the project, through one streamed list request."""
     client = Client(port, key, timeout=60)

@@ -4,13 +4,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from flask import Flask, g
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 
+from app.driver import DriverStatement
 from app.extensions import db
 from app.writer_lock import WriterLock
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Run on the driver cursor: every write begins with one (see app/driver.py).
+_BEGIN_IMMEDIATE = DriverStatement(text("BEGIN IMMEDIATE"))
+_BEGIN = DriverStatement(text("BEGIN"))
 
 
 _writer_locks: dict[str, WriterLock] = {}
@@ -43,9 +47,9 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
         # IMMEDIATE, taking the write lock up front, and simply queue.
         options = connection.get_execution_options()
         if options.get("sqlite_write"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _BEGIN_IMMEDIATE.run(connection, {})
         elif not options.get("sqlite_plain_reads"):
-            connection.exec_driver_sql("BEGIN")
+            _BEGIN.run(connection, {})
 
 
 def _writer_lock(bind: Engine):
@@ -110,6 +114,9 @@ def core_write() -> Iterator[Connection]:
         else:
             connection.execution_options(isolation_level=connection.default_isolation_level)
         try:
+            # Begin now rather than at the first Core execute: statements run
+            # on the driver cursor (app/driver.py) must land in the transaction.
+            connection.begin()
             yield connection
             connection.commit()
         except BaseException:

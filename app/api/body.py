@@ -2,6 +2,7 @@
 
 import json
 from email.message import Message
+from functools import lru_cache
 from typing import Any
 
 from flask import request
@@ -22,6 +23,7 @@ class BodyError(Exception):
 _NO_BODY = object()
 
 
+@lru_cache(maxsize=64)
 def _declares_json(content_type: str | None) -> bool:
     # FastAPI parses a body with no Content-Type, or an application/json or
     # application/*+json one; any other type reaches validation as text.

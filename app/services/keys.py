@@ -6,9 +6,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from app.database import core_write, request_connection, write_transaction
+from app.driver import DriverStatement
 from app.extensions import db
 from app.models import ApiKey, EntityGrant, User
 from app.models._time import utcnow
@@ -70,14 +71,15 @@ class ApiPrincipal:
         return self.is_admin or entity in self.entities
 
 
-# One Core statement, not ORM loads: this runs on every API request. The
-# outer join says whether the owner holds a grant for the entity asked for.
-_KEY_LOOKUP = (
+# One statement, run on the driver cursor (app/driver.py): this runs on every
+# API request. The outer join says whether the owner holds a grant for the
+# entity asked for; the times are compared in SQL, so no row processing is needed.
+_KEY_LOOKUP = DriverStatement(
     select(
         ApiKey.id,
         ApiKey.key_hash,
-        ApiKey.revoked_at,
-        ApiKey.last_used_at,
+        ApiKey.revoked_at.is_not(None),
+        or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < bindparam("stale_before")),
         User.id,
         User.username,
         User.is_admin,
@@ -100,21 +102,20 @@ def authenticate_key(key: str, entity: str | None = None) -> ApiPrincipal | None
     if not key.startswith(KEY_PREFIX):
         return None
     digest = hash_key(key)
-    row = (
-        request_connection()
-        .execute(_KEY_LOOKUP, {"digest": digest, "entity": entity or ""})
-        .first()
+    now = utcnow()
+    row = _KEY_LOOKUP.first(
+        request_connection(),
+        {"digest": digest, "entity": entity or "", "stale_before": now - LAST_USED_RESOLUTION},
     )
     if row is None:
         return None
-    key_id, stored_hash, revoked_at, last_used_at, user_id, username, is_admin, granted = row
+    key_id, stored_hash, revoked, stale, user_id, username, is_admin, granted = row
     # The lookup went through an index on the hash; compare in constant time anyway.
-    if revoked_at is not None or not hmac.compare_digest(stored_hash, digest):
+    if revoked or not hmac.compare_digest(stored_hash, digest):
         return None
-    now = utcnow()
-    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+    if stale:
         _touch(key_id, now)
-    return ApiPrincipal(user_id, username, is_admin, frozenset({granted} if granted else ()))
+    return ApiPrincipal(user_id, username, bool(is_admin), frozenset({granted} if granted else ()))
 
 
 def _touch(key_id: int, moment) -> None:

@@ -8,6 +8,7 @@ import uuid_utils
 from sqlalchemy import delete, false, select
 
 from app.database import core_write, request_connection
+from app.driver import DriverStatement
 from app.extensions import db
 from app.jsonbody import dumps_value, encode_string
 from app.models import Score
@@ -16,6 +17,8 @@ from app.validation import ScoreCreate
 
 SOURCES = ("api", "ui")
 SCORES_TABLE = Score.__table__
+# Every create runs this: compiled once, executed on the driver cursor.
+_INSERT_SCORE = DriverStatement(SCORES_TABLE.insert())
 STREAM_BATCH = 2000
 
 # The columns of a score as the API returns it, in the order of the contract.
@@ -60,7 +63,7 @@ def create_score(
     """Store one validated score and return its id."""
     row = new_score_row(entity, project, fields, author, source)
     with core_write() as connection:
-        connection.execute(SCORES_TABLE.insert(), row)
+        _INSERT_SCORE.run(connection, row)
     return row["id"]
 
 

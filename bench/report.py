@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 
 from bench import settings
 
-SERVERS = ("ours", "peer", "ceiling")
+SERVERS = ("ours", "peer", "ceiling", "floor")
+LABELS = {"ours": "o", "peer": "p", "ceiling": "c", "floor": "f"}
 OTHER_CPU_NOTE = (
     "other cpu% = share of the machine's CPU that processes other than the server, wrk and\n"
     "PostgreSQL took during the case (others' load, filling whatever the server left idle);\n"
@@ -67,40 +68,57 @@ def cases(results: list[dict], db: str, section: str) -> list[str]:
     return seen
 
 
-def http_table(results: list[dict], db: str, section: str, with_ceiling: bool) -> str:
-    headers = ["case", "ours rps", "peer rps"]
-    headers += ["ceiling rps", "vs peer", "vs ceiling"] if with_ceiling else ["vs peer"]
-    headers += [
-        "ours p50",
-        "ours p99",
-        "peer p50",
-        "peer p99",
-        "errors o/p" + ("/c" if with_ceiling else ""),
-        "other cpu% o/p" + ("/c" if with_ceiling else ""),
-    ]
+def measured(results: list[dict], db: str, section: str) -> tuple[str, ...]:
+    """The servers a section ran on, in SERVERS order."""
+    found = {r["server"] for r in results if r["db"] == db and r["section"] == section}
+    return tuple(server for server in SERVERS if server in found)
+
+
+def http_table(results: list[dict], db: str, section: str) -> str:
+    """Ours against each other server the section ran on: requests/s, ratios, latencies (not
+    the ceiling's, a constant answer), errors and other cpu%."""
+    shown = measured(results, db, section)
+    others = [server for server in shown if server != "ours"]
+    timed = [server for server in shown if server != "ceiling"]
+    labels = "/".join(LABELS[server] for server in shown)
+    headers = [f"{server} rps" for server in shown] + [f"vs {server}" for server in others]
+    headers += [f"{server} {key}" for server in timed for key in ("p50", "p99")]
+    headers = ["case", *headers, f"errors {labels}", f"other cpu% {labels}"]
     rows = []
     for case in cases(results, db, section):
-        got = {server: find(results, db, case, server) for server in SERVERS}
-        if got["ours"] is None and got["peer"] is None:
+        got = {server: find(results, db, case, server) for server in shown}
+        if got.get("ours") is None and got.get("peer") is None:
             continue
-        rps = {s: (got[s] or {}).get("rps") for s in SERVERS}
-        row = [case, number(rps["ours"]), number(rps["peer"])]
-        if with_ceiling:
-            row += [
-                number(rps["ceiling"]),
-                ratio(rps["ours"], rps["peer"]),
-                ratio(rps["ours"], rps["ceiling"]),
-            ]
-        else:
-            row += [ratio(rps["ours"], rps["peer"])]
-        for server in ("ours", "peer"):
+        rps = {server: (got[server] or {}).get("rps") for server in shown}
+        row = [case, *(number(rps[server]) for server in shown)]
+        row += [ratio(rps.get("ours"), rps[server]) for server in others]
+        for server in timed:
             for key in ("p50_ms", "p99_ms"):
                 row.append(number((got[server] or {}).get(key), 1))
-        shown = SERVERS if with_ceiling else SERVERS[:2]
         row.append("/".join(str((got[s] or {}).get("errors", "-")) for s in shown))
         row.append("/".join(_other_cpu(got[s]) for s in shown))
         rows.append(row)
     return table(headers, rows) + f"\n(latency in ms; {OTHER_CPU_NOTE})"
+
+
+def floor_ratios(results: list[dict]) -> list[dict]:
+    """Each create case's requests/s of ours and of the floor, and ours as a share of the floor."""
+    out = []
+    for result in results:
+        if result["section"] != "create" or result["server"] != "ours":
+            continue
+        floor = find(results, result["db"], result["case"], "floor")
+        if floor and floor.get("rps") and result.get("rps"):
+            out.append(
+                {
+                    "db": result["db"],
+                    "case": result["case"],
+                    "ours_rps": result["rps"],
+                    "floor_rps": floor["rps"],
+                    "vs_floor": round(result["rps"] / floor["rps"], 3),
+                }
+            )
+    return out
 
 
 def stream_table(results: list[dict], db: str) -> str:
@@ -242,10 +260,8 @@ def render(results: list[dict], checks: list[dict], meta: dict) -> str:
         for section in ("create", "read", "list", "stream", "admin"):
             if section not in sections:
                 continue
-            if section in ("create", "read"):
-                body = http_table(results, db, section, with_ceiling=True)
-            elif section == "list":
-                body = http_table(results, db, section, with_ceiling=False)
+            if section in ("create", "read", "list"):
+                body = http_table(results, db, section)
             elif section == "stream":
                 body = stream_table(results, db)
             else:
@@ -262,6 +278,11 @@ def save(results: list[dict], checks: list[dict], meta: dict) -> str:
     settings.RESULTS_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = settings.RESULTS_DIR / f"{stamp}.json"
-    document = {"meta": meta, "results": results, "targets": checks}
+    document = {
+        "meta": meta,
+        "results": results,
+        "vs_floor": floor_ratios(results),
+        "targets": checks,
+    }
     path.write_text(json.dumps(document, indent=2) + "\n")
     return str(path)

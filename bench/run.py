@@ -1,6 +1,6 @@
-"""One benchmark run: for each database, all three servers up at once, each case measured
-on them back to back (in rounds, rotating the order), so that ratios compare figures
-taken seconds apart, under the same background load."""
+"""One benchmark run: for each database, all servers up at once (the floor only for create),
+each case measured on them back to back (in rounds, rotating the order), so that ratios
+compare figures taken seconds apart, under the same background load."""
 
 import argparse
 import base64
@@ -93,16 +93,19 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, database in databases.items():
             meta["seed_seconds"][f"{name}/{db}"] = round(database.seed_seconds, 1)
+        starts = [
+            ("ours", servers.ours(databases["ours"], app_root), databases["ours"]),
+            ("peer", servers.peer(databases["peer"]), databases["peer"]),
+            ("ceiling", servers.ceiling(), None),
+        ]
+        if "create" in sections:
+            floor = seed.fresh_floor(db)
+            starts.append(("floor", servers.floor(floor), floor))
         with ExitStack() as stack:
             targets = {
-                name: Target(stack.enter_context(start), _auth(databases.get(name)),
-                             _pg_name(databases.get(name)))
-                for name, start in (
-                    ("ours", servers.ours(databases["ours"], app_root)),
-                    ("peer", servers.peer(databases["peer"])),
-                    ("ceiling", servers.ceiling()),
-                )
-            }  # fmt: skip
+                name: Target(stack.enter_context(start), _auth(database), _pg_name(database))
+                for name, start, database in starts
+            }
             log(f"{db}: servers up: " + ", ".join(
                 f"{name} {t.server.worker_pids()}" for name, t in targets.items()))  # fmt: skip
             results += measure_db(db, targets, databases, profile, sections, args.profile)
@@ -119,9 +122,15 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
     """Every requested section on one database, the servers interleaved case by case."""
     scores = f"/v2/{ENTITY}/{profile.project}/scores"
     middle = seed.score_id(profile.scores // 2)
-    for target in targets.values():  # warm-up: imports, pools, caches
-        wrk.run(target.server.base_url, "get.lua", [f"{scores}/{middle}", *target.header], 4, 1)
+    creates = f"/v2/{ENTITY}/{CREATE_PROJECT}/scores"
+    for name, target in targets.items():  # warm-up: imports, pools, caches
+        # The floor has only the create route; warming it adds rows to its own table.
+        script, path = (
+            ("create.lua", creates) if name == "floor" else ("get.lua", f"{scores}/{middle}")
+        )
+        wrk.run(target.server.base_url, script, [path, *target.header], 4, 1)
     all_three, two = ("ours", "peer", "ceiling"), ("ours", "peer")
+    all_four = (*all_three, "floor")
     cases: list[Case] = []
     if "read" in sections:
         cases.append(Case("read", "read one score", "get.lua", f"{scores}/{middle}",
@@ -144,9 +153,8 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
             results.append(measure_stream(db, targets[name], profile))
     if "create" in sections:
         for clients in profile.create_clients:
-            case = Case("create", f"create c={clients}", "create.lua",
-                        f"/v2/{ENTITY}/{CREATE_PROJECT}/scores", clients,
-                        profile.create_seconds, all_three)  # fmt: skip
+            case = Case("create", f"create c={clients}", "create.lua", creates, clients,
+                        profile.create_seconds, all_four)  # fmt: skip
             spy = _profiler(targets["ours"].server, db, case, profile) if with_profiler else None
             results += compare(db, case, targets, profile.rounds)
             if spy:
@@ -228,7 +236,7 @@ def _profiler(server: servers.Server, db: str, case: Case, profile: Profile) -> 
     settings.RESULTS_DIR.mkdir(exist_ok=True)
     output = settings.RESULTS_DIR / f"profile-{db}-create-c{case.clients}.txt"
     pid = server.worker_pids()[0]
-    # The case runs `rounds` times on each of the three servers; ours is busy a third of it.
+    # The case runs `rounds` times on each of its servers; ours is busy only its share of it.
     seconds = case.seconds * profile.rounds * len(case.servers)
     command = [str(settings.VENV_BIN / "py-spy"), "record", "--format", "raw", "--nonblocking",
                "--idle", "-o", str(output), "--pid", str(pid),
@@ -238,7 +246,7 @@ def _profiler(server: servers.Server, db: str, case: Case, profile: Profile) -> 
 
 
 def _auth(database: seed.Database | None) -> tuple[str, str]:
-    if database is None:
+    if database is None or not database.api_key:  # the ceiling and the floor take no auth
         return ("Authorization", "Basic eDp4")
     token = base64.b64encode(f"api:{database.api_key}".encode()).decode()
     return ("Authorization", f"Basic {token}")

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from bench import settings
+from bench.floor import TABLE as FLOOR_TABLE
 from bench.settings import ENTITY, RUNS, Profile
 
 SEED_VERSION = "seed-v1"
@@ -50,7 +51,7 @@ USERNAME = "bench"
 class Database:
     """One server's seeded database and the credentials the harness uses on it."""
 
-    server: str  # "ours" or "peer"
+    server: str  # "ours", "peer" or "floor"
     kind: str  # "sqlite" or "postgresql"
     url: str  # a SQLAlchemy URL
     api_key: str = ""
@@ -164,6 +165,27 @@ def database_for(server: str, kind: str, profile: Profile) -> Database:
         return Database(server, kind, f"sqlite:///{path}")
     name = ("bench_app" if server == "ours" else "bench_peer") + profile.postgres_suffix
     return Database(server, kind, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+
+
+def fresh_floor(kind: str) -> Database:
+    """The floor's database, emptied: its SQLite file deleted, or its PostgreSQL database
+    created if missing and its table dropped. The floor creates the table at startup."""
+    if kind == "sqlite":
+        database = Database("floor", kind, f"sqlite:///{settings.WORK_DIR / 'sqlite' / 'floor.db'}")
+        _recreate(database)
+        return database
+    name = "bench_floor"
+    database = Database("floor", kind, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+    if not _postgres_exists(name):
+        _recreate(database)
+        return database
+    engine = create_engine(database.url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
+    finally:
+        engine.dispose()
+    return database
 
 
 def _marker(server: str, profile: Profile, app_root: Path) -> str:

@@ -1,4 +1,4 @@
-"""Start and stop the three servers, wait for /health, find and measure their workers."""
+"""Start and stop the servers, wait for /health, find and measure their workers."""
 
 import os
 import signal
@@ -12,15 +12,15 @@ from pathlib import Path
 from bench import settings
 from bench.seed import Database, server_env
 
-PORTS = {"ours": 18101, "peer": 18102, "ceiling": 18103}
-# One gunicorn configuration for ours and the ceiling: sync workers, the default
+PORTS = {"ours": 18101, "peer": 18102, "ceiling": 18103, "floor": 18104}
+# One gunicorn configuration for ours, the ceiling and the floor: sync workers, the default
 # for `gunicorn app:create_app()`, with a timeout long enough for a full stream.
 GUNICORN_ARGS = ("--workers", str(settings.WORKERS), "--timeout", "300")
 
 
 @dataclass
 class Server:
-    name: str  # "ours", "peer" or "ceiling"
+    name: str  # "ours", "peer", "ceiling" or "floor"
     command: list[str]
     cwd: Path
     env: dict[str, str]
@@ -135,6 +135,19 @@ def ceiling() -> Server:
         "bench.ceiling:create_app()",
     ]
     return Server("ceiling", command, settings.PROJECT_ROOT, dict(os.environ), PORTS["ceiling"])
+
+
+def floor(database: Database) -> Server:
+    """The one-insert Flask app on its own database, under the same gunicorn configuration."""
+    command = [
+        str(settings.VENV_BIN / "gunicorn"),
+        *GUNICORN_ARGS,
+        "--bind",
+        f"{settings.HOST}:{PORTS['floor']}",
+        "bench.floor:create_app()",
+    ]
+    env = {**os.environ, "FLOOR_DATABASE_URL": database.env_url}
+    return Server("floor", command, settings.PROJECT_ROOT, env, PORTS["floor"])
 
 
 def _healthy(base_url: str) -> bool:

@@ -1,12 +1,13 @@
 """Database engine set-up: SQLite pragmas and write transactions that never deadlock."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 from flask import Flask, g
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 
+from app import wal_sync
 from app.driver import DriverStatement
 from app.extensions import db
 from app.writer_lock import WriterLock
@@ -28,6 +29,17 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
     if database and database != ":memory:" and database not in _writer_locks:
         _writer_locks[database] = WriterLock(f"{database}.writelock")
 
+    # FULL is kept by syncing the WAL after each commit ourselves, outside
+    # the writer lock (app/wal_sync.py); SQLite itself runs NORMAL.
+    wal_synced = synchronous == "FULL"
+    pragma_level = "NORMAL" if wal_synced else synchronous
+
+    if wal_synced:
+
+        @event.listens_for(engine, "do_connect")
+        def _durable_factory(_dialect, _record, _cargs, cparams):
+            cparams["factory"] = wal_sync.DurableConnection
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not pysqlite, decide when a transaction begins.
@@ -36,7 +48,7 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA synchronous={pragma_level}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -52,11 +64,19 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
             _BEGIN.run(connection, {})
 
 
-def _writer_lock(bind: Engine):
-    """The cross-process writer queue of a SQLite file; a no-op elsewhere."""
-    if bind.dialect.name != "sqlite":
-        return nullcontext()
-    return _writer_locks.get(bind.url.database or "") or nullcontext()
+@contextmanager
+def _writer_lock(bind: Engine) -> Iterator[None]:
+    """Queue behind the other writers of a SQLite file; a no-op elsewhere.
+
+    The WAL sync of what the block commits waits until the queue is left,
+    so the next writer does not wait out this one's fdatasync.
+    """
+    lock = _writer_locks.get(bind.url.database or "") if bind.dialect.name == "sqlite" else None
+    if lock is None:
+        yield
+        return
+    with wal_sync.deferred(), lock:
+        yield
 
 
 @contextmanager

@@ -7,6 +7,7 @@ here as pydantic errors too, so every caller reports them the same way.
 """
 
 import math
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -18,9 +19,12 @@ SCORER_MAX_LENGTH = 1024
 FIELD_ORDER = ("prediction_id", "scorer", "value", "evaluation_run_id")
 
 
+# Valid UTF-8 cannot carry surrogates; only a "\ud800" escape can.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_surrogate(text: str) -> bool:
-    # Valid UTF-8 cannot carry surrogates; only a "\ud800" escape can.
-    return any("\ud800" <= char <= "\udfff" for char in text)
+    return _SURROGATE.search(text) is not None
 
 
 def _check_identifier(text: str) -> str:

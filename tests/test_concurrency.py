@@ -5,7 +5,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from app.extensions import db
 from tests.builders import basic, make_api_user, score_body
@@ -40,22 +40,97 @@ def test_parallel_creates_all_succeed_exactly_once(app, live_server):
     assert sorted(s["value"] for s in listed) == list(range(240))
 
 
+def _trace_sqlite(app) -> list[str]:
+    """Every statement SQLite itself runs from now on, on fresh pool connections."""
+    statements: list[str] = []
+    with app.app_context():
+        db.engine.dispose()
+        event.listen(
+            db.engine,
+            "connect",
+            lambda dbapi_connection, _record: dbapi_connection.set_trace_callback(
+                statements.append
+            ),
+        )
+    return statements
+
+
 def test_sqlite_writes_take_the_write_lock_up_front(app, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("BEGIN IMMEDIATE is SQLite's; PostgreSQL locks rows, not the file")
     from app.services import scores
     from app.validation import validate_score
 
-    statements = []
+    statements = _trace_sqlite(app)
     with app.app_context():
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
+        fields = validate_score(score_body())
+        scores.create_score("team", "proj", fields, "someone")
+    transaction = statements[statements.index("BEGIN IMMEDIATE") :]
+    assert transaction[1].startswith("INSERT INTO scores")
+    assert transaction[2] == "COMMIT"
+
+
+def _spy_on_fdatasync(monkeypatch, lock_path: str) -> list[tuple[str, bool]]:
+    """Record (synced file, writer lock free?) for every fdatasync, then really sync."""
+    import fcntl
+    import os
+
+    real_fdatasync = os.fdatasync
+    calls: list[tuple[str, bool]] = []
+
+    def spy(descriptor: int) -> None:
+        probe = os.open(lock_path, os.O_RDWR | os.O_CREAT)
         try:
-            fields = validate_score(score_body())
-            scores.create_score("team", "proj", fields, "someone")
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(probe, fcntl.LOCK_UN)
+            lock_free = True
+        except BlockingIOError:
+            lock_free = False
         finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-    assert statements[0] == "BEGIN IMMEDIATE"
+            os.close(probe)
+        calls.append((os.readlink(f"/proc/self/fd/{descriptor}"), lock_free))
+        real_fdatasync(descriptor)
+
+    monkeypatch.setattr(os, "fdatasync", spy)
+    return calls
+
+
+def test_sqlite_full_syncs_each_commit_after_leaving_the_writer_queue(
+    app, database_url, monkeypatch
+):
+    # SQLITE_SYNCHRONOUS=FULL (the default): SQLite runs NORMAL and the app
+    # syncs the WAL itself, once per commit, with the writer lock released.
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the WAL and its writer lock are SQLite's")
+    from app.services import scores
+    from app.validation import validate_score
+
+    database = database_url.removeprefix("sqlite:///")
+    fields = validate_score(score_body())
+    with app.app_context():
+        scores.create_score("team", "proj", fields, "someone")  # the WAL exists from here on
+        calls = _spy_on_fdatasync(monkeypatch, database + ".writelock")
+        for _ in range(3):
+            scores.create_score("team", "proj", fields, "someone")
+        level = db.session.execute(text("PRAGMA synchronous")).scalar()
+    assert calls == [(database + "-wal", True)] * 3
+    assert level == 1  # NORMAL: the sync above is the only one
+
+
+def test_sqlite_commits_outside_the_writer_queue_sync_at_once(app, database_url, monkeypatch):
+    # Migrations and other plain SQLAlchemy transactions commit durably too.
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the WAL is SQLite's")
+    database = database_url.removeprefix("sqlite:///")
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("CREATE TABLE scratch (n INTEGER)"))
+        calls = _spy_on_fdatasync(monkeypatch, database + ".writelock")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO scratch VALUES (1)"))
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT count(*) FROM scratch")).scalar()
+    assert calls == [(database + "-wal", True)]
 
 
 def test_sqlite_writers_queue_on_the_shared_writer_lock(app, database_url):

@@ -6,6 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WEB_CONCURRENCY ?= 2
+WEB_THREADS ?= 8
 PYTEST_ARGS ?=
 
 .PHONY: install run serve upgrade test test-fast lint bench bench-quick clean
@@ -27,7 +28,7 @@ run: upgrade
 
 serve: upgrade
 	$(FLASK) bootstrap --url http://$(HOST):$(PORT)
-	$(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --bind $(HOST):$(PORT) 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --threads $(WEB_THREADS) --bind $(HOST):$(PORT) 'app:create_app()'
 
 # First, alone, the tests that stop PostgreSQL (pytest's exit code 5, "nothing
 # collected", is fine there); then everything else in parallel.

@@ -66,15 +66,26 @@ class DriverStatement:
         """Execute a statement that returns no rows."""
         self._execute(connection, params, fetch=False)
 
-    def _execute(self, connection: Connection, params: dict, fetch: bool) -> tuple | None:
+    def run_many(self, connection: Connection, rows: list[dict]) -> None:
+        """Execute the statement once per parameter set (executemany)."""
+        self._execute(connection, rows, fetch=False)
+
+    def _execute(self, connection: Connection, params: dict | list[dict], fetch: bool):
         dialect = connection.dialect
         plan = self._plan(dialect)
-        arguments = plan.arguments(params)
+        many = isinstance(params, list)
+        if isinstance(params, list):
+            arguments: Sequence | dict = [plan.arguments(row) for row in params]
+        else:
+            arguments = plan.arguments(params)
         pooled = connection.connection
         driver = pooled.driver_connection
         assert driver is not None, "a checked-out connection has a driver connection"
         cursor = driver.cursor()
         try:
+            if many:
+                cursor.executemany(plan.sql, arguments)
+                return None
             cursor.execute(plan.sql, arguments)
             return cursor.fetchone() if fetch else None
         except dialect.loaded_dbapi.Error as exc:

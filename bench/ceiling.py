@@ -2,7 +2,7 @@
 
 Whatever our service does per request costs on top of what this measures:
 gunicorn, WSGI, Flask routing and a response object.
-Run: gunicorn --workers 2 'bench.ceiling:create_app()'
+Run: gunicorn --workers 2 --threads 8 'bench.ceiling:create_app()'
 """
 
 from flask import Flask, Response

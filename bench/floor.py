@@ -1,17 +1,18 @@
 """The floor: a bare Flask app doing one durable insert per create, served like ours.
 
 No auth, no validation, no ORM: parse the body, insert one row, commit, answer
-the id. Any server that stores a score durably on this machine pays at least
-this: gunicorn, WSGI, Flask routing, a JSON parse and one committed insert
+the id. A server that commits each score in a transaction of its own pays at
+least this: gunicorn, WSGI, Flask routing, a JSON parse and one committed insert
 (SQLite: BEGIN IMMEDIATE and a commit under the same pragmas as ours;
 PostgreSQL: a round trip per statement and a WAL flush at commit).
-Run: FLOOR_DATABASE_URL=sqlite:////tmp/floor.db gunicorn --workers 2 'bench.floor:create_app()'
+Run: FLOOR_DATABASE_URL=sqlite:////tmp/floor.db \\
+     gunicorn --workers 2 --threads 8 'bench.floor:create_app()'
 """
 
-import functools
 import json
 import os
 import sqlite3
+import threading
 import uuid
 
 import psycopg
@@ -69,10 +70,15 @@ def _open(url: str) -> Connection:
     return connection
 
 
-@functools.cache
+_per_thread = threading.local()
+
+
 def _connection(url: str) -> Connection:
-    """This worker's one connection, opened at its first request (after gunicorn forked it)."""
-    return _open(url)
+    """This thread's one connection, opened at its first request (after gunicorn forked it)."""
+    connection = getattr(_per_thread, "connection", None)
+    if connection is None:
+        connection = _per_thread.connection = _open(url)
+    return connection
 
 
 def _create_table(url: str) -> None:

@@ -13,9 +13,11 @@ from bench import settings
 from bench.seed import Database, server_env
 
 PORTS = {"ours": 18101, "peer": 18102, "ceiling": 18103, "floor": 18104}
-# One gunicorn configuration for ours, the ceiling and the floor: sync workers, the default
-# for `gunicorn app:create_app()`, with a timeout long enough for a full stream.
-GUNICORN_ARGS = ("--workers", str(settings.WORKERS), "--timeout", "300")
+# One gunicorn configuration for ours, the ceiling and the floor: what `make serve`
+# runs (threaded workers), with a timeout long enough for a full stream.
+GUNICORN_ARGS = (
+    "--workers", str(settings.WORKERS), "--threads", str(settings.THREADS), "--timeout", "300"
+)  # fmt: skip
 
 
 @dataclass

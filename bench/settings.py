@@ -17,6 +17,8 @@ ENTITY = "bench"
 CREATE_PROJECT = "create"  # emptied before each run
 RUNS = 10  # evaluation runs in the seeded project; together they hold half of its scores
 WORKERS = 2
+# Threads per worker, as `make serve` runs ours (WEB_THREADS).
+THREADS = 8
 SECTIONS = ("create", "read", "list", "stream", "admin")
 
 

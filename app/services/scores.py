@@ -1,15 +1,18 @@
 """Scores: create, read, list and delete within one entity/project."""
 
 import hashlib
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import uuid_utils
 from sqlalchemy import delete, false, select
+from sqlalchemy.engine import Engine
 
 from app.database import core_write, request_connection
 from app.driver import DriverStatement
 from app.extensions import db
+from app.group_commit import GroupCommit
 from app.jsonbody import dumps_value, encode_string
 from app.models import Score
 from app.services import positions
@@ -62,9 +65,28 @@ def create_score(
 ) -> str:
     """Store one validated score and return its id."""
     row = new_score_row(entity, project, fields, author, source)
-    with core_write() as connection:
-        _INSERT_SCORE.run(connection, row)
+    _group_for(request_connection().engine).submit(row)
     return row["id"]
+
+
+def _insert_rows(rows: list[dict]) -> None:
+    with core_write() as connection:
+        _INSERT_SCORE.run_many(connection, rows)
+
+
+# SQLite runs one writer at a time, each commit ending in an fdatasync: the
+# creates of a worker's threads share transactions (app/group_commit.py).
+_groups: dict[str, GroupCommit[dict]] = {}
+_groups_lock = threading.Lock()
+
+
+def _group_for(engine: Engine) -> GroupCommit[dict]:
+    key = str(engine.url)
+    group = _groups.get(key)
+    if group is None:
+        with _groups_lock:
+            group = _groups.setdefault(key, GroupCommit(_insert_rows))
+    return group
 
 
 def could_be_stored(text: str) -> bool:

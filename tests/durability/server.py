@@ -1,4 +1,4 @@
-"""The real service under test: gunicorn with four workers, run as a process group."""
+"""The real service under test: gunicorn, 4 workers of 8 threads, run as a process group."""
 
 import contextlib
 import http.client
@@ -14,6 +14,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 WORKERS = 4
+THREADS = 8  # as `make serve` runs it: concurrent creates share commits
 START_TIMEOUT = 30.0
 
 
@@ -121,6 +122,8 @@ class Server:
                     str(BIN / "gunicorn"),
                     "--workers",
                     str(WORKERS),
+                    "--threads",
+                    str(THREADS),
                     "--bind",
                     f"127.0.0.1:{self.port}",
                     "app:create_app()",

@@ -1,0 +1,84 @@
+"""Group commit: concurrent writes of one process share a transaction and its sync.
+
+On SQLite every commit ends in an fdatasync of the WAL, and only one writer
+runs at a time. When several request threads of a worker want to insert at
+once, one of them (the leader) writes all their rows in one transaction, and
+the others wait until that transaction is durable. Each caller returns only
+once its own row is committed and synced, or raises the error that failed
+its batch (the batch is rolled back as a whole: nothing of it is stored).
+
+With one request at a time (sync workers) every batch holds one row and this
+is a plain commit.
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+
+# Bounds a transaction's size (and so its latency) under a flood of writers.
+MAX_BATCH = 256
+
+
+class _Waiter(Generic[Item]):
+    __slots__ = ("item", "done", "leads", "error")
+
+    def __init__(self, item: Item):
+        self.item = item
+        self.done = threading.Event()
+        self.leads = False  # set, with done, when this waiter is to write the next batch
+        self.error: BaseException | None = None
+
+
+class GroupCommit(Generic[Item]):
+    """Hands items to write_batch in groups; submit() returns once its item is written."""
+
+    def __init__(self, write_batch: Callable[[list[Item]], None]):
+        self._write_batch = write_batch
+        self._lock = threading.Lock()
+        self._queue: list[_Waiter[Item]] = []
+        self._leader_active = False
+
+    def submit(self, item: Item) -> None:
+        """Write item, together with whatever other threads submit meanwhile."""
+        waiter = _Waiter(item)
+        with self._lock:
+            self._queue.append(waiter)
+            leads = not self._leader_active
+            self._leader_active = True
+        if not leads:
+            waiter.done.wait()
+            if not waiter.leads:
+                if waiter.error is not None:
+                    raise waiter.error
+                return
+            # The previous leader handed over: waiter is the head of the queue.
+        self._lead(waiter)
+
+    def _lead(self, waiter: _Waiter[Item]) -> None:
+        with self._lock:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+        error: BaseException | None = None
+        try:
+            self._write_batch([member.item for member in batch])
+        except BaseException as exc:
+            error = exc
+        finally:
+            self._hand_over()
+            for member in batch:
+                if member is not waiter:
+                    member.error = error
+                    member.done.set()
+        if error is not None:
+            raise error
+
+    def _hand_over(self) -> None:
+        # Whoever queued while the batch was written leads the next one.
+        with self._lock:
+            if not self._queue:
+                self._leader_active = False
+                return
+            successor = self._queue[0]
+        successor.leads = True
+        successor.done.set()

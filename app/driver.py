@@ -24,8 +24,12 @@ class _Plan:
     sql: str
     names: tuple[str, ...] | None  # the order of positional parameters, if the driver wants them
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]
+    # Values the statement carries itself (a literal LIMIT 1, SQLite's OFFSET 0).
+    constants: dict[str, Any]
 
     def arguments(self, params: dict) -> Sequence | dict:
+        if self.constants:
+            params = {**self.constants, **params}
         if self.processors:
             params = dict(params)
             for name, process in self.processors:
@@ -51,26 +55,33 @@ class DriverStatement:
                 process = bind.type.bind_processor(dialect)
                 if process is not None:
                     processors.append((name, process))
-            positional = compiled.positiontup
-            plan = _Plan(
-                str(compiled), tuple(positional) if positional else None, tuple(processors)
-            )
+            names = tuple(compiled.positiontup) if compiled.positiontup else None
+            constants = {
+                name: bind.effective_value
+                for bind, name in compiled.bind_names.items()
+                if not bind.required
+            }
+            plan = _Plan(str(compiled), names, tuple(processors), constants)
             self._plans[dialect.name] = plan
         return plan
 
     def first(self, connection: Connection, params: dict) -> tuple | None:
         """The first row, as the driver returns it (no result processing)."""
-        return self._execute(connection, params, fetch=True)
+        return self._execute(connection, params, fetch="one")
+
+    def all(self, connection: Connection, params: dict) -> list[tuple]:
+        """Every row, as the driver returns them (no result processing)."""
+        return self._execute(connection, params, fetch="all")
 
     def run(self, connection: Connection, params: dict) -> None:
         """Execute a statement that returns no rows."""
-        self._execute(connection, params, fetch=False)
+        self._execute(connection, params, fetch=None)
 
     def run_many(self, connection: Connection, rows: list[dict]) -> None:
         """Execute the statement once per parameter set (executemany)."""
-        self._execute(connection, rows, fetch=False)
+        self._execute(connection, rows, fetch=None)
 
-    def _execute(self, connection: Connection, params: dict | list[dict], fetch: bool):
+    def _execute(self, connection: Connection, params: dict | list[dict], fetch: str | None):
         dialect = connection.dialect
         plan = self._plan(dialect)
         many = isinstance(params, list)
@@ -87,7 +98,9 @@ class DriverStatement:
                 cursor.executemany(plan.sql, arguments)
                 return None
             cursor.execute(plan.sql, arguments)
-            return cursor.fetchone() if fetch else None
+            if fetch == "one":
+                return cursor.fetchone()
+            return cursor.fetchall() if fetch == "all" else None
         except dialect.loaded_dbapi.Error as exc:
             disconnected = dialect.is_disconnect(exc, pooled, cursor)
             if disconnected:

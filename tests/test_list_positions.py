@@ -142,3 +142,24 @@ def deep_project_rows(app):
         db.session.execute(insert(Score), rows)
         db.session.commit()
     return [row["id"] for row in rows]
+
+
+def test_concurrent_deep_pages_build_the_anchors_once(app, deep_project, monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    builds = []
+    real_build = positions._settled_anchor_ids
+
+    def counted_build(connection, conditions):
+        builds.append(threading.get_ident())
+        return real_build(connection, conditions)
+
+    monkeypatch.setattr(positions, "_settled_anchor_ids", counted_build)
+    positions._cache.clear()
+    _user, key = make_api_user(app)
+    clients = [app.test_client() for _ in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pages = list(pool.map(lambda client: page(client, key, offset=2_345, limit=5), clients))
+    assert pages == [deep_project[2_345:2_350]] * 8
+    assert len(builds) == 1

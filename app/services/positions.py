@@ -37,6 +37,7 @@ class Anchors:
 
 _cache: "OrderedDict[tuple, Anchors]" = OrderedDict()
 _lock = threading.Lock()
+_building: dict[tuple, threading.Lock] = {}
 
 
 def start_of(connection: Connection, key: tuple, conditions: list, offset: int):
@@ -64,12 +65,21 @@ def start_of(connection: Connection, key: tuple, conditions: list, offset: int):
 
 
 def _build(connection: Connection, key: tuple, conditions: list, deletions: int) -> Anchors:
-    anchors = Anchors(deletions, _settled_anchor_ids(connection, conditions))
+    # One build per listing at a time: the threads of a worker asking for the
+    # same deep page wait for it instead of each scanning the whole project.
     with _lock:
-        _cache[key] = anchors
-        _cache.move_to_end(key)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        building = _building.setdefault(key, threading.Lock())
+    with building:
+        with _lock:
+            anchors = _cache.get(key)
+        if anchors is None or anchors.deletions != deletions:
+            anchors = Anchors(deletions, _settled_anchor_ids(connection, conditions))
+        with _lock:
+            _cache[key] = anchors
+            _cache.move_to_end(key)
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+            _building.pop(key, None)
     return anchors
 
 

@@ -4,10 +4,12 @@ import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cache
 
 import uuid_utils
-from sqlalchemy import delete, false, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import ColumnElement
 
 from app.database import core_write, request_connection
 from app.driver import DriverStatement
@@ -95,14 +97,16 @@ def could_be_stored(text: str) -> bool:
     return "\x00" not in text
 
 
+_IN_PROJECT = (Score.entity == bindparam("entity"), Score.project == bindparam("project"))
+_READ_ONE = DriverStatement(select(*API_COLUMNS).where(Score.id == bindparam("id"), *_IN_PROJECT))
+
+
 def read_api_row(entity: str, project: str, score_id: str) -> Sequence | None:
     """The API row of one score of this entity/project, or None."""
     if not could_be_stored(score_id):
         return None
-    query = select(*API_COLUMNS).where(
-        Score.id == score_id, Score.entity == entity, Score.project == project
-    )
-    return request_connection().execute(query).first()
+    params = {"id": score_id, "entity": entity, "project": project}
+    return _READ_ONE.first(request_connection(), params)
 
 
 def get_score(entity: str, project: str, score_id: str) -> Score | None:
@@ -161,29 +165,59 @@ def list_api_rows(
     A bounded page is read at once on the request's connection; anything
     larger streams in batches over a connection of its own.
     """
-    conditions = [Score.entity == entity, Score.project == project]
-    if evaluation_run_id is not None:
-        matchable = could_be_stored(evaluation_run_id)
-        conditions.append(Score.evaluation_run_id == evaluation_run_id if matchable else false())
-    if offset:
+    if evaluation_run_id is not None and not could_be_stored(evaluation_run_id):
+        return FetchedRows()
+    params: dict = {"entity": entity, "project": project, "run": evaluation_run_id}
+    anchor = None
+    if offset and offset >= positions.ANCHOR_EVERY:
         # Start from a remembered id near the offset, then skip the rest on
         # the covering index alone (ids only) before reading full rows.
-        anchor, offset = positions.start_of(
-            request_connection(), (entity, project, evaluation_run_id), conditions, offset
-        )
-        if anchor is not None:
-            conditions.append(Score.id >= anchor)
+        conditions = [Score.entity == entity, Score.project == project]
+        if evaluation_run_id is not None:
+            conditions.append(Score.evaluation_run_id == evaluation_run_id)
+        listing = (entity, project, evaluation_run_id)
+        anchor, offset = positions.start_of(request_connection(), listing, conditions, offset)
+    params.update(anchor=anchor, skip=offset, limit=limit)
+    if limit is not None and limit <= STREAM_BATCH:
+        # A page: one cached statement, run on the driver cursor.
+        page = _page_statement(evaluation_run_id is not None, anchor is not None, bool(offset))
+        return FetchedRows(page.all(request_connection(), params))
+    shape = (evaluation_run_id is not None, anchor is not None, bool(offset), limit is not None)
+    return RowStream(_page_query(*shape).params(**params))
+
+
+def _page_conditions(filtered: bool, anchored: bool) -> tuple[ColumnElement[bool], ...]:
+    conditions: tuple[ColumnElement[bool], ...] = _IN_PROJECT
+    if filtered:
+        conditions += (Score.evaluation_run_id == bindparam("run"),)
+    if anchored:
+        conditions += (Score.id >= bindparam("anchor"),)
+    return conditions
+
+
+def _page_query(filtered: bool, anchored: bool, skipping: bool, limited: bool):
+    """The list query of one shape, its values left as named parameters."""
+    conditions = _page_conditions(filtered, anchored)
     query = select(*API_COLUMNS).where(*conditions).order_by(Score.id)
-    if offset:
+    if skipping:
         first_id = (
-            select(Score.id).where(*conditions).order_by(Score.id).offset(offset).limit(1)
-        ).scalar_subquery()
+            select(Score.id)
+            .where(*conditions)
+            .order_by(Score.id)
+            .offset(bindparam("skip"))
+            .limit(1)
+            .scalar_subquery()
+        )
         query = query.where(Score.id >= first_id)
-    if limit is not None:
-        query = query.limit(limit)
-        if limit <= STREAM_BATCH:
-            return FetchedRows(request_connection().execute(query).all())
-    return RowStream(query)
+    if limited:
+        query = query.limit(bindparam("limit"))
+    return query
+
+
+@cache
+def _page_statement(filtered: bool, anchored: bool, skipping: bool) -> DriverStatement:
+    # Eight shapes in all, each built and compiled once.
+    return DriverStatement(_page_query(filtered, anchored, skipping, limited=True))
 
 
 def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
@@ -205,9 +239,17 @@ def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
     return deleted
 
 
-def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with microseconds and a Z, as the API shows times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def format_timestamp(moment: datetime | str) -> str:
+    """ISO 8601 in UTC with microseconds and a Z, as the API shows times.
+
+    Rows read on the driver cursor bring SQLite's stored text as is
+    ("2026-11-26 03:04:05.678901", always UTC, the form SQLAlchemy writes).
+    """
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    elif moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def api_line(row: Sequence) -> str:

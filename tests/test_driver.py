@@ -1,0 +1,72 @@
+"""Statements on the driver cursor store what Core would, and fail the way Core does."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.database import core_write, request_connection
+from app.extensions import db
+from app.models import Score
+from app.services import scores
+from app.validation import validate_score
+from tests.builders import make_api_user, score_body
+
+
+def _row(score_id: str) -> dict:
+    fields = validate_score(score_body(value={"big": 10**30, "text": "é\u0000"}))
+    row = scores.new_score_row("team", "proj", fields, "someone", "api")
+    row["id"] = score_id
+    row["created_at"] = datetime(2026, 11, 26, 3, 4, 5, 678901, tzinfo=UTC)
+    return row
+
+
+def test_a_driver_insert_reads_back_exactly_through_core(app):
+    with app.app_context():
+        with core_write() as connection:
+            scores._INSERT_SCORE.run(connection, _row("driver-1"))
+        stored = db.session.get(Score, "driver-1")
+    assert stored.created_at == datetime(2026, 11, 26, 3, 4, 5, 678901, tzinfo=UTC)
+    assert stored.value_json == '{"big":1000000000000000000000000000000,"text":"é\\u0000"}'
+    assert (stored.entity, stored.project, stored.created_by) == ("team", "proj", "someone")
+
+
+def test_driver_errors_are_sqlalchemy_errors_and_roll_back(app):
+    with app.app_context():
+        with core_write() as connection:
+            scores._INSERT_SCORE.run(connection, _row("driver-2"))
+        with pytest.raises(IntegrityError), core_write() as connection:
+            scores._INSERT_SCORE.run_many(connection, [_row("driver-3"), _row("driver-2")])
+        stored = request_connection().execute(select(Score.id).order_by(Score.id)).scalars().all()
+    assert stored == ["driver-2"]  # driver-3 went with its transaction
+
+
+def test_the_key_lookup_sees_revocation_and_grants(app):
+    from app.services import keys
+
+    user, key = make_api_user(app, entities=("team",))
+    with app.app_context():
+        principal = keys.authenticate_key(key, "team")
+        assert principal is not None and principal.may_use("team")
+        assert not keys.authenticate_key(key, "other").may_use("other")
+        keys.revoke_key(key[: keys.PREFIX_LENGTH])
+        assert keys.authenticate_key(key, "team") is None
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-11-26 03:04:05.678901",  # SQLite's text, read on the driver cursor
+        datetime(2026, 11, 26, 3, 4, 5, 678901, tzinfo=UTC),
+        datetime.fromisoformat("2026-11-26T04:04:05.678901+01:00"),  # a non-UTC session
+    ],
+)
+def test_timestamps_show_in_utc_with_microseconds(stored):
+    assert scores.format_timestamp(stored) == "2026-11-26T03:04:05.678901Z"
+
+
+def test_a_whole_second_still_shows_microseconds():
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert scores.format_timestamp(moment) == "2026-01-02T03:04:05.000000Z"
+    assert scores.format_timestamp("2026-01-02 03:04:05.000000") == "2026-01-02T03:04:05.000000Z"

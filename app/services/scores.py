@@ -246,6 +246,8 @@ def format_timestamp(moment: datetime | str) -> str:
     ("2026-11-26 03:04:05.678901", always UTC, the form SQLAlchemy writes).
     """
     if isinstance(moment, str):
+        if len(moment) == 26 and moment[10] == " ":
+            return f"{moment[:10]}T{moment[11:]}Z"  # the form SQLAlchemy stores
         moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
     elif moment.utcoffset():
         moment = moment.astimezone(UTC)

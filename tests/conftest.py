@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from app.services import positions
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -77,6 +78,8 @@ def app(database_url, tmp_path, monkeypatch):
         if database_url.startswith("sqlite"):
             db.create_all()
     yield application
+    # A list-position build may still be reading (app/services/positions.py).
+    positions.wait_for_builds()
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

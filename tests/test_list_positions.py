@@ -50,6 +50,8 @@ def deep_project(app, monkeypatch):
 def page(client, key, **query):
     response = client.get(f"/v2/team/{PROJECT}/scores", query_string=query, headers=basic(key))
     assert response.status_code == 200
+    # Anchors are built in the background: let the next page find them.
+    positions.wait_for_builds()
     return [json.loads(line)["score_id"] for line in response.get_data(as_text=True).splitlines()]
 
 
@@ -97,6 +99,7 @@ def test_fresh_ids_are_never_anchors(app, client, monkeypatch):
     _user, key = make_api_user(app)
     ids = [post_score(client, key, project="fresh") for _ in range(35)]
     response = client.get("/v2/team/fresh/scores?offset=25&limit=3", headers=basic(key))
+    positions.wait_for_builds()
     assert [
         json.loads(line)["score_id"] for line in response.get_data(as_text=True).splitlines()
     ] == ids[25:28]
@@ -163,3 +166,28 @@ def test_concurrent_deep_pages_build_the_anchors_once(app, deep_project, monkeyp
         pages = list(pool.map(lambda client: page(client, key, offset=2_345, limit=5), clients))
     assert pages == [deep_project[2_345:2_350]] * 8
     assert len(builds) == 1
+
+
+def test_a_deep_page_does_not_wait_for_the_anchors(app, client, deep_project, monkeypatch):
+    import threading
+
+    release = threading.Event()
+    real_build = positions._settled_anchor_ids
+
+    def slow_build(connection, conditions):
+        release.wait(30)
+        return real_build(connection, conditions)
+
+    monkeypatch.setattr(positions, "_settled_anchor_ids", slow_build)
+    positions._cache.clear()
+    _user, key = make_api_user(app)
+    response = client.get(
+        f"/v2/team/{PROJECT}/scores", query_string={"offset": 2_222, "limit": 4}, headers=basic(key)
+    )
+    ids = [json.loads(line)["score_id"] for line in response.get_data(as_text=True).splitlines()]
+    assert ids == deep_project[2_222:2_226]
+    assert positions._building, "the build should still be running"
+    release.set()
+    positions.wait_for_builds()
+    assert page(client, key, offset=2_222, limit=4) == deep_project[2_222:2_226]
+    assert any(key[2] == PROJECT and anchors.ids for key, anchors in positions._cache.items())

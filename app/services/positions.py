@@ -9,16 +9,23 @@ rows) and start a deep page from the nearest one, skipping fewer than
 ANCHOR_EVERY entries. Every delete
 bumps the project's counter in project_changes, in the same transaction;
 anchors built under another count are rebuilt.
+
+Building the anchors reads the whole listing (about half a second per
+million rows on SQLite), so it runs on a thread of its own: the page that
+finds them missing or stale skips on the index as if there were none, and
+the pages after it use them.
 """
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.engine import Connection, Engine
 
+from app.driver import DriverStatement
 from app.models import ProjectChange, Score
 from app.models._time import utcnow
 
@@ -37,13 +44,15 @@ class Anchors:
 
 _cache: "OrderedDict[tuple, Anchors]" = OrderedDict()
 _lock = threading.Lock()
-_building: dict[tuple, threading.Lock] = {}
+_building: dict[tuple, threading.Thread] = {}
+log = logging.getLogger(__name__)
 
 
 def start_of(connection: Connection, key: tuple, conditions: list, offset: int):
     """(id to start at or None, entries still to skip) for a list offset.
 
-    key names the listing: (entity, project, evaluation_run_id filter).
+    key names the listing: (entity, project, evaluation_run_id filter);
+    conditions select it, with their values bound.
     """
     if offset < ANCHOR_EVERY:
         return None, offset
@@ -51,36 +60,60 @@ def start_of(connection: Connection, key: tuple, conditions: list, offset: int):
     key = (connection.engine.url.render_as_string(), *key)
     with _lock:
         anchors = _cache.get(key)
-    for _attempt in range(2):
-        if anchors is None or anchors.deletions != deletions:
-            anchors = _build(connection, key, conditions, deletions)
-        step = min(offset // ANCHOR_EVERY, len(anchors.ids) - 1)
-        if step <= 0:
-            return None, offset
-        if _exists(connection, anchors.ids[step]):
-            return anchors.ids[step], offset - step * ANCHOR_EVERY
+    if anchors is None or anchors.deletions != deletions:
+        _build_soon(connection.engine, key, conditions, deletions)
+        return None, offset
+    step = min(offset // ANCHOR_EVERY, len(anchors.ids) - 1)
+    if step <= 0:
+        return None, offset
+    if not _exists(connection, anchors.ids[step]):
         # A vanished anchor means the data was replaced wholesale (a restore).
-        anchors = None
-    return None, offset
-
-
-def _build(connection: Connection, key: tuple, conditions: list, deletions: int) -> Anchors:
-    # One build per listing at a time: the threads of a worker asking for the
-    # same deep page wait for it instead of each scanning the whole project.
-    with _lock:
-        building = _building.setdefault(key, threading.Lock())
-    with building:
         with _lock:
-            anchors = _cache.get(key)
-        if anchors is None or anchors.deletions != deletions:
+            _cache.pop(key, None)
+        return None, offset
+    return anchors.ids[step], offset - step * ANCHOR_EVERY
+
+
+def _build_soon(engine: Engine, key: tuple, conditions: list, deletions: int) -> None:
+    """Build the listing's anchors on a thread, unless a build is already running."""
+    with _lock:
+        if key in _building:
+            return
+        builder = threading.Thread(
+            target=_build, args=(engine, key, conditions, deletions), daemon=True
+        )
+        _building[key] = builder
+    try:
+        builder.start()
+    except BaseException:
+        with _lock:
+            _building.pop(key, None)
+        raise
+
+
+def _build(engine: Engine, key: tuple, conditions: list, deletions: int) -> None:
+    try:
+        with engine.connect() as connection:
             anchors = Anchors(deletions, _settled_anchor_ids(connection, conditions))
         with _lock:
             _cache[key] = anchors
             _cache.move_to_end(key)
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
+    except Exception:
+        # Pages stay exact without anchors; the next deep page tries again.
+        log.warning("building list positions failed", exc_info=True)
+    finally:
+        with _lock:
             _building.pop(key, None)
-    return anchors
+
+
+def wait_for_builds(timeout: float = 30.0) -> None:
+    """Wait until no anchor build is running (for tests and benchmarks)."""
+    with _lock:
+        running = list(_building.values())
+    for builder in running:
+        builder.join(timeout)
 
 
 def record_deletions(connection: Connection, entity: str, project: str) -> None:
@@ -112,17 +145,21 @@ def _dialect_insert(connection: Connection):
     return sqlite_insert
 
 
+_DELETIONS = DriverStatement(
+    select(ProjectChange.deletions).where(
+        ProjectChange.entity == bindparam("entity"), ProjectChange.project == bindparam("project")
+    )
+)
+_EXISTS = DriverStatement(select(Score.id).where(Score.id == bindparam("id")))
+
+
 def _deletions(connection: Connection, entity: str, project: str) -> int:
-    count = connection.execute(
-        select(ProjectChange.deletions).where(
-            ProjectChange.entity == entity, ProjectChange.project == project
-        )
-    ).scalar()
-    return count or 0
+    row = _DELETIONS.first(connection, {"entity": entity, "project": project})
+    return row[0] if row else 0
 
 
 def _exists(connection: Connection, score_id: str) -> bool:
-    return connection.execute(select(Score.id).where(Score.id == score_id)).first() is not None
+    return _EXISTS.first(connection, {"id": score_id}) is not None
 
 
 def _settled_anchor_ids(connection: Connection, conditions: list) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from app.driver import DriverStatement
@@ -48,40 +48,42 @@ _building: dict[tuple, threading.Thread] = {}
 log = logging.getLogger(__name__)
 
 
-def start_of(connection: Connection, key: tuple, conditions: list, offset: int):
+def start_of(connection: Connection, key: tuple, offset: int):
     """(id to start at or None, entries still to skip) for a list offset.
 
-    key names the listing: (entity, project, evaluation_run_id filter);
-    conditions select it, with their values bound.
+    key names the listing: (entity, project, evaluation_run_id filter or None).
     """
     if offset < ANCHOR_EVERY:
         return None, offset
-    deletions = _deletions(connection, key[0], key[1])
     key = (connection.engine.url.render_as_string(), *key)
     with _lock:
         anchors = _cache.get(key)
-    if anchors is None or anchors.deletions != deletions:
-        _build_soon(connection.engine, key, conditions, deletions)
+    step = min(offset // ANCHOR_EVERY, len(anchors.ids) - 1) if anchors else 0
+    candidate = anchors.ids[step] if anchors and step > 0 else None
+    # One round trip: is the map still current, and does the anchor still exist?
+    checked = _CHECK.first(
+        connection, {"entity": key[1], "project": key[2], "anchor": candidate or ""}
+    )
+    deletions, anchor_exists = checked or (0, False)
+    if anchors is None or anchors.deletions != (deletions or 0):
+        _build_soon(connection.engine, key, deletions or 0)
         return None, offset
-    step = min(offset // ANCHOR_EVERY, len(anchors.ids) - 1)
-    if step <= 0:
+    if candidate is None:
         return None, offset
-    if not _exists(connection, anchors.ids[step]):
+    if not anchor_exists:
         # A vanished anchor means the data was replaced wholesale (a restore).
         with _lock:
             _cache.pop(key, None)
         return None, offset
-    return anchors.ids[step], offset - step * ANCHOR_EVERY
+    return candidate, offset - step * ANCHOR_EVERY
 
 
-def _build_soon(engine: Engine, key: tuple, conditions: list, deletions: int) -> None:
+def _build_soon(engine: Engine, key: tuple, deletions: int) -> None:
     """Build the listing's anchors on a thread, unless a build is already running."""
     with _lock:
         if key in _building:
             return
-        builder = threading.Thread(
-            target=_build, args=(engine, key, conditions, deletions), daemon=True
-        )
+        builder = threading.Thread(target=_build, args=(engine, key, deletions), daemon=True)
         _building[key] = builder
     try:
         builder.start()
@@ -91,7 +93,11 @@ def _build_soon(engine: Engine, key: tuple, conditions: list, deletions: int) ->
         raise
 
 
-def _build(engine: Engine, key: tuple, conditions: list, deletions: int) -> None:
+def _build(engine: Engine, key: tuple, deletions: int) -> None:
+    _url, entity, project, run = key
+    conditions = [Score.entity == entity, Score.project == project]
+    if run is not None:
+        conditions.append(Score.evaluation_run_id == run)
     try:
         with engine.connect() as connection:
             anchors = Anchors(deletions, _settled_anchor_ids(connection, conditions))
@@ -145,21 +151,17 @@ def _dialect_insert(connection: Connection):
     return sqlite_insert
 
 
-_DELETIONS = DriverStatement(
-    select(ProjectChange.deletions).where(
-        ProjectChange.entity == bindparam("entity"), ProjectChange.project == bindparam("project")
+_CHECK = DriverStatement(
+    select(
+        select(ProjectChange.deletions)
+        .where(
+            ProjectChange.entity == bindparam("entity"),
+            ProjectChange.project == bindparam("project"),
+        )
+        .scalar_subquery(),
+        exists().where(Score.id == bindparam("anchor")),
     )
 )
-_EXISTS = DriverStatement(select(Score.id).where(Score.id == bindparam("id")))
-
-
-def _deletions(connection: Connection, entity: str, project: str) -> int:
-    row = _DELETIONS.first(connection, {"entity": entity, "project": project})
-    return row[0] if row else 0
-
-
-def _exists(connection: Connection, score_id: str) -> bool:
-    return _EXISTS.first(connection, {"id": score_id}) is not None
 
 
 def _settled_anchor_ids(connection: Connection, conditions: list) -> tuple[str, ...]:

@@ -172,11 +172,8 @@ def list_api_rows(
     if offset and offset >= positions.ANCHOR_EVERY:
         # Start from a remembered id near the offset, then skip the rest on
         # the covering index alone (ids only) before reading full rows.
-        conditions = [Score.entity == entity, Score.project == project]
-        if evaluation_run_id is not None:
-            conditions.append(Score.evaluation_run_id == evaluation_run_id)
         listing = (entity, project, evaluation_run_id)
-        anchor, offset = positions.start_of(request_connection(), listing, conditions, offset)
+        anchor, offset = positions.start_of(request_connection(), listing, offset)
     params.update(anchor=anchor, skip=offset, limit=limit)
     if limit is not None and limit <= STREAM_BATCH:
         # A page: one cached statement, run on the driver cursor.

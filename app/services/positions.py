@@ -81,8 +81,9 @@ def start_of(connection: Connection, key: tuple, offset: int):
 def _build_soon(engine: Engine, key: tuple, deletions: int) -> None:
     """Build the listing's anchors on a thread, unless a build is already running."""
     with _lock:
-        if key in _building:
-            return
+        current = _cache.get(key)
+        if key in _building or (current is not None and current.deletions == deletions):
+            return  # building, or built since the caller looked
         builder = threading.Thread(target=_build, args=(engine, key, deletions), daemon=True)
         _building[key] = builder
     try:

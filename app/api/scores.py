@@ -80,6 +80,9 @@ def list_scores(entity: str, project: str):
         return validation_error(exc.errors)
     # Run the query now, so a database failure is a 503 rather than a cut stream.
     rows = scores.list_api_rows(entity, project, query.evaluation_run_id, query.limit, query.offset)
+    if isinstance(rows, scores.FetchedRows):
+        # A page is already in memory: answer it whole, with a Content-Length.
+        return Response("".join(_jsonl(rows)), mimetype="application/jsonl")
     return Response(stream_with_context(_jsonl(rows)), mimetype="application/jsonl")
 
 

@@ -85,13 +85,9 @@ def _build_soon(engine: Engine, key: tuple, deletions: int) -> None:
         if key in _building or (current is not None and current.deletions == deletions):
             return  # building, or built since the caller looked
         builder = threading.Thread(target=_build, args=(engine, key, deletions), daemon=True)
-        _building[key] = builder
-    try:
+        # Started under the lock, so wait_for_builds() never meets an unstarted thread.
         builder.start()
-    except BaseException:
-        with _lock:
-            _building.pop(key, None)
-        raise
+        _building[key] = builder
 
 
 def _build(engine: Engine, key: tuple, deletions: int) -> None:

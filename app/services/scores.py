@@ -133,12 +133,18 @@ class RowStream:
             self._result = self._connection.execution_options(
                 stream_results=True, yield_per=STREAM_BATCH
             ).execute(query)
+            self._batches = self._result.partitions()
+            # The first batch is read now, in the view: a server-side cursor
+            # (PostgreSQL) fetches only here, and a database failure before
+            # the body starts must still be a JSON 503, not the server's 500.
+            self._first = next(self._batches, [])
         except BaseException:
             self._connection.close()
             raise
 
     def __iter__(self) -> Iterator[Sequence]:
-        for batch in self._result.partitions():
+        yield from self._first
+        for batch in self._batches:
             yield from batch
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 import sqlite3
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -68,3 +69,24 @@ def test_restore_refuses_a_missing_file(app, database_url, tmp_path):
     assert result.exit_code != 0
     expected = "No backup file" if database_url.startswith("sqlite") else "pg_dump"
     assert expected in result.output
+
+
+def test_a_restore_is_synced_to_disk(app, client, database_url, tmp_path, monkeypatch):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("restore is SQLite's; PostgreSQL uses pg_restore")
+    import os
+
+    _user, key = make_api_user(app)
+    post_score(client, key)
+    target = tmp_path / "backup.db"
+    assert run(app, "backup", str(target)).exit_code == 0
+    real_fdatasync = os.fdatasync
+    synced = []
+
+    def spy(descriptor):
+        synced.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        real_fdatasync(descriptor)
+
+    monkeypatch.setattr(os, "fdatasync", spy)
+    assert run(app, "restore", str(target), "--yes").exit_code == 0
+    assert database_url.removeprefix("sqlite:///") + "-wal" in synced

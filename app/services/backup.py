@@ -4,6 +4,7 @@ import os
 import sqlite3
 import tempfile
 
+from app import wal_sync
 from app.extensions import db
 from app.services.errors import DomainError
 
@@ -56,7 +57,12 @@ def restore_from(path: str) -> None:
         _check_integrity(source)
         db.engine.dispose()
         with db.engine.connect() as connection:
-            source.backup(_sqlite3_connection(connection))
+            target = _sqlite3_connection(connection)
+            source.backup(target)
+            # The backup API commits without commit(): make the restore durable
+            # the way every other commit is (app/wal_sync.py).
+            if isinstance(target, wal_sync.DurableConnection) and target.wal_path:
+                wal_sync.sync_wal(target.wal_path)
     finally:
         source.close()
 

@@ -28,10 +28,8 @@ class _Plan:
     constants: dict[str, Any]
 
     def arguments(self, params: dict) -> Sequence | dict:
-        if self.constants:
+        if self.constants or self.processors:
             params = {**self.constants, **params}
-        if self.processors:
-            params = dict(params)
             for name, process in self.processors:
                 params[name] = process(params[name])
         if self.names is None:
@@ -84,19 +82,17 @@ class DriverStatement:
     def _execute(self, connection: Connection, params: dict | list[dict], fetch: str | None):
         dialect = connection.dialect
         plan = self._plan(dialect)
-        many = isinstance(params, list)
-        if isinstance(params, list):
-            arguments: Sequence | dict = [plan.arguments(row) for row in params]
-        else:
-            arguments = plan.arguments(params)
+        arguments: Sequence | dict
         pooled = connection.connection
         driver = pooled.driver_connection
         assert driver is not None, "a checked-out connection has a driver connection"
         cursor = driver.cursor()
         try:
-            if many:
+            if isinstance(params, list):
+                arguments = [plan.arguments(row) for row in params]
                 cursor.executemany(plan.sql, arguments)
                 return None
+            arguments = plan.arguments(params)
             cursor.execute(plan.sql, arguments)
             if fetch == "one":
                 return cursor.fetchone()

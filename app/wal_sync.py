@@ -37,7 +37,15 @@ class DurableConnection(sqlite3.Connection):
     def commit(self) -> None:
         wrote = self.in_transaction
         super().commit()
-        if not wrote or self.wal_path is None:
+        if wrote:
+            self.sync()
+
+    def sync(self) -> None:
+        """Make what this connection committed durable: now, or when deferred() ends.
+
+        Also for writes that commit without commit(), such as the backup API's.
+        """
+        if self.wal_path is None:
             return
         pending = getattr(_state, "pending", None)
         if pending is None:

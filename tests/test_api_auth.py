@@ -154,3 +154,28 @@ def test_basic_with_non_utf8_credentials_is_not_a_500(client):
     token = base64.b64encode(b"api:\xff\xfe").decode()
     response = client.get("/v2/team/proj/scores", headers={"Authorization": f"Basic {token}"})
     assert response.status_code == 401
+
+
+def test_last_used_is_written_at_most_once_a_minute(app, client):
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from app.extensions import db
+    from app.models import ApiKey
+
+    _user, key = make_api_user(app)
+
+    def last_used():
+        with app.app_context():
+            return db.session.scalar(select(ApiKey.last_used_at))
+
+    client.get("/v2/team/proj/scores", headers=basic(key))
+    first = last_used()
+    client.get("/v2/team/proj/scores", headers=basic(key))
+    assert last_used() == first  # within the minute: no write
+    with app.app_context():
+        db.session.execute(update(ApiKey).values(last_used_at=first - timedelta(seconds=61)))
+        db.session.commit()
+    client.get("/v2/team/proj/scores", headers=basic(key))
+    assert last_used() >= first  # older than a minute: written again

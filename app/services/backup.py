@@ -59,10 +59,9 @@ def restore_from(path: str) -> None:
         with db.engine.connect() as connection:
             target = _sqlite3_connection(connection)
             source.backup(target)
-            # The backup API commits without commit(): make the restore durable
-            # the way every other commit is (app/wal_sync.py).
-            if isinstance(target, wal_sync.DurableConnection) and target.wal_path:
-                wal_sync.sync_wal(target.wal_path)
+            # The backup API commits without commit(): sync as commit() would.
+            if isinstance(target, wal_sync.DurableConnection):
+                target.sync()
     finally:
         source.close()
 

@@ -64,13 +64,14 @@ def start_of(connection: Connection, key: tuple, offset: int):
     checked = _CHECK.first(
         connection, {"entity": key[1], "project": key[2], "anchor": candidate or ""}
     )
-    deletions, anchor_exists = checked or (0, False)
-    if anchors is None or anchors.deletions != (deletions or 0):
-        _build_soon(connection.engine, key, deletions or 0)
+    assert checked is not None, "a SELECT without FROM returns one row"
+    deletions = checked[0] or 0  # no row in project_changes: nothing deleted yet
+    if anchors is None or anchors.deletions != deletions:
+        _build_soon(connection.engine, key, deletions)
         return None, offset
     if candidate is None:
         return None, offset
-    if not anchor_exists:
+    if not checked[1]:
         # A vanished anchor means the data was replaced wholesale (a restore).
         with _lock:
             _cache.pop(key, None)

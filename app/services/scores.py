@@ -67,7 +67,7 @@ def create_score(
 ) -> str:
     """Store one validated score and return its id."""
     row = new_score_row(entity, project, fields, author, source)
-    _group_for(request_connection().engine).submit(row)
+    _group_for(db.engine).submit(row)
     return row["id"]
 
 

@@ -4,12 +4,12 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import click
-import uuid_utils
 from flask.cli import with_appcontext
 from sqlalchemy import insert
 
 from app.database import write_transaction
 from app.models import Score
+from app.score_ids import id_at
 from app.services.scores import new_score_row
 from app.validation import validate_score
 
@@ -58,7 +58,7 @@ def demo_rows(entity: str, project: str, count: int, days: int, seed: int) -> li
         row = new_score_row(entity, project, fields, rng.choice(AUTHORS), source)
         moment = now - timedelta(seconds=rng.uniform(0, days * 86400))
         row["created_at"] = moment
-        row["id"] = str(uuid_utils.uuid7(nanoseconds=int(moment.timestamp() * 1e9)))
+        row["id"] = id_at(moment)
         rows.append(row)
     return rows
 

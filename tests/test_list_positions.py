@@ -5,11 +5,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import uuid_utils
 from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import Score
+from app.score_ids import id_at
 from app.services import positions
 from app.services.scores import scorer_digest
 from tests.builders import basic, make_api_user, post_score
@@ -28,7 +28,7 @@ def deep_project(app, monkeypatch):
         moment = start + timedelta(seconds=index)
         rows.append(
             {
-                "id": str(uuid_utils.uuid7(nanoseconds=int(moment.timestamp() * 1e9))),
+                "id": id_at(moment),
                 "entity": "team",
                 "project": PROJECT,
                 "prediction_id": f"p{index}",
@@ -125,9 +125,7 @@ def deep_project_rows(app):
     start = datetime.now(UTC) - timedelta(days=2)
     rows = [
         {
-            "id": str(
-                uuid_utils.uuid7(nanoseconds=int((start + timedelta(seconds=i)).timestamp() * 1e9))
-            ),
+            "id": id_at(start + timedelta(seconds=i)),
             "entity": "team",
             "project": PROJECT,
             "prediction_id": f"r{i}",

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from app.extensions import db
 from app.models import Score
+from app.score_ids import id_floor
 from app.services.scores import API_COLUMNS, scorer_digest
 
 SCAN_WINDOW = 10_000
@@ -67,13 +68,6 @@ class Page:
     # Set when the scan window ran out before the page filled: the search
     # can go on from next_cursor (or prev_cursor) but has not yet.
     window_exhausted: bool = False
-
-
-def id_floor(moment: datetime) -> str:
-    """The smallest UUIDv7 string whose timestamp is at or after the moment."""
-    millis = max(0, int(moment.timestamp() * 1000))
-    digits = f"{millis:012x}"
-    return f"{digits[:8]}-{digits[8:]}-0000-0000-000000000000"
 
 
 def conditions(entity: str, project: str, filters: Filters) -> tuple[list, list]:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.driver import DriverStatement
 from app.models import ProjectChange, Score
 from app.models._time import utcnow
+from app.score_ids import id_floor
 
 ANCHOR_EVERY = 1_000
 # Older than any write can take from choosing its id to committing (the
@@ -169,12 +170,5 @@ def _settled_anchor_ids(connection: Connection, conditions: list) -> tuple[str, 
     ids = connection.execute(
         select(numbered.c.id).where(numbered.c.position % ANCHOR_EVERY == 0).order_by(numbered.c.id)
     ).scalars()
-    settled_before = _uuid7_floor(utcnow() - SETTLED_AFTER)
+    settled_before = id_floor(utcnow() - SETTLED_AFTER)
     return tuple(score_id for score_id in ids if score_id < settled_before)
-
-
-def _uuid7_floor(moment) -> str:
-    """The smallest UUIDv7 string of a millisecond: ids below it are older."""
-    millis = int(moment.timestamp() * 1000)
-    digits = f"{millis:012x}"
-    return f"{digits[:8]}-{digits[8:]}-0000-0000-000000000000"

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Score
-from app.services.browse import id_floor
+from app.score_ids import id_floor
 
 
 def test_demo_data_seeds_a_project(app):

@@ -6,19 +6,25 @@ once, one of them (the leader) writes all their rows in one transaction, and
 the others wait until that transaction is durable. Each caller returns only
 once its own row is committed and synced, or raises the error that failed
 its batch (the batch is rolled back as a whole: nothing of it is stored).
+The writer may also refuse single items, by returning one outcome per item:
+a refused item's caller raises its own error, the rest of the batch stands.
 
 With one request at a time (sync workers) every batch holds one row and this
 is a plain commit.
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
 
 # Bounds a transaction's size (and so its latency) under a flood of writers.
 MAX_BATCH = 256
+
+# What write_batch returns: None when every item was written, else one entry
+# per item, None for written and the error to raise for refused.
+Outcomes = Sequence[BaseException | None] | None
 
 
 class _Waiter(Generic[Item]):
@@ -34,7 +40,7 @@ class _Waiter(Generic[Item]):
 class GroupCommit(Generic[Item]):
     """Hands items to write_batch in groups; submit() returns once its item is written."""
 
-    def __init__(self, write_batch: Callable[[list[Item]], None]):
+    def __init__(self, write_batch: Callable[[list[Item]], Outcomes]):
         self._write_batch = write_batch
         self._lock = threading.Lock()
         self._queue: list[_Waiter[Item]] = []
@@ -59,19 +65,19 @@ class GroupCommit(Generic[Item]):
     def _lead(self, waiter: _Waiter[Item]) -> None:
         with self._lock:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-        error: BaseException | None = None
+        errors: Sequence[BaseException | None] = ()
         try:
-            self._write_batch([member.item for member in batch])
+            errors = self._write_batch([member.item for member in batch]) or ()
         except BaseException as exc:
-            error = exc
+            errors = [exc] * len(batch)
         finally:
             self._hand_over()
-            for member in batch:
+            for index, member in enumerate(batch):
+                member.error = errors[index] if errors else None
                 if member is not waiter:
-                    member.error = error
                     member.done.set()
-        if error is not None:
-            raise error
+        if waiter.error is not None:
+            raise waiter.error
 
     def _hand_over(self) -> None:
         # Whoever queued while the batch was written leads the next one.

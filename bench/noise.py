@@ -68,11 +68,13 @@ class CpuWatch:
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         return usage.ru_utime + usage.ru_stime
 
+    def server_cpu_seconds(self) -> float:
+        """CPU the server's processes and its PostgreSQL backends took since the start."""
+        return sum(max(0.0, _process_cpu(pid) - self.pids.get(pid, 0.0)) for pid in self._pids())
+
     def other_cpu_percent(self) -> float:
         elapsed = time.monotonic() - self.started
         machine = _machine_busy() - self.machine
-        ours = self._children() - self.children
-        for pid in self._pids():
-            ours += max(0.0, _process_cpu(pid) - self.pids.get(pid, 0.0))
+        ours = self._children() - self.children + self.server_cpu_seconds()
         share = max(0.0, machine - ours) / (elapsed * (os.cpu_count() or 1))
         return round(min(100.0, 100 * share), 1)

@@ -7,6 +7,7 @@ from bench import settings
 
 SERVERS = ("ours", "peer", "ceiling", "floor")
 LABELS = {"ours": "o", "peer": "p", "ceiling": "c", "floor": "f"}
+CPU_NOTE = "cpu ms/req = CPU the server's processes and PostgreSQL backends spent per answer"
 OTHER_CPU_NOTE = (
     "other cpu% = share of the machine's CPU that processes other than the server, wrk and\n"
     "PostgreSQL took during the case (others' load, filling whatever the server left idle);\n"
@@ -83,7 +84,7 @@ def http_table(results: list[dict], db: str, section: str) -> str:
     labels = "/".join(LABELS[server] for server in shown)
     headers = [f"{server} rps" for server in shown] + [f"vs {server}" for server in others]
     headers += [f"{server} {key}" for server in timed for key in ("p50", "p99")]
-    headers = ["case", *headers, f"errors {labels}", f"other cpu% {labels}"]
+    headers = ["case", *headers, f"cpu ms/req {labels}", f"errors {labels}", f"other cpu% {labels}"]
     rows = []
     for case in cases(results, db, section):
         got = {server: find(results, db, case, server) for server in shown}
@@ -95,10 +96,11 @@ def http_table(results: list[dict], db: str, section: str) -> str:
         for server in timed:
             for key in ("p50_ms", "p99_ms"):
                 row.append(number((got[server] or {}).get(key), 1))
+        row.append("/".join(number((got[s] or {}).get("server_cpu_ms"), 2) for s in shown))
         row.append("/".join(str((got[s] or {}).get("errors", "-")) for s in shown))
         row.append("/".join(_other_cpu(got[s]) for s in shown))
         rows.append(row)
-    return table(headers, rows) + f"\n(latency in ms; {OTHER_CPU_NOTE})"
+    return table(headers, rows) + f"\n(latency in ms; {CPU_NOTE}; {OTHER_CPU_NOTE})"
 
 
 def floor_ratios(results: list[dict]) -> list[dict]:

@@ -184,7 +184,7 @@ def compare(db: str, case: Case, targets: dict[str, Target], rounds: int) -> lis
         results.append(_record(db, case.section, case.name, name, best))
     summary = ", ".join(
         f"{r['server']} {r['rps']:,.0f} rps p50 {r['p50_ms']:.1f} p99 {r['p99_ms']:.1f} "
-        f"err {r['errors']} other {r['other_cpu_pct']:.0f}%"
+        f"cpu {r.get('server_cpu_ms', 0):.2f} ms err {r['errors']} other {r['other_cpu_pct']:.0f}%"
         for r in results
     )
     log(f"{db}: {case.name}: {summary}")
@@ -229,6 +229,11 @@ def _watched(target: Target, measure_once, *args) -> dict:
     watch = noise.CpuWatch([server.process.pid, *server.worker_pids()], databases)
     figures = measure_once(*args)
     figures["other_cpu_pct"] = watch.other_cpu_percent()
+    if figures.get("requests"):
+        # Steadier than requests/s when the machine's speed drifts: what one answer cost
+        # the server (and its PostgreSQL backends), whatever else ran meanwhile.
+        cpu_ms = 1000 * watch.server_cpu_seconds() / figures["requests"]
+        figures["server_cpu_ms"] = round(cpu_ms, 3)
     return figures
 
 

@@ -27,7 +27,7 @@ def test_unexpected_failure_is_json_500_without_details(app, client, monkeypatch
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(scores, "create_score", explode)
+    monkeypatch.setattr(scores, "create_score_for_key", explode)
     _user, key = make_api_user(app)
     response = client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key))
     assert response.status_code == 500

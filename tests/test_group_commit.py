@@ -86,3 +86,18 @@ def test_submitters_after_a_failure_still_get_through():
         group.submit("first")
     group.submit("second")
     assert calls == [["first"], ["second"]]
+
+
+def test_an_item_refused_by_the_writer_fails_alone():
+    written: list[int] = []
+
+    def write_batch(items):
+        threading.Event().wait(0.005)
+        written.extend(item for item in items if item % 3)
+        return [None if item % 3 else Poisoned(f"refused {item}") for item in items]
+
+    outcomes = _run_concurrently(GroupCommit(write_batch), list(range(30)))
+    refused = {item for item, error in outcomes.items() if error is not None}
+    assert refused == {item for item in range(30) if item % 3 == 0}
+    assert all(str(outcomes[item]) == f"refused {item}" for item in refused)
+    assert sorted(written) == [item for item in range(30) if item % 3]

@@ -1,21 +1,74 @@
-"""Every /v2 request is authenticated, then checked against the entity, before its body is read."""
+"""Every /v2 request is authenticated, then checked against the entity, before its body is read.
 
-from flask import request
+One exception, for speed: a plain create (small body, no Idempotency-Key, a
+key-shaped credential) has its key checked in the transaction that stores
+the score, once for all the creates that share it (services/scores.py). Its
+body is parsed first, but it is still answered 401 or 403 before anything
+about the body: a refused body is answered only after the key was checked
+here, as for any other request.
+"""
+
+from flask import g, request
 
 from app.api import bp
 from app.api.responses import error_response, validation_error
 from app.auth import credentials_were_sent, current_api_user
 from app.extensions import api_auth, basic_auth, token_auth
+from app.services import keys
+from app.services.errors import DomainError, Forbidden
 
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
 PATH_SEGMENT_MAX = 128
+# Bodies up to this size may be parsed before the key is checked: about what
+# the key lookup costs, so an unauthenticated caller cannot make us work more.
+DEFERRED_BODY_MAX = 16 * 1024
 
 
 @bp.before_request
 def _guard():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    digest = _deferrable_key_digest()
+    if digest is not None:
+        g.deferred_key_digest = digest
+        return None
     return _authenticated_guard()
+
+
+def deferred_key_digest() -> str | None:
+    """The digest of the key a create presented, when checking it was left to the insert."""
+    return g.get("deferred_key_digest")
+
+
+def authenticate_now():
+    """Check a deferred key as the guard would have: None, or the 401/403/422 answer."""
+    g.pop("deferred_key_digest", None)
+    return _authenticated_guard()
+
+
+def refusal(exc: DomainError):
+    """The answer for a key the insert refused: the guard's own 401 or 403."""
+    if isinstance(exc, Forbidden):
+        return error_response(403, exc.message)
+    return _auth_error(401)
+
+
+def _deferrable_key_digest() -> str | None:
+    if request.endpoint != "api.create_score" or "Idempotency-Key" in request.headers:
+        return None
+    length = request.content_length
+    if length is None or length > DEFERRED_BODY_MAX:
+        return None
+    authorization = request.authorization
+    if authorization is None:
+        return None
+    key = authorization.password if authorization.type == "basic" else authorization.token
+    if not key:
+        return None
+    args = request.view_args or {}
+    if any(_segment_errors(name, args[name]) for name in ("entity", "project")):
+        return None
+    return keys.key_digest(key)
 
 
 @api_auth.login_required

@@ -1,8 +1,9 @@
 """The four scores routes of the contract."""
 
 from flask import Response, request, stream_with_context
+from werkzeug.exceptions import HTTPException
 
-from app.api import bp
+from app.api import bp, guard
 from app.api.body import (
     BodyError,
     is_empty,
@@ -14,8 +15,8 @@ from app.api.params import QueryError, parse_list_query
 from app.api.responses import error_response, json_response, validation_error
 from app.auth import current_api_user
 from app.services import idempotency, scores
-from app.services.errors import Conflict, DomainError
-from app.validation import ScoreRulesError, validate_score
+from app.services.errors import Conflict, DomainError, Forbidden, NotAuthenticated
+from app.validation import ScoreCreate, ScoreRulesError, validate_score
 
 SCORES = "/v2/<entity>/<project>/scores"
 LINES_PER_CHUNK = 500
@@ -24,18 +25,46 @@ LINES_PER_CHUNK = 500
 @bp.post(SCORES)
 def create_score(entity: str, project: str):
     """Store a score. 200 {score_id}; 400 bad UTF-8; 409 key reused; 413 too large; 422 invalid."""
+    deferred_digest = guard.deferred_key_digest()
+    try:
+        fields = _fields_from_body()
+    except (RefusedBody, HTTPException) as exc:
+        # A caller that may not use the entity learns nothing about its body.
+        refused = guard.authenticate_now() if deferred_digest is not None else None
+        if refused is not None:
+            return refused
+        if isinstance(exc, HTTPException):
+            raise
+        return validation_error(exc.errors)
+    if deferred_digest is not None:
+        try:
+            score_id = scores.create_score_for_key(entity, project, fields, deferred_digest)
+        except (NotAuthenticated, Forbidden) as exc:
+            return guard.refusal(exc)
+    elif (key := request.headers.get("Idempotency-Key")) is not None:
+        return _create_idempotent(entity, project, fields, key)
+    else:
+        score_id = scores.create_score(entity, project, fields, current_api_user().username)
+    return Response(f'{{"score_id":"{score_id}"}}', mimetype="application/json")
+
+
+class RefusedBody(Exception):
+    """The body is missing or breaks the rules; errors are FastAPI-shaped, under 'body'."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("refused body")
+        self.errors = errors
+
+
+def _fields_from_body() -> ScoreCreate:
+    """The validated body. Raises RefusedBody, or 400/413 as read_json_body does."""
     try:
         body = read_json_body()
         if is_empty(body):
-            return validation_error([{**missing_body_error(), "loc": ["body"]}])
-        fields = validate_score(body)
+            raise RefusedBody([{**missing_body_error(), "loc": ["body"]}])
+        return validate_score(body)
     except (BodyError, ScoreRulesError) as exc:
-        return validation_error(with_body_prefix(exc.errors))
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        score_id = scores.create_score(entity, project, fields, current_api_user().username)
-        return Response(f'{{"score_id":"{score_id}"}}', mimetype="application/json")
-    return _create_idempotent(entity, project, fields, key)
+        raise RefusedBody(with_body_prefix(exc.errors)) from None
 
 
 def _create_idempotent(entity: str, project: str, fields, key: str):

@@ -16,3 +16,11 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The request contradicts what is already stored."""
+
+
+class NotAuthenticated(DomainError):
+    """The credentials presented are not those of an active key."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not use what it asked for."""

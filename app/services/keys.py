@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.engine import Connection
 
 from app.database import core_write, request_connection, write_transaction
 from app.driver import DriverStatement
@@ -94,17 +95,27 @@ _KEY_LOOKUP = DriverStatement(
 )
 
 
-def authenticate_key(key: str, entity: str | None = None) -> ApiPrincipal | None:
-    """The owner of an active key, or None; its entities are the asked-for one, if granted.
+@dataclass(frozen=True)
+class KeyCheck:
+    """What one lookup of a key found: its owner, and whether last_used_at is due a write."""
 
-    Touches last_used_at at most once a minute.
+    principal: ApiPrincipal
+    key_id: int
+    stale: bool
+
+
+def key_digest(key: str) -> str | None:
+    """The stored hash a presented key would have, or None if it cannot be a key."""
+    return hash_key(key) if key.startswith(KEY_PREFIX) else None
+
+
+def check_key(connection: Connection, digest: str, entity: str | None, now) -> KeyCheck | None:
+    """Look the key up on the given connection: its active owner, or None.
+
+    The owner's entities hold the asked-for one, if granted.
     """
-    if not key.startswith(KEY_PREFIX):
-        return None
-    digest = hash_key(key)
-    now = utcnow()
     row = _KEY_LOOKUP.first(
-        request_connection(),
+        connection,
         {"digest": digest, "entity": entity or "", "stale_before": now - LAST_USED_RESOLUTION},
     )
     if row is None:
@@ -113,11 +124,28 @@ def authenticate_key(key: str, entity: str | None = None) -> ApiPrincipal | None
     # The lookup went through an index on the hash; compare in constant time anyway.
     if revoked or not hmac.compare_digest(stored_hash, digest):
         return None
-    if stale:
-        _touch(key_id, now)
-    return ApiPrincipal(user_id, username, bool(is_admin), frozenset({granted} if granted else ()))
+    entities = frozenset({granted} if granted else ())
+    return KeyCheck(ApiPrincipal(user_id, username, bool(is_admin), entities), key_id, bool(stale))
 
 
-def _touch(key_id: int, moment) -> None:
-    with core_write() as connection:
-        connection.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=moment))
+def authenticate_key(key: str, entity: str | None = None) -> ApiPrincipal | None:
+    """The owner of an active key, or None; its entities are the asked-for one, if granted.
+
+    Touches last_used_at at most once a minute.
+    """
+    digest = key_digest(key)
+    if digest is None:
+        return None
+    now = utcnow()
+    found = check_key(request_connection(), digest, entity, now)
+    if found is None:
+        return None
+    if found.stale:
+        with core_write() as connection:
+            mark_used(connection, [found.key_id], now)
+    return found.principal
+
+
+def mark_used(connection: Connection, key_ids: list[int], moment) -> None:
+    """Record that these keys were used at the moment, in the caller's transaction."""
+    connection.execute(update(ApiKey).where(ApiKey.id.in_(key_ids)).values(last_used_at=moment))

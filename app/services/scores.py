@@ -3,12 +3,13 @@
 import hashlib
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
 import uuid_utils
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement
 
 from app.database import core_write, request_connection
@@ -17,7 +18,9 @@ from app.extensions import db
 from app.group_commit import GroupCommit
 from app.jsonbody import dumps_value, encode_string
 from app.models import Score
-from app.services import positions
+from app.models._time import utcnow
+from app.services import keys, positions
+from app.services.errors import Forbidden, NotAuthenticated
 from app.validation import ScoreCreate
 
 SOURCES = ("api", "ui")
@@ -65,24 +68,76 @@ def new_score_row(entity: str, project: str, fields: ScoreCreate, author: str, s
 def create_score(
     entity: str, project: str, fields: ScoreCreate, author: str, source: str = "api"
 ) -> str:
-    """Store one validated score and return its id."""
+    """Store one validated score by a known author and return its id."""
     row = new_score_row(entity, project, fields, author, source)
-    _group_for(db.engine).submit(row)
+    _group_for(db.engine).submit(_Create(row))
     return row["id"]
 
 
-def _insert_rows(rows: list[dict]) -> None:
+def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest: str) -> str:
+    """Store one validated score for whoever holds the key with this digest; return its id.
+
+    The key is checked in the transaction that stores the score, once for all
+    the creates that share it. Raises NotAuthenticated for a key that is not
+    active and Forbidden when its owner may not use the entity; nothing is
+    stored then.
+    """
+    row = new_score_row(entity, project, fields, author="", source="api")
+    _group_for(db.engine).submit(_Create(row, digest))
+    return row["id"]
+
+
+@dataclass
+class _Create:
+    row: dict
+    key_digest: str | None = None  # None: the author is known already
+
+
+def _insert_rows(creates: list[_Create]) -> list[BaseException | None]:
+    outcomes: list[BaseException | None] = [None] * len(creates)
     with core_write() as connection:
-        _INSERT_SCORE.run_many(connection, rows)
+        if any(create.key_digest is not None for create in creates):
+            outcomes = _check_keys(connection, creates)
+        accepted = [create.row for create, refused in zip(creates, outcomes, strict=True)
+                    if refused is None]  # fmt: skip
+        if accepted:
+            _INSERT_SCORE.run_many(connection, accepted)
+    return outcomes
+
+
+def _check_keys(connection: Connection, creates: list[_Create]) -> list[BaseException | None]:
+    """Fill in each key-authenticated create's author, or the error that refuses it."""
+    now = utcnow()
+    found: dict[tuple[str, str], keys.KeyCheck | None] = {}
+    outcomes: list[BaseException | None] = []
+    for create in creates:
+        digest, entity = create.key_digest, create.row["entity"]
+        if digest is None:
+            outcomes.append(None)
+            continue
+        if (digest, entity) not in found:
+            found[digest, entity] = keys.check_key(connection, digest, entity, now)
+        check = found[digest, entity]
+        if check is None:
+            outcomes.append(NotAuthenticated("Invalid authentication credentials"))
+        elif not check.principal.may_use(entity):
+            outcomes.append(Forbidden(f"Not allowed to access entity '{entity}'", field="entity"))
+        else:
+            create.row["created_by"] = check.principal.username
+            outcomes.append(None)
+    stale = sorted({check.key_id for check in found.values() if check and check.stale})
+    if stale:
+        keys.mark_used(connection, stale, now)
+    return outcomes
 
 
 # SQLite runs one writer at a time, each commit ending in an fdatasync: the
 # creates of a worker's threads share transactions (app/group_commit.py).
-_groups: dict[str, GroupCommit[dict]] = {}
+_groups: dict[str, GroupCommit[_Create]] = {}
 _groups_lock = threading.Lock()
 
 
-def _group_for(engine: Engine) -> GroupCommit[dict]:
+def _group_for(engine: Engine) -> GroupCommit[_Create]:
     key = str(engine.url)
     group = _groups.get(key)
     if group is None:

@@ -1,0 +1,118 @@
+"""A plain create has its key checked in the transaction that stores it: the answers
+are the guard's own, in the guard's order, and a refused create stores nothing."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ApiKey, Score
+from app.services import keys, scores
+from app.services.errors import Forbidden, NotAuthenticated
+from app.validation import validate_score
+from tests.builders import basic, bearer, make_api_user, score_body
+
+INVALID = {"detail": "Invalid authentication credentials"}
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Score))
+
+
+@pytest.fixture
+def revoked_key(app):
+    user, key = make_api_user(app)
+    with app.app_context():
+        keys.revoke_key(key[: keys.PREFIX_LENGTH], user)
+    return key
+
+
+@pytest.mark.parametrize("make_header", [basic, bearer])
+def test_unknown_key_with_a_valid_body_is_401_and_stores_nothing(app, client, make_header):
+    response = client.post("/v2/team/proj/scores", json=score_body(), headers=make_header("sk_x"))
+    assert response.status_code == 401
+    assert response.get_json() == INVALID
+    assert response.headers["WWW-Authenticate"] == "Basic"
+    assert stored(app) == 0
+
+
+def test_revoked_key_with_a_valid_body_is_401_and_stores_nothing(app, client, revoked_key):
+    response = client.post("/v2/team/proj/scores", json=score_body(), headers=basic(revoked_key))
+    assert (response.status_code, response.get_json()) == (401, INVALID)
+    assert stored(app) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"prediction_id": 5}', b"{not json", b"", b"\xff\xfe not utf-8"],
+    ids=["invalid", "not-json", "empty", "not-utf8"],
+)
+def test_a_refused_key_hides_what_is_wrong_with_the_body(app, client, revoked_key, body):
+    response = client.post(
+        "/v2/team/proj/scores",
+        data=body,
+        content_type="application/json",
+        headers=basic(revoked_key),
+    )
+    assert (response.status_code, response.get_json()) == (401, INVALID)
+
+
+def test_an_ungranted_entity_is_403_before_the_body_is_judged(app, client):
+    _user, key = make_api_user(app, entities=("team",))
+    for body in (score_body(), {"prediction_id": 5}):
+        response = client.post("/v2/other/proj/scores", json=body, headers=basic(key))
+        assert response.status_code == 403
+        assert response.get_json() == {"detail": "Not allowed to access entity 'other'"}
+    assert stored(app) == 0
+
+
+def test_a_valid_key_stores_the_score_as_its_owner_and_marks_it_used(app, client):
+    user, key = make_api_user(app)
+    response = client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key))
+    assert response.status_code == 200
+    with app.app_context():
+        score = db.session.get(Score, response.get_json()["score_id"])
+        assert score.created_by == user.username
+        assert db.session.scalar(select(ApiKey.last_used_at)) is not None
+
+
+def test_one_batch_stores_the_allowed_and_refuses_the_rest(app):
+    owner, key = make_api_user(app, entities=("team",))
+    _other, ungranted = make_api_user(app, entities=("elsewhere",))
+    fields = validate_score(score_body())
+    creates = [
+        scores._Create(scores.new_score_row("team", "proj", fields, "", "api"), digest)
+        for digest in (keys.hash_key(key), keys.hash_key("sk_unknown"), keys.hash_key(ungranted))
+    ]
+    creates.append(scores._Create(scores.new_score_row("team", "proj", fields, "ui-user", "ui")))
+    with app.app_context():
+        outcomes = scores._insert_rows(creates)
+        assert [type(outcome) for outcome in outcomes] == [
+            type(None),
+            NotAuthenticated,
+            Forbidden,
+            type(None),
+        ]
+        authors = db.session.scalars(select(Score.created_by).order_by(Score.id)).all()
+    assert authors == [owner.username, "ui-user"]
+
+
+def test_concurrent_creates_of_allowed_and_refused_keys_each_get_their_own_answer(app):
+    _user, key = make_api_user(app)
+    _stranger, ungranted = make_api_user(app, entities=("elsewhere",))
+    callers = [key, "sk_unknown", ungranted] * 8
+    start = threading.Barrier(len(callers))
+
+    def post(caller: str) -> int:
+        client = app.test_client()
+        start.wait()
+        return client.post("/v2/team/proj/scores", json=score_body(), headers=basic(caller))
+
+    with ThreadPoolExecutor(max_workers=len(callers)) as pool:
+        answers = list(pool.map(post, callers))
+    expected = {key: 200, "sk_unknown": 401, ungranted: 403}
+    assert [answer.status_code for answer in answers] == [expected[c] for c in callers]
+    assert stored(app) == 8

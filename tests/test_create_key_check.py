@@ -116,3 +116,12 @@ def test_concurrent_creates_of_allowed_and_refused_keys_each_get_their_own_answe
     expected = {key: 200, "sk_unknown": 401, ungranted: 403}
     assert [answer.status_code for answer in answers] == [expected[c] for c in callers]
     assert stored(app) == 8
+
+
+@pytest.mark.parametrize("scheme", ["Token", "Digest", "ApiKey"])
+def test_a_good_key_under_another_scheme_is_not_authenticated(app, client, scheme):
+    _user, key = make_api_user(app)
+    headers = {"Authorization": f"{scheme} {key}"}
+    response = client.post("/v2/team/proj/scores", json=score_body(), headers=headers)
+    assert (response.status_code, response.get_json()) == (401, {"detail": "Not authenticated"})
+    assert stored(app) == 0

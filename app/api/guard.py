@@ -59,8 +59,9 @@ def _deferrable_key_digest() -> str | None:
     length = request.content_length
     if length is None or length > DEFERRED_BODY_MAX:
         return None
+    # Only the schemes the guard itself accepts (api_auth: Basic and Bearer).
     authorization = request.authorization
-    if authorization is None:
+    if authorization is None or authorization.type not in ("basic", "bearer"):
         return None
     key = authorization.password if authorization.type == "basic" else authorization.token
     if not key:

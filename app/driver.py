@@ -9,7 +9,8 @@ still surface as SQLAlchemy's exceptions, and a lost connection is
 invalidated exactly as Core would do it, so error handling is unchanged.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -79,35 +80,77 @@ class DriverStatement:
         """Execute the statement once per parameter set (executemany)."""
         self._execute(connection, rows, fetch=None)
 
+    def batches(
+        self, connection: Connection, params: dict, size: int
+    ) -> Generator[list[tuple], None, None]:
+        """Every row, in lists of up to `size`, as the driver returns them.
+
+        The statement runs at the first next(). On PostgreSQL the rows come
+        from a server-side cursor, so memory stays flat however many there
+        are (the connection must not be in autocommit); SQLite steps its
+        statement as rows are fetched, on one snapshot.
+        """
+        plan = self._plan(connection.dialect)
+        arguments = plan.arguments(params)
+        pooled, cursor = self._cursor(connection, server_side=True)
+        try:
+            with self._translated(connection, pooled, cursor, plan.sql, arguments):
+                cursor.execute(plan.sql, arguments)
+            while True:
+                with self._translated(connection, pooled, cursor, plan.sql, arguments):
+                    rows = cursor.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
+        finally:
+            cursor.close()
+
     def _execute(self, connection: Connection, params: dict | list[dict], fetch: str | None):
-        dialect = connection.dialect
-        plan = self._plan(dialect)
+        plan = self._plan(connection.dialect)
+        many = isinstance(params, list)
         arguments: Sequence | dict
+        if isinstance(params, list):
+            arguments = [plan.arguments(row) for row in params]
+        else:
+            arguments = plan.arguments(params)
+        pooled, cursor = self._cursor(connection)
+        try:
+            with self._translated(connection, pooled, cursor, plan.sql, arguments):
+                if many:
+                    cursor.executemany(plan.sql, arguments)
+                    return None
+                cursor.execute(plan.sql, arguments)
+                if fetch == "one":
+                    return cursor.fetchone()
+                return cursor.fetchall() if fetch == "all" else None
+        finally:
+            cursor.close()
+
+    @staticmethod
+    def _cursor(connection: Connection, server_side: bool = False):
         pooled = connection.connection
         driver = pooled.driver_connection
         assert driver is not None, "a checked-out connection has a driver connection"
-        cursor = driver.cursor()
+        if server_side and connection.dialect.name == "postgresql":
+            return pooled, driver.cursor(name="scores_driver_stream")
+        return pooled, driver.cursor()
+
+    @staticmethod
+    @contextmanager
+    def _translated(connection: Connection, pooled, cursor, sql: str, arguments) -> Iterator[None]:
+        # Driver errors surface as SQLAlchemy's, a lost connection invalidated as Core does.
+        dialect = connection.dialect
         try:
-            if isinstance(params, list):
-                arguments = [plan.arguments(row) for row in params]
-                cursor.executemany(plan.sql, arguments)
-                return None
-            arguments = plan.arguments(params)
-            cursor.execute(plan.sql, arguments)
-            if fetch == "one":
-                return cursor.fetchone()
-            return cursor.fetchall() if fetch == "all" else None
+            yield
         except dialect.loaded_dbapi.Error as exc:
             disconnected = dialect.is_disconnect(exc, pooled, cursor)
             if disconnected:
                 connection.invalidate(exc)
             raise DBAPIError.instance(
-                plan.sql,
+                sql,
                 arguments,
                 exc,
                 dialect.loaded_dbapi.Error,
                 connection_invalidated=disconnected,
                 dialect=dialect,
             ) from exc
-        finally:
-            cursor.close()

@@ -175,20 +175,18 @@ def get_score(entity: str, project: str, score_id: str) -> Score | None:
 
 
 class RowStream:
-    """Rows of a query read in batches over a connection of its own.
+    """Rows of a list read in batches, on the driver cursor of a connection of its own.
 
     A streamed response outlives the request's session (Flask tears the
     context down before the body is sent), so the stream holds its own
-    connection and closes it when the body is done.
+    connection and closes it when the body is done. Rows come as the driver
+    returns them, as pages do: no per-row work in SQLAlchemy.
     """
 
-    def __init__(self, query):
+    def __init__(self, statement: DriverStatement, params: dict):
         self._connection = db.engine.connect()
         try:
-            self._result = self._connection.execution_options(
-                stream_results=True, yield_per=STREAM_BATCH
-            ).execute(query)
-            self._batches = self._result.partitions()
+            self._batches = statement.batches(self._connection, params, STREAM_BATCH)
             # The first batch is read now, in the view: a server-side cursor
             # (PostgreSQL) fetches only here, and a database failure before
             # the body starts must still be a JSON 503, not the server's 500.
@@ -203,7 +201,7 @@ class RowStream:
             yield from batch
 
     def close(self) -> None:
-        self._result.close()
+        self._batches.close()
         self._connection.close()
 
 
@@ -238,10 +236,10 @@ def list_api_rows(
     params.update(anchor=anchor, skip=offset, limit=limit)
     if limit is not None and limit <= STREAM_BATCH:
         # A page: one cached statement, run on the driver cursor.
-        page = _page_statement(evaluation_run_id is not None, anchor is not None, bool(offset))
+        page = _list_statement(evaluation_run_id is not None, anchor is not None, bool(offset))
         return FetchedRows(page.all(request_connection(), params))
     shape = (evaluation_run_id is not None, anchor is not None, bool(offset), limit is not None)
-    return RowStream(_page_query(*shape).params(**params))
+    return RowStream(_list_statement(*shape), params)
 
 
 def _page_conditions(filtered: bool, anchored: bool) -> tuple[ColumnElement[bool], ...]:
@@ -273,9 +271,11 @@ def _page_query(filtered: bool, anchored: bool, skipping: bool, limited: bool):
 
 
 @cache
-def _page_statement(filtered: bool, anchored: bool, skipping: bool) -> DriverStatement:
-    # Eight shapes in all, each built and compiled once.
-    return DriverStatement(_page_query(filtered, anchored, skipping, limited=True))
+def _list_statement(
+    filtered: bool, anchored: bool, skipping: bool, limited: bool = True
+) -> DriverStatement:
+    # Sixteen shapes in all, each built and compiled once.
+    return DriverStatement(_page_query(filtered, anchored, skipping, limited))
 
 
 def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:

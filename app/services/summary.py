@@ -3,6 +3,7 @@
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import func
 
@@ -39,12 +40,23 @@ class FieldStats:
         """The mean (for booleans: the share of true)."""
         return math.fsum(self.numbers) / len(self.numbers)
 
+    # Computed once, in Python: Jinja's min and max filters cost a call per item.
+    @cached_property
+    def low(self) -> float:
+        """The smallest value (for booleans: 0.0 if any was false)."""
+        return min(self.numbers)
+
+    @cached_property
+    def high(self) -> float:
+        """The largest value (for booleans: 1.0 if any was true)."""
+        return max(self.numbers)
+
     def histogram(self) -> list[tuple[float, int]]:
         """Counts per bin as (lower edge, count); two bins for booleans."""
         if self.is_boolean:
             trues = int(sum(self.numbers))
             return [(0.0, len(self.numbers) - trues), (1.0, trues)]
-        low, high = min(self.numbers), max(self.numbers)
+        low, high = self.low, self.high
         if low == high:
             return [(low, len(self.numbers))]
         width = (high - low) / BINS
@@ -72,12 +84,22 @@ class ScorerSummary:
             self._add_number("", value)
 
     def _add_number(self, name: str, item) -> None:
-        if isinstance(item, bool):
-            stats = self.fields.setdefault(name, FieldStats(name))
-            stats.numbers.append(float(item))
+        # Exact type checks: bool is an int, and only JSON's own types occur here.
+        kind = type(item)
+        if kind is not float and kind is not int and kind is not bool:
+            return
+        try:
+            number = float(item)
+        except OverflowError:  # an integer past any float (they are stored exactly)
+            return
+        if not math.isfinite(number):
+            return
+        stats = self.fields.get(name)
+        if stats is None:
+            stats = self.fields[name] = FieldStats(name)
+        stats.numbers.append(number)
+        if kind is bool:
             stats.booleans += 1
-        elif isinstance(item, int | float) and math.isfinite(float(item)):
-            self.fields.setdefault(name, FieldStats(name)).numbers.append(float(item))
 
 
 @dataclass
@@ -94,7 +116,8 @@ def summarise(entity: str, project: str, filters: Filters) -> Summary:
     primary, secondary = conditions(entity, project, filters)
     columns = (Score.scorer, func.substr(Score.value_json, 1, PARSE_MAX_CHARS + 1))
     query, edge = windowed(primary, secondary, True, SUMMARY_LIMIT + 1, columns)
-    rows = db.session.execute(query).all()
+    # Core rows: the ORM's result machinery would cost more than the fold below.
+    rows = db.session.connection().execute(query).all()
     truncated = len(rows) > SUMMARY_LIMIT or edge is not None
     by_scorer: dict[str, ScorerSummary] = {}
     for scorer, text in rows[:SUMMARY_LIMIT]:

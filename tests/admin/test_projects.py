@@ -162,3 +162,17 @@ def test_injected_markup_shows_as_text(app, signed_in):
     page = text(signed_in.get(PAGE))
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_summary_skips_numbers_past_a_float_and_shows_boolean_extremes(app, signed_in, three):
+    # Integers are stored exactly, however large; the summary cannot chart them.
+    add_score(app, scorer="huge", value={"n": 10**400, "ok": False, "m": 2})
+    add_score(app, scorer="huge", value={"n": 3, "ok": True, "m": 4})
+    response = signed_in.get(PAGE)
+    assert response.status_code == 200
+    huge = text(response).split(">huge</a>", 1)[1].split("</tbody>", 1)[0]
+    n_row = " ".join(huge.split("<td>n</td>", 1)[1].split("</tr>", 1)[0].split())
+    assert '<td class="num">1</td> <td class="num">3</td><td class="num">3</td>' in n_row
+    ok_row = huge.split("<td>ok</td>", 1)[1].split("</tr>", 1)[0]
+    assert "50.0% true" in ok_row
+    assert '<td class="num">false</td><td class="num">true</td>' in ok_row

@@ -74,7 +74,7 @@ def test_a_valid_key_stores_the_score_as_its_owner_and_marks_it_used(app, client
     response = client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key))
     assert response.status_code == 200
     with app.app_context():
-        score = db.session.get(Score, response.get_json()["score_id"])
+        score = db.session.get(Score, ("team", "proj", response.get_json()["score_id"]))
         assert score.created_by == user.username
         assert db.session.scalar(select(ApiKey.last_used_at)) is not None
 

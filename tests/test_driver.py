@@ -26,7 +26,7 @@ def test_a_driver_insert_reads_back_exactly_through_core(app):
     with app.app_context():
         with core_write() as connection:
             scores._INSERT_SCORE.run(connection, _row("driver-1"))
-        stored = db.session.get(Score, "driver-1")
+        stored = db.session.get(Score, ("team", "proj", "driver-1"))
     assert stored.created_at == datetime(2026, 11, 26, 3, 4, 5, 678901, tzinfo=UTC)
     assert stored.value_json == '{"big":1000000000000000000000000000000,"text":"é\\u0000"}'
     assert (stored.entity, stored.project, stored.created_by) == ("team", "proj", "someone")

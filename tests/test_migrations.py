@@ -66,3 +66,61 @@ def test_upgrade_check_downgrade(empty_database, tmp_path):
     downgraded = flask("db", "downgrade", "base", database_url=empty_database, instance=instance)
     assert downgraded.returncode == 0, downgraded.stderr
     assert tables(empty_database) <= {"alembic_version"}
+
+
+SCORE_ROWS = [
+    {"id": f"0190000{n}-0000-7000-8000-000000000000", "project": project}
+    for n, project in enumerate(["old", "old", "new", "new"])
+]
+
+
+def _insert_scores(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    insert = text(
+        "INSERT INTO scores (id, entity, project, prediction_id, scorer, scorer_digest,"
+        " value_json, evaluation_run_id, created_by, source, created_at)"
+        " VALUES (:id, 'team', :project, 'p', 's', 'd', '1', NULL, 'u', 'api', :at)"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert, [{**row, "at": "2026-12-03 00:00:00+00:00"} for row in SCORE_ROWS])
+    finally:
+        engine.dispose()
+
+
+def _scores_shape(url: str) -> tuple[list, list, list]:
+    """Stored (project, id) pairs, the key's columns, and each index's columns."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT project, id FROM scores ORDER BY id")).all()
+        inspector = inspect(engine)
+        key = inspector.get_pk_constraint("scores")["constrained_columns"]
+        indexes = [index["column_names"] for index in inspector.get_indexes("scores")]
+        return [tuple(row) for row in stored], key, indexes
+    finally:
+        engine.dispose()
+
+
+def test_keying_scores_by_project_keeps_every_score_both_ways(empty_database, tmp_path):
+    instance = str(tmp_path / "instance")
+    before = flask("db", "upgrade", "0003", database_url=empty_database, instance=instance)
+    assert before.returncode == 0, before.stderr
+    _insert_scores(empty_database)
+    expected = [(row["project"], row["id"]) for row in SCORE_ROWS]
+
+    upgraded = flask("db", "upgrade", database_url=empty_database, instance=instance)
+    assert upgraded.returncode == 0, upgraded.stderr
+    stored, key, indexes = _scores_shape(empty_database)
+    assert stored == expected
+    assert key == ["entity", "project", "id"]
+    # No index leads with id, so no plan can walk all projects in id order.
+    assert all(columns[:2] == ["entity", "project"] for columns in indexes)
+    assert ["entity", "project", "id"] not in indexes  # the key took its place
+
+    downgraded = flask("db", "downgrade", "0003", database_url=empty_database, instance=instance)
+    assert downgraded.returncode == 0, downgraded.stderr
+    stored, key, indexes = _scores_shape(empty_database)
+    assert stored == expected
+    assert key == ["id"]
+    assert ["entity", "project", "id"] in indexes

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -13,7 +13,7 @@ class Score(db.Model):
     __tablename__ = "scores"
 
     # A UUIDv7 string: sorting by id sorts by creation time.
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36))
     entity: Mapped[str] = mapped_column(String(128))
     project: Mapped[str] = mapped_column(String(128))
     prediction_id: Mapped[str] = mapped_column(String(256))
@@ -29,8 +29,11 @@ class Score(db.Model):
     source: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    # Every index, the key included, starts with the project: with an index
+    # on id alone, PostgreSQL walks id order for "newest of this project"
+    # and steps over every newer score of other projects first.
     __table_args__ = (
-        Index("ix_scores_project_id", "entity", "project", "id"),
+        PrimaryKeyConstraint("entity", "project", "id"),
         Index("ix_scores_project_run", "entity", "project", "evaluation_run_id", "id"),
         Index("ix_scores_project_prediction", "entity", "project", "prediction_id", "id"),
         Index("ix_scores_project_scorer", "entity", "project", "scorer_digest", "id"),

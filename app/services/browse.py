@@ -128,8 +128,9 @@ def windowed(
     if edge is None and secondary:
         # Fewer than SCAN_WINDOW rows pass the primary filter: drive the
         # query from them, so the planner cannot pick a secondary's index.
-        scan = select(Score.id).where(*primary).subquery()
-        query = select(*columns).join(scan, Score.id == scan.c.id).where(*secondary)
+        scan = select(Score.entity, Score.project, Score.id).where(*primary).subquery()
+        on_key = (Score.entity == scan.c.entity) & (Score.project == scan.c.project)
+        query = select(*columns).join(scan, on_key & (Score.id == scan.c.id)).where(*secondary)
         return query.order_by(order).limit(limit), None
     bounded = list(primary)
     if edge is not None:

@@ -158,7 +158,11 @@ _CHECK = DriverStatement(
             ProjectChange.project == bindparam("project"),
         )
         .scalar_subquery(),
-        exists().where(Score.id == bindparam("anchor")),
+        exists().where(
+            Score.entity == bindparam("entity"),
+            Score.project == bindparam("project"),
+            Score.id == bindparam("anchor"),
+        ),
     )
 )
 

@@ -168,10 +168,7 @@ def get_score(entity: str, project: str, score_id: str) -> Score | None:
     """The score with this id in this entity/project, or None."""
     if not could_be_stored(score_id):
         return None
-    score = db.session.get(Score, score_id)
-    if score is None or score.entity != entity or score.project != project:
-        return None
-    return score
+    return db.session.get(Score, (entity, project, score_id))
 
 
 class RowStream:

@@ -1,0 +1,26 @@
+"""Session settings the app gives its PostgreSQL connections."""
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import config
+from app.extensions import db
+
+
+def test_postgresql_connections_run_without_jit(app, database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("JIT compilation is PostgreSQL's")
+    with app.app_context():
+        assert db.session.execute(text("SHOW jit")).scalar() == "off"
+
+
+def test_options_in_the_url_are_the_operators_and_win(database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("connection options are PostgreSQL's")
+    url = database_url + ("&" if "?" in database_url else "?") + "options=-c%20jit%3Don"
+    engine = create_engine(url, **config._engine_options(url))
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW jit")).scalar() == "on"
+    finally:
+        engine.dispose()

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.database import core_write, request_connection
 from app.extensions import db
 from app.models import Score
-from app.services import scores
+from app.services import api_rows, scores
 from app.validation import validate_score
 from tests.builders import make_api_user, score_body
 
@@ -63,10 +63,10 @@ def test_the_key_lookup_sees_revocation_and_grants(app):
     ],
 )
 def test_timestamps_show_in_utc_with_microseconds(stored):
-    assert scores.format_timestamp(stored) == "2026-11-26T03:04:05.678901Z"
+    assert api_rows.format_timestamp(stored) == "2026-11-26T03:04:05.678901Z"
 
 
 def test_a_whole_second_still_shows_microseconds():
     moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    assert scores.format_timestamp(moment) == "2026-01-02T03:04:05.000000Z"
-    assert scores.format_timestamp("2026-01-02 03:04:05.000000") == "2026-01-02T03:04:05.000000Z"
+    assert api_rows.format_timestamp(moment) == "2026-01-02T03:04:05.000000Z"
+    assert api_rows.format_timestamp("2026-01-02 03:04:05.000000") == "2026-01-02T03:04:05.000000Z"

@@ -16,7 +16,7 @@ from app.database import core_write, request_connection
 from app.driver import DriverStatement
 from app.extensions import db
 from app.group_commit import GroupCommit
-from app.jsonbody import dumps_value, encode_string
+from app.jsonbody import dumps_value
 from app.models import Score
 from app.models._time import utcnow
 from app.services import keys, positions
@@ -292,29 +292,3 @@ def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
         if deleted:
             positions.record_deletions(connection, entity, project)
     return deleted
-
-
-def format_timestamp(moment: datetime | str) -> str:
-    """ISO 8601 in UTC with microseconds and a Z, as the API shows times.
-
-    Rows read on the driver cursor bring SQLite's stored text as is
-    ("2026-11-26 03:04:05.678901", always UTC, the form SQLAlchemy writes).
-    """
-    if isinstance(moment, str):
-        if len(moment) == 26 and moment[10] == " ":
-            return f"{moment[:10]}T{moment[11:]}Z"  # the form SQLAlchemy stores
-        moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
-    elif moment.utcoffset():
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")[:26] + "Z"
-
-
-def api_line(row: Sequence) -> str:
-    """One score as the API's JSON object, built around the stored value text."""
-    score_id, prediction_id, scorer, value_json, run_id, author, created_at = row
-    return (
-        f'{{"score_id":"{score_id}","prediction_id":{encode_string(prediction_id)},'
-        f'"scorer":{encode_string(scorer)},"value":{value_json},'
-        f'"evaluation_run_id":{"null" if run_id is None else encode_string(run_id)},'
-        f'"wb_user_id":{encode_string(author)},"created_at":"{format_timestamp(created_at)}"}}'
-    )

@@ -14,9 +14,11 @@ from bench.seed import Database, server_env
 
 PORTS = {"ours": 18101, "peer": 18102, "ceiling": 18103, "floor": 18104}
 # One gunicorn configuration for ours, the ceiling and the floor: what `make serve`
-# runs (threaded workers), with a timeout long enough for a full stream.
+# runs (threaded workers, a listening socket per worker), with a timeout long
+# enough for a full stream.
 GUNICORN_ARGS = (
-    "--workers", str(settings.WORKERS), "--threads", str(settings.THREADS), "--timeout", "300"
+    "--workers", str(settings.WORKERS), "--threads", str(settings.THREADS), "--reuse-port",
+    "--timeout", "300",
 )  # fmt: skip
 
 

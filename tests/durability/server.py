@@ -124,6 +124,7 @@ class Server:
                     str(WORKERS),
                     "--threads",
                     str(THREADS),
+                    "--reuse-port",
                     "--bind",
                     f"127.0.0.1:{self.port}",
                     "app:create_app()",

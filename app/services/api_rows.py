@@ -3,18 +3,52 @@
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
 from app.jsonbody import encode_string
+
+API_TIME_LENGTH = len("2026-11-26T03:04:05.678901Z")
+
+
+class api_timestamp(FunctionElement):
+    """A timestamp column, read as the text the API shows where the database can write it.
+
+    PostgreSQL formats it itself (to_char, in C), which costs less than
+    building a datetime for every row and formatting it again in Python:
+    a list page of 100 rows spent about a tenth of its time there. Other
+    databases return the column as stored, and format_timestamp does the rest.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(api_timestamp)
+def _stored(element: api_timestamp, compiler: SQLCompiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(api_timestamp, "postgresql")
+def _formatted_by_postgresql(element: api_timestamp, compiler: SQLCompiler, **kw) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
 
 def format_timestamp(moment: datetime | str) -> str:
     """ISO 8601 in UTC with microseconds and a Z, as the API shows times.
 
     Rows read on the driver cursor bring SQLite's stored text as is
-    ("2026-11-26 03:04:05.678901", always UTC, the form SQLAlchemy writes).
+    ("2026-11-26 03:04:05.678901", always UTC, the form SQLAlchemy writes),
+    and PostgreSQL's api_timestamp text already in the API's form.
     """
     if isinstance(moment, str):
         if len(moment) == 26 and moment[10] == " ":
             return f"{moment[:10]}T{moment[11:]}Z"  # the form SQLAlchemy stores
+        if len(moment) == API_TIME_LENGTH and moment[-1] == "Z":
+            return moment  # formatted by the database (api_timestamp)
         moment = datetime.fromisoformat(moment).replace(tzinfo=UTC)
     elif moment.utcoffset():
         moment = moment.astimezone(UTC)

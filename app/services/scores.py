@@ -19,7 +19,7 @@ from app.group_commit import GroupCommit
 from app.jsonbody import dumps_value
 from app.models import Score
 from app.models._time import utcnow
-from app.services import keys, positions
+from app.services import api_rows, keys, positions
 from app.services.errors import Forbidden, NotAuthenticated
 from app.validation import ScoreCreate
 
@@ -37,7 +37,7 @@ API_COLUMNS = (
     Score.value_json,
     Score.evaluation_run_id,
     Score.created_by,
-    Score.created_at,
+    api_rows.api_timestamp(Score.created_at),
 )
 
 

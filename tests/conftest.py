@@ -67,22 +67,35 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, monkeypatch):
-    """The app on a fresh database, configured only through its real settings."""
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
-    # A cheap KDF setting keeps user creation fast; the checks are the real ones.
-    application = create_app({"TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    with application.app_context():
-        if database_url.startswith("sqlite"):
-            db.create_all()
-    yield application
+def make_app(tmp_path, monkeypatch):
+    """Builds the app on a database URL, configured only through its real settings."""
+    built = []
+
+    def make(database_url: str):
+        monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+        # A cheap KDF setting keeps user creation fast; the checks are the real ones.
+        application = create_app({"TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        with application.app_context():
+            if database_url.startswith("sqlite"):
+                db.create_all()
+        built.append(application)
+        return application
+
+    yield make
     # A list-position build may still be reading (app/services/positions.py).
     positions.wait_for_builds()
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    for application in built:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, make_app):
+    """The app on a fresh database."""
+    return make_app(database_url)
 
 
 @pytest.fixture

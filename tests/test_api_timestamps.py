@@ -11,11 +11,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert
 
-from app import create_app
 from app.extensions import db
 from app.models import Score
 from app.score_ids import id_at
-from app.services import positions
 from app.services.scores import scorer_digest
 from tests.builders import basic, make_api_user
 
@@ -39,20 +37,15 @@ IDS = [id_at(moment) for moment in MOMENTS]
 
 
 @pytest.fixture(params=["UTC", "Pacific/Chatham"])
-def session_zone_app(request, database_url, tmp_path, monkeypatch):
+def session_zone_app(request, database_url, make_app):
     """The app with its PostgreSQL sessions in the given time zone (SQLite has none)."""
     url = database_url
     if not url.startswith("sqlite"):
         url += ("&" if "?" in url else "?") + f"options=-c%20timezone%3D{request.param}"
     elif request.param != "UTC":
         pytest.skip("SQLite sessions have no time zone")
-    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
-    application = create_app({"TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    application = make_app(url)
     with application.app_context():
-        if url.startswith("sqlite"):
-            db.create_all()
         db.session.execute(
             insert(Score),
             [
@@ -73,11 +66,7 @@ def session_zone_app(request, database_url, tmp_path, monkeypatch):
             ],
         )
         db.session.commit()
-    yield application
-    positions.wait_for_builds()
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return application
 
 
 def _times(response) -> list[str]:

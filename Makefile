@@ -26,12 +26,12 @@ run: upgrade
 	$(FLASK) bootstrap --url http://$(HOST):$(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# --reuse-port: each worker listens on a socket of its own and the kernel
-# spreads new connections across them; on one shared socket a single worker
-# took 57-61 of 64 keep-alive connections (bench/README.md).
+# gunicorn's settings (threaded workers, a listening socket per worker) are
+# in app/gunicorn_conf.py, shared with the benchmark and the durability tests.
 serve: upgrade
 	$(FLASK) bootstrap --url http://$(HOST):$(PORT)
-	$(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --threads $(WEB_THREADS) --reuse-port --bind $(HOST):$(PORT) 'app:create_app()'
+	WEB_CONCURRENCY=$(WEB_CONCURRENCY) WEB_THREADS=$(WEB_THREADS) \
+		$(BIN)/gunicorn -c app/gunicorn_conf.py --bind $(HOST):$(PORT) 'app:create_app()'
 
 # First, alone, the tests that stop PostgreSQL (pytest's exit code 5, "nothing
 # collected", is fine there); then everything else in parallel.

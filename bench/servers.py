@@ -14,12 +14,21 @@ from bench.seed import Database, server_env
 
 PORTS = {"ours": 18101, "peer": 18102, "ceiling": 18103, "floor": 18104}
 # One gunicorn configuration for ours, the ceiling and the floor: what `make serve`
-# runs (threaded workers, a listening socket per worker), with a timeout long
-# enough for a full stream.
-GUNICORN_ARGS = (
-    "--workers", str(settings.WORKERS), "--threads", str(settings.THREADS), "--reuse-port",
-    "--timeout", "300",
-)  # fmt: skip
+# runs (app/gunicorn_conf.py: threaded workers, a listening socket per worker),
+# with the worker counts pinned and a timeout long enough for a full stream.
+GUNICORN_CONFIG = Path("app") / "gunicorn_conf.py"
+
+
+def gunicorn_args(app_root: Path = settings.PROJECT_ROOT) -> tuple[str, ...]:
+    """The shared flags, with app_root's configuration (the working tree's, if it has none)."""
+    config = app_root / GUNICORN_CONFIG
+    if not config.exists():  # a revision from before the file
+        config = settings.PROJECT_ROOT / GUNICORN_CONFIG
+    return (
+        "-c", str(config),
+        "--workers", str(settings.WORKERS), "--threads", str(settings.THREADS),
+        "--timeout", "300",
+    )  # fmt: skip
 
 
 @dataclass
@@ -104,7 +113,7 @@ def ours(database: Database, app_root: Path) -> Server:
     """Our app under gunicorn, run from app_root (the working tree or an exported revision)."""
     command = [
         str(settings.VENV_BIN / "gunicorn"),
-        *GUNICORN_ARGS,
+        *gunicorn_args(app_root),
         "--bind",
         f"{settings.HOST}:{PORTS['ours']}",
         "app:create_app()",
@@ -133,7 +142,7 @@ def ceiling() -> Server:
     """The bare Flask app under the same gunicorn configuration as ours."""
     command = [
         str(settings.VENV_BIN / "gunicorn"),
-        *GUNICORN_ARGS,
+        *gunicorn_args(),
         "--bind",
         f"{settings.HOST}:{PORTS['ceiling']}",
         "bench.ceiling:create_app()",
@@ -145,7 +154,7 @@ def floor(database: Database) -> Server:
     """The one-insert Flask app on its own database, under the same gunicorn configuration."""
     command = [
         str(settings.VENV_BIN / "gunicorn"),
-        *GUNICORN_ARGS,
+        *gunicorn_args(),
         "--bind",
         f"{settings.HOST}:{PORTS['floor']}",
         "bench.floor:create_app()",

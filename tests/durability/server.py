@@ -13,8 +13,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-WORKERS = 4
-THREADS = 8  # as `make serve` runs it: concurrent creates share commits
+WORKERS = 4  # threads per worker: app/gunicorn_conf.py's default, as `make serve` runs it
 START_TIMEOUT = 30.0
 
 
@@ -75,7 +74,13 @@ class Server:
             "SECRET_KEY": "durability-secret-key",
             "PYTHONUNBUFFERED": "1",
         }
-        for name in ("FLASK_APP", "FLASK_DEBUG", "WEB_CONCURRENCY", "GUNICORN_CMD_ARGS"):
+        for name in (
+            "FLASK_APP",
+            "FLASK_DEBUG",
+            "WEB_CONCURRENCY",
+            "WEB_THREADS",
+            "GUNICORN_CMD_ARGS",
+        ):
             self.env.pop(name, None)
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -120,11 +125,10 @@ class Server:
             self.process = subprocess.Popen(
                 [
                     str(BIN / "gunicorn"),
+                    "-c",
+                    "app/gunicorn_conf.py",  # as `make serve` runs it
                     "--workers",
                     str(WORKERS),
-                    "--threads",
-                    str(THREADS),
-                    "--reuse-port",
                     "--bind",
                     f"127.0.0.1:{self.port}",
                     "app:create_app()",

@@ -39,9 +39,9 @@ def _held_by(pid: int, inodes: set[str]) -> int:
     return held
 
 
+# The listening sockets are the same whatever the database: SQLite only.
+@pytest.mark.parametrize("target", ["sqlite"], indirect=True)
 def test_a_burst_of_keep_alive_connections_spreads_over_the_workers(target, make_server):
-    if target.kind != "sqlite":
-        pytest.skip("the listening sockets are the same whatever the database")
     server = make_server(target)
     server.start()
     # Connect all at once, as a pool of clients does, then use each once and keep it.

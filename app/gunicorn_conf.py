@@ -1,0 +1,21 @@
+"""How gunicorn serves the app: `gunicorn -c app/gunicorn_conf.py 'app:create_app()'`.
+
+One file for `make serve`, the benchmark and the durability tests, so what
+the tests and the benchmark prove is what users run. Flags given on the
+command line override these settings.
+"""
+
+import os
+
+# Threaded workers: the creates a worker has in hand at once share one
+# transaction and one disk sync (app/group_commit.py), and clients keep
+# their connections alive between requests.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "8"))
+
+# A listening socket per worker, so the kernel spreads new connections over
+# the workers. On one shared socket, whichever worker wakes first accepts
+# most of a burst (57-61 of 64 here, bench/README.md) and, with keep-alive,
+# then serves nearly everything while the others idle.
+reuse_port = True
+

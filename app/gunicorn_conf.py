@@ -5,6 +5,7 @@ the tests and the benchmark prove is what users run. Flags given on the
 command line override these settings.
 """
 
+import gc
 import os
 
 # Threaded workers: the creates a worker has in hand at once share one
@@ -19,3 +20,14 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 # then serves nearly everything while the others idle.
 reuse_port = True
 
+
+def post_worker_init(_worker) -> None:
+    """Leave what the worker built at start-up out of every later garbage collection.
+
+    The app, its modules and their caches live as long as the worker; a full
+    collection walked them all, some tens of milliseconds, in the middle of
+    whatever request tripped it (the admin page, which parses thousands of
+    values, did so often).
+    """
+    gc.collect()
+    gc.freeze()

@@ -15,6 +15,21 @@ SUMMARY_LIMIT = 2_000
 # Longer values are counted but not parsed: scorer metrics are short JSON.
 PARSE_MAX_CHARS = 2_000
 BINS = 12
+_DECODER = json.JSONDecoder()
+
+
+def parse_json(text: str):
+    """json.loads(text), in a third of the time for the compact text stored here.
+
+    raw_decode skips loads' type checks and whitespace matching, and reads one
+    value from the start of the text; whatever else the text holds (spaces
+    around the value, say) goes to loads, which decides as ever.
+    """
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except ValueError:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
 
 
 @dataclass
@@ -61,8 +76,10 @@ class FieldStats:
             return [(low, len(self.numbers))]
         width = (high - low) / BINS
         counts = [0] * BINS
+        last = BINS - 1  # the bin of `high` itself, whose index comes out as BINS
         for number in self.numbers:
-            counts[min(int((number - low) / width), BINS - 1)] += 1
+            index = int((number - low) / width)
+            counts[index if index < last else last] += 1
         return [(low + index * width, count) for index, count in enumerate(counts)]
 
 
@@ -76,30 +93,30 @@ class ScorerSummary:
 
     def add(self, value) -> None:
         """Fold one parsed value into the stats."""
+        # One loop, no call per field: it runs for every field of thousands of values.
         self.count += 1
-        if isinstance(value, dict):
-            for key, item in value.items():
-                self._add_number(str(key), item)
-        else:
-            self._add_number("", value)
-
-    def _add_number(self, name: str, item) -> None:
-        # Exact type checks: bool is an int, and only JSON's own types occur here.
-        kind = type(item)
-        if kind is not float and kind is not int and kind is not bool:
-            return
-        try:
-            number = float(item)
-        except OverflowError:  # an integer past any float (they are stored exactly)
-            return
-        if not math.isfinite(number):
-            return
-        stats = self.fields.get(name)
-        if stats is None:
-            stats = self.fields[name] = FieldStats(name)
-        stats.numbers.append(number)
-        if kind is bool:
-            stats.booleans += 1
+        items = value.items() if type(value) is dict else (("", value),)
+        fields = self.fields
+        for name, item in items:
+            # Exact type checks: bool is an int, and only JSON's own types occur here.
+            kind = type(item)
+            if kind is float:
+                if not math.isfinite(item):  # nothing to chart
+                    continue
+                number = item
+            elif kind is int or kind is bool:
+                try:
+                    number = float(item)
+                except OverflowError:  # an integer past any float (they are stored exactly)
+                    continue
+            else:
+                continue
+            stats = fields.get(name)
+            if stats is None:
+                stats = fields[name] = FieldStats(name)
+            stats.numbers.append(number)
+            if kind is bool:
+                stats.booleans += 1
 
 
 @dataclass
@@ -121,10 +138,12 @@ def summarise(entity: str, project: str, filters: Filters) -> Summary:
     truncated = len(rows) > SUMMARY_LIMIT or edge is not None
     by_scorer: dict[str, ScorerSummary] = {}
     for scorer, text in rows[:SUMMARY_LIMIT]:
-        summary = by_scorer.setdefault(scorer, ScorerSummary(scorer))
+        summary = by_scorer.get(scorer)
+        if summary is None:
+            summary = by_scorer[scorer] = ScorerSummary(scorer)
         if len(text) > PARSE_MAX_CHARS:
             summary.count += 1
             continue
-        summary.add(json.loads(text))
+        summary.add(parse_json(text))
     ordered = sorted(by_scorer.values(), key=lambda item: (-item.count, item.scorer))
     return Summary(ordered, min(len(rows), SUMMARY_LIMIT), truncated)

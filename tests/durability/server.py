@@ -13,7 +13,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-WORKERS = 4  # threads per worker: app/gunicorn_conf.py's default, as `make serve` runs it
+WORKERS = 4  # each with app/gunicorn_conf.py's threads, as `make serve` runs them
 START_TIMEOUT = 30.0
 
 
@@ -35,6 +35,21 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port below the ephemeral range")
+
+
+# TCP states as /proc/net/tcp writes them.
+ESTABLISHED = "01"
+LISTEN = "0A"
+
+
+def tcp_sockets(port: int, state: str) -> set[str]:
+    """Socket inodes ("socket:[N]", as /proc/<pid>/fd links read) of local `port` in `state`."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+            inodes.add(f"socket:[{fields[9]}]")
+    return inodes
 
 
 def _stat_fields(pid_dir: Path) -> list[str]:

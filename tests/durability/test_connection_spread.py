@@ -3,7 +3,7 @@
 On one listening socket shared by all workers, whichever worker wakes first
 accepts most of a burst (57-61 of 64 with two workers, bench/README.md),
 and keep-alive clients then stay on it. The service runs with a socket per
-worker (--reuse-port), and the kernel spreads connections across them.
+worker (reuse_port in app/gunicorn_conf.py), and the kernel spreads connections across them.
 """
 
 import http.client
@@ -13,20 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.durability.server import WORKERS, group_members
+from tests.durability.server import ESTABLISHED, WORKERS, group_members, tcp_sockets
 
 CONNECTIONS = 64
-
-
-def _established_inodes(port: int) -> set[str]:
-    """Socket inodes of the server's side of established TCP connections on `port`."""
-    inodes = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local_port = int(fields[1].rsplit(":", 1)[1], 16)
-        if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
-            inodes.add(f"socket:[{fields[9]}]")
-    return inodes
 
 
 def _held_by(pid: int, inodes: set[str]) -> int:
@@ -54,7 +43,7 @@ def test_a_burst_of_keep_alive_connections_spreads_over_the_workers(target, make
             response.begin()
             assert response.status == 200
             response.read()
-        established = _established_inodes(server.port)
+        established = tcp_sockets(server.port, ESTABLISHED)
         workers = [pid for pid in group_members(server.process.pid) if pid != server.process.pid]
         held = {pid: _held_by(pid, established) for pid in workers}
     finally:

@@ -10,20 +10,17 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.durability.server import PROJECT_ROOT, free_port, group_members, health_status
+from tests.durability.server import (
+    LISTEN,
+    PROJECT_ROOT,
+    free_port,
+    group_members,
+    health_status,
+    tcp_sockets,
+)
 
 WORKERS = 3  # not gunicorn_conf.py's default, to see that WEB_CONCURRENCY reaches it
 START_TIMEOUT = 60.0
-LISTEN = "0A"  # the TCP state of a listening socket in /proc/net/tcp
-
-
-def _listening_sockets(port: int) -> int:
-    count = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == LISTEN:
-            count += 1
-    return count
 
 
 def _gunicorn_processes(pgid: int) -> int:
@@ -75,9 +72,9 @@ def test_make_serve_gives_each_worker_a_listening_socket(tmp_path):
         # A worker opens its socket as it boots: give the last one a moment.
         # On one shared socket (no reuse_port) there is a single listener.
         deadline = time.monotonic() + 10
-        while _listening_sockets(port) != WORKERS and time.monotonic() < deadline:
+        while len(tcp_sockets(port, LISTEN)) != WORKERS and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert _listening_sockets(port) == WORKERS
+        assert len(tcp_sockets(port, LISTEN)) == WORKERS
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=15)

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from app.database import write_transaction
 from app.models import Score
 from app.score_ids import id_at
+from app.services import positions
 from app.services.scores import new_score_row
 from app.validation import validate_score
 
@@ -76,4 +77,7 @@ def demo_data_command(entity: str, project: str, count: int, days: int, seed: in
     for start in range(0, len(rows), 5000):
         with write_transaction() as session:
             session.execute(insert(Score), rows[start : start + 5000])
+            # Ids in the past land among settled ones: running workers must
+            # forget the positions and summaries they remember of the project.
+            positions.record_deletions(session.connection(), entity, project)
     click.echo(f"Added {len(rows)} demo scores to {entity}/{project}.")

@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.services import positions
+from app.services import positions, summary_cache
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -86,6 +86,7 @@ def make_app(tmp_path, monkeypatch):
     yield make
     # A list-position build may still be reading (app/services/positions.py).
     positions.wait_for_builds()
+    summary_cache.forget_all()
     for application in built:
         with application.app_context():
             db.session.remove()

@@ -66,13 +66,13 @@ def test_only_finite_numbers_and_booleans_are_counted():
 
 def test_histogram_puts_the_largest_value_in_the_last_bin():
     stats = FieldStats("v", numbers=[float(n) for n in range(BINS + 1)])
-    bins = stats.histogram()
+    bins = stats.histogram
     assert len(bins) == BINS
     assert [count for _low, count in bins] == [1] * (BINS - 1) + [2]
     assert bins[0][0] == 0.0 and bins[-1][0] == pytest.approx(BINS - 1)
 
 
 def test_histogram_of_one_value_and_of_booleans():
-    assert FieldStats("v", numbers=[3.0, 3.0]).histogram() == [(3.0, 2)]
+    assert FieldStats("v", numbers=[3.0, 3.0]).histogram == [(3.0, 2)]
     booleans = FieldStats("b", numbers=[1.0, 0.0, 1.0], booleans=3)
-    assert booleans.histogram() == [(0.0, 1), (1.0, 2)]
+    assert booleans.histogram == [(0.0, 1), (1.0, 2)]

@@ -62,22 +62,33 @@ def start_of(connection: Connection, key: tuple, offset: int):
     step = min(offset // ANCHOR_EVERY, len(anchors.ids) - 1) if anchors else 0
     candidate = anchors.ids[step] if anchors and step > 0 else None
     # One round trip: is the map still current, and does the anchor still exist?
-    checked = _CHECK.first(
-        connection, {"entity": key[1], "project": key[2], "anchor": candidate or ""}
-    )
-    assert checked is not None, "a SELECT without FROM returns one row"
-    deletions = checked[0] or 0  # no row in project_changes: nothing deleted yet
+    deletions, anchor_exists = changes_and_presence(connection, key[1], key[2], candidate or "")
     if anchors is None or anchors.deletions != deletions:
         _build_soon(connection.engine, key, deletions)
         return None, offset
     if candidate is None:
         return None, offset
-    if not checked[1]:
+    if not anchor_exists:
         # A vanished anchor means the data was replaced wholesale (a restore).
         with _lock:
             _cache.pop(key, None)
         return None, offset
     return candidate, offset - step * ANCHOR_EVERY
+
+
+def changes_and_presence(
+    connection: Connection, entity: str, project: str, score_id: str
+) -> tuple[int, bool]:
+    """The project's deletion count, and whether score_id still exists, in one round trip.
+
+    Whatever is remembered of a project's settled scores is current while the
+    count is unchanged and a remembered id is still there (a restore replaces
+    every row, counts included).
+    """
+    checked = _CHECK.first(connection, {"entity": entity, "project": project, "anchor": score_id})
+    assert checked is not None, "a SELECT without FROM returns one row"
+    # No row in project_changes: nothing deleted yet.
+    return checked[0] or 0, bool(checked[1])
 
 
 def _build_soon(engine: Engine, key: tuple, deletions: int) -> None:
@@ -122,7 +133,11 @@ def wait_for_builds(timeout: float = 30.0) -> None:
 
 
 def record_deletions(connection: Connection, entity: str, project: str) -> None:
-    """Bump the project's deletion count (call inside the deleting transaction)."""
+    """Bump the project's deletion count, in the transaction that deletes.
+
+    Also for a write that inserts ids older than SETTLED_AFTER (demo data):
+    to what is remembered of settled scores, it is as much a change.
+    """
     bumped = connection.execute(
         update(ProjectChange)
         .where(ProjectChange.entity == entity, ProjectChange.project == project)

@@ -9,7 +9,9 @@ from sqlalchemy import func
 
 from app.extensions import db
 from app.models import Score
+from app.services import summary_cache
 from app.services.browse import Filters, conditions, windowed
+from app.services.summary_cache import SummaryRow
 
 SUMMARY_LIMIT = 2_000
 # Longer values are counted but not parsed: scorer metrics are short JSON.
@@ -50,7 +52,8 @@ class FieldStats:
         """Whether every value seen was a boolean."""
         return self.booleans == len(self.numbers)
 
-    @property
+    # Cached, like low, high and histogram: a remembered summary renders many times.
+    @cached_property
     def mean(self) -> float:
         """The mean (for booleans: the share of true)."""
         return math.fsum(self.numbers) / len(self.numbers)
@@ -66,6 +69,7 @@ class FieldStats:
         """The largest value (for booleans: 1.0 if any was true)."""
         return max(self.numbers)
 
+    @cached_property
     def histogram(self) -> list[tuple[float, int]]:
         """Counts per bin as (lower edge, count); two bins for booleans."""
         if self.is_boolean:
@@ -131,19 +135,48 @@ class Summary:
 def summarise(entity: str, project: str, filters: Filters) -> Summary:
     """Summarise the newest SUMMARY_LIMIT scores matching the filters."""
     primary, secondary = conditions(entity, project, filters)
-    columns = (Score.scorer, func.substr(Score.value_json, 1, PARSE_MAX_CHARS + 1))
-    query, edge = windowed(primary, secondary, True, SUMMARY_LIMIT + 1, columns)
-    # Core rows: the ORM's result machinery would cost more than the fold below.
-    rows = db.session.connection().execute(query).all()
-    truncated = len(rows) > SUMMARY_LIMIT or edge is not None
+    connection = db.session.connection()
+    limit = SUMMARY_LIMIT + 1  # one more, to know whether more match
+
+    def read(lowest: str | None, count: int) -> list[SummaryRow]:
+        bounded = primary if lowest is None else [*primary, Score.id >= lowest]
+        query, _edge = windowed(bounded, [], True, count, _COLUMNS)
+        return _summary_rows(connection.execute(query))
+
+    if secondary:
+        query, edge = windowed(primary, secondary, True, limit, _COLUMNS)
+        return _summary(_summary_rows(connection.execute(query)), edge is not None)
+    key = (entity, project, filters)
+    return summary_cache.newest_rows(connection, key, read, limit, _summary)
+
+
+_COLUMNS = (Score.id, Score.scorer, func.substr(Score.value_json, 1, PARSE_MAX_CHARS + 1))
+
+
+def _summary_rows(result) -> list[SummaryRow]:
+    # Core rows as plain tuples, one string per scorer name: they may be remembered.
+    scorers: dict[str, str] = {}
+    return [
+        (
+            score_id,
+            scorers.setdefault(scorer, scorer),
+            text if len(text) <= PARSE_MAX_CHARS else None,
+        )
+        for score_id, scorer, text in result
+    ]
+
+
+def _summary(rows: list[SummaryRow], windowed: bool = False) -> Summary:
+    """The summary of rows (newest first, one more than SUMMARY_LIMIT when more match)."""
     by_scorer: dict[str, ScorerSummary] = {}
-    for scorer, text in rows[:SUMMARY_LIMIT]:
+    for _id, scorer, text in rows[:SUMMARY_LIMIT]:
         summary = by_scorer.get(scorer)
         if summary is None:
             summary = by_scorer[scorer] = ScorerSummary(scorer)
-        if len(text) > PARSE_MAX_CHARS:
+        if text is None:  # too long to parse: counted only
             summary.count += 1
             continue
         summary.add(parse_json(text))
     ordered = sorted(by_scorer.values(), key=lambda item: (-item.count, item.scorer))
+    truncated = len(rows) > SUMMARY_LIMIT or windowed
     return Summary(ordered, min(len(rows), SUMMARY_LIMIT), truncated)

@@ -1,0 +1,125 @@
+"""The newest rows a project-page summary reads, remembered per process.
+
+A summary reads the newest SUMMARY_LIMIT matching scores: 2,000 rows that a
+filter such as an evaluation run scatters over tens of thousands, about half
+of the page's time. Scores are never updated, and no id older than
+positions.SETTLED_AFTER can still be inserted, so matching rows below that
+boundary, once read, stay exactly as they are until the project's deletion
+count moves. Each view re-reads only the rows at or above its entry's
+boundary (none, on a project nobody is writing to) and merges them with the
+remembered ones; what it computes from an unchanged set is kept as well.
+
+Only summaries whose filters an index answers are remembered: a secondary
+filter's scan window moves with every new score (browse.windowed).
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from app.models._time import utcnow
+from app.score_ids import id_floor
+from app.services import positions
+
+# (id, scorer, value text or None when too long to parse), newest first.
+SummaryRow = tuple[str, str, str | None]
+# read(lowest id or None, limit): the newest matching rows at or above it.
+Reader = Callable[[str | None, int], list[SummaryRow]]
+
+# What the remembered rows may hold in all, per process, in characters of
+# text (ids, scorers, values); least recently viewed summaries go first.
+CACHE_CHARS = 16 * 1024 * 1024
+
+
+@dataclass
+class _Entry:
+    deletions: int
+    boundary: str  # every id below it is settled
+    rows: list[SummaryRow]  # every match from rows[-1] up to the boundary
+    complete: bool  # nothing matches below rows[-1]
+    size: int
+    result: Any = None  # the caller's result for these rows, while they stand
+
+
+_cache: "OrderedDict[tuple, _Entry]" = OrderedDict()
+_cached_chars = 0
+_lock = threading.Lock()
+
+
+def newest_rows(
+    connection: Connection, key: tuple, read: Reader, limit: int, compute: Callable
+) -> Any:
+    """compute(the newest `limit` matching rows), reusing what earlier views read.
+
+    key names the summary within its database: (entity, project, filters).
+    """
+    key = (connection.engine.url.render_as_string(), *key, limit)
+    with _lock:
+        entry = _cache.get(key)
+    boundary = id_floor(utcnow() - positions.SETTLED_AFTER)
+    if entry is not None:
+        deletions, present = positions.changes_and_presence(
+            connection, key[1], key[2], entry.rows[0][0]
+        )
+        if deletions == entry.deletions and present:
+            fresh = read(entry.boundary, limit)
+            if not fresh and entry.result is not None:
+                return entry.result
+            merged = fresh + entry.rows
+            if entry.complete or len(merged) >= limit:
+                result = compute(merged[:limit])
+                _store(key, _advanced(entry, fresh, boundary, limit), result)
+                return result
+    else:
+        deletions = positions.changes_and_presence(connection, key[1], key[2], "")[0]
+    rows = read(None, limit)
+    result = compute(rows)
+    settled = [row for row in rows if row[0] < boundary]
+    _store(key, _entry(deletions, boundary, settled, len(rows) < limit), result)
+    return result
+
+
+def _advanced(entry: _Entry, fresh: list[SummaryRow], boundary: str, limit: int) -> _Entry:
+    """The entry moved up to a later boundary, with the fresh rows now settled."""
+    newly_settled = [row for row in fresh if row[0] < boundary]
+    if len(fresh) == limit:
+        # fresh may not reach down to the entry's rows: start again from it.
+        return _entry(entry.deletions, boundary, newly_settled, complete=False)
+    rows = newly_settled + entry.rows
+    complete = entry.complete and len(rows) <= limit
+    return _entry(entry.deletions, boundary, rows[:limit], complete)
+
+
+def _entry(deletions: int, boundary: str, rows: list[SummaryRow], complete: bool) -> _Entry:
+    size = sum(len(row[0]) + len(row[1]) + len(row[2] or "") for row in rows)
+    return _Entry(deletions, boundary, rows, complete, size)
+
+
+def _store(key: tuple, entry: _Entry, result: Any) -> None:
+    global _cached_chars
+    with _lock:
+        old = _cache.pop(key, None)
+        if old is not None:
+            _cached_chars -= old.size
+        # An empty entry would remember nothing, and could not be checked
+        # against a restore (it has no row to look for).
+        if not entry.rows or entry.size > CACHE_CHARS:
+            return
+        entry.result = result
+        _cache[key] = entry
+        _cached_chars += entry.size
+        while _cached_chars > CACHE_CHARS:
+            _, evicted = _cache.popitem(last=False)
+            _cached_chars -= evicted.size
+
+
+def forget_all() -> None:
+    """Drop every remembered summary (tests start each database afresh)."""
+    global _cached_chars
+    with _lock:
+        _cache.clear()
+        _cached_chars = 0

@@ -86,14 +86,14 @@ def shown(app, filters: Filters):
 def read_afresh(app, filters: Filters):
     """The summary as a process that remembers nothing computes it (and then forgets it)."""
     remembered = dict(summary_cache._cache)
-    chars = summary_cache._cached_chars
+    size = summary_cache._cached_bytes
     summary_cache.forget_all()
     try:
         return shown(app, filters)
     finally:
         summary_cache.forget_all()
         summary_cache._cache.update(remembered)
-        summary_cache._cached_chars = chars
+        summary_cache._cached_bytes = size
 
 
 def assert_agrees(app):
@@ -186,12 +186,12 @@ def test_a_replaced_database_is_read_afresh(app, settled):
 
 def test_what_is_remembered_stays_within_its_bound(app, settled, monkeypatch):
     shown(app, Filters())
-    one_entry = summary_cache._cached_chars
+    one_entry = summary_cache._cached_bytes
     assert one_entry > 0
-    monkeypatch.setattr(summary_cache, "CACHE_CHARS", one_entry + one_entry // 2)
+    monkeypatch.setattr(summary_cache, "CACHE_BYTES", one_entry + one_entry // 2)
     shown(app, Filters(scorer="judge"))
     shown(app, Filters(evaluation_run_id="run-1"))
-    assert summary_cache._cached_chars <= summary_cache.CACHE_CHARS
+    assert summary_cache._cached_bytes <= summary_cache.CACHE_BYTES
     mine = [key for key in summary_cache._cache if key[1:3] == ("team", "proj")]
     assert [key[3] for key in mine] == [Filters(evaluation_run_id="run-1")]
 

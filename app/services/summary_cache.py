@@ -30,9 +30,12 @@ SummaryRow = tuple[str, str, str | None]
 # read(lowest id or None, limit): the newest matching rows at or above it.
 Reader = Callable[[str | None, int], list[SummaryRow]]
 
-# What the remembered rows may hold in all, per process, in characters of
-# text (ids, scorers, values); least recently viewed summaries go first.
-CACHE_CHARS = 16 * 1024 * 1024
+# What the remembered summaries may take in all, per process, in bytes (an
+# estimate); least recently viewed summaries go first.
+CACHE_BYTES = 16 * 1024 * 1024
+# Beyond its text, what a row costs: its tuple and strings, and its share of
+# the summary kept with it (measured with tracemalloc on the bench data).
+ROW_BYTES = 240
 
 
 @dataclass
@@ -46,7 +49,7 @@ class _Entry:
 
 
 _cache: "OrderedDict[tuple, _Entry]" = OrderedDict()
-_cached_chars = 0
+_cached_bytes = 0
 _lock = threading.Lock()
 
 
@@ -95,31 +98,32 @@ def _advanced(entry: _Entry, fresh: list[SummaryRow], boundary: str, limit: int)
 
 
 def _entry(deletions: int, boundary: str, rows: list[SummaryRow], complete: bool) -> _Entry:
-    size = sum(len(row[0]) + len(row[1]) + len(row[2] or "") for row in rows)
+    # Scorer names are shared between rows (summary._summary_rows): not counted.
+    size = sum(len(row[0]) + len(row[2] or "") + ROW_BYTES for row in rows)
     return _Entry(deletions, boundary, rows, complete, size)
 
 
 def _store(key: tuple, entry: _Entry, result: Any) -> None:
-    global _cached_chars
+    global _cached_bytes
     with _lock:
         old = _cache.pop(key, None)
         if old is not None:
-            _cached_chars -= old.size
+            _cached_bytes -= old.size
         # An empty entry would remember nothing, and could not be checked
         # against a restore (it has no row to look for).
-        if not entry.rows or entry.size > CACHE_CHARS:
+        if not entry.rows or entry.size > CACHE_BYTES:
             return
         entry.result = result
         _cache[key] = entry
-        _cached_chars += entry.size
-        while _cached_chars > CACHE_CHARS:
+        _cached_bytes += entry.size
+        while _cached_bytes > CACHE_BYTES:
             _, evicted = _cache.popitem(last=False)
-            _cached_chars -= evicted.size
+            _cached_bytes -= evicted.size
 
 
 def forget_all() -> None:
     """Drop every remembered summary (tests start each database afresh)."""
-    global _cached_chars
+    global _cached_bytes
     with _lock:
         _cache.clear()
-        _cached_chars = 0
+        _cached_bytes = 0

@@ -145,6 +145,10 @@ class DriverStatement:
         except dialect.loaded_dbapi.Error as exc:
             disconnected = dialect.is_disconnect(exc, pooled, cursor)
             if disconnected:
+                # As Core does on a disconnect: the rest of the pool went with
+                # the server (a restart), so every connection opened before
+                # now is replaced at its next checkout, not failed once each.
+                connection.engine.pool._invalidate(pooled, exc, _checkin=False)
                 connection.invalidate(exc)
             raise DBAPIError.instance(
                 sql,

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,7 @@ from app.extensions import db
 from app.models import Score
 from app.services import api_rows, scores
 from app.validation import validate_score
-from tests.builders import make_api_user, score_body
+from tests.builders import basic, make_api_user, score_body
 
 
 def _row(score_id: str) -> dict:
@@ -70,3 +71,24 @@ def test_a_whole_second_still_shows_microseconds():
     moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert api_rows.format_timestamp(moment) == "2026-01-02T03:04:05.000000Z"
     assert api_rows.format_timestamp("2026-01-02 03:04:05.000000") == "2026-01-02T03:04:05.000000Z"
+
+
+def test_after_a_restart_one_request_fails_and_the_pool_is_renewed(app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating a server's connections is PostgreSQL's")
+    _user, key = make_api_user(app)
+    with app.app_context():
+        held = [db.engine.connect() for _ in range(4)]  # the pool holds four
+        backends = [held_one.connection.driver_connection.info.backend_pid for held_one in held]
+        for held_one in held:
+            held_one.close()
+    # What a PostgreSQL restart does to every pooled connection.
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [backends])
+    client = app.test_client()
+    statuses = [
+        client.get("/v2/team/proj/scores/none", headers=basic(key)).status_code for _ in range(4)
+    ]
+    # The first request finds its connection gone (503, retry later); the
+    # rest get new connections instead of finding the other three gone too.
+    assert statuses == [503, 404, 404, 404]

@@ -71,6 +71,9 @@ def newest_rows(
         if deletions == entry.deletions and present:
             fresh = read(entry.boundary, limit)
             if not fresh and entry.result is not None:
+                with _lock:
+                    if key in _cache:  # viewed: the last to be evicted
+                        _cache.move_to_end(key)
                 return entry.result
             merged = fresh + entry.rows
             if entry.complete or len(merged) >= limit:

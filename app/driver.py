@@ -7,6 +7,8 @@ per dialect here and run on the driver cursor of the request's Core
 connection, with the bind processing their column types define. Failures
 still surface as SQLAlchemy's exceptions, and a lost connection is
 invalidated exactly as Core would do it, so error handling is unchanged.
+One addition: a read in autocommit (PostgreSQL's API reads) that finds its
+pooled connection dropped by the server runs once more on a new one.
 """
 
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -106,6 +108,21 @@ class DriverStatement:
             cursor.close()
 
     def _execute(self, connection: Connection, params: dict | list[dict], fetch: str | None):
+        try:
+            return self._execute_once(connection, params, fetch)
+        except DBAPIError as exc:
+            if not (exc.connection_invalidated and _in_autocommit(connection)):
+                raise
+        # The server dropped the connection while it sat in the pool (a
+        # restart). Outside a transaction nothing was lost with it: run the
+        # statement again, once, on a new one. Still down: the error stands.
+        if connection.in_transaction():
+            connection.rollback()  # SQLAlchemy's own bookkeeping; the server holds nothing
+        # Reconnects, and puts the new driver connection in autocommit too.
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return self._execute_once(connection, params, fetch)
+
+    def _execute_once(self, connection: Connection, params: dict | list[dict], fetch: str | None):
         plan = self._plan(connection.dialect)
         many = isinstance(params, list)
         arguments: Sequence | dict
@@ -158,3 +175,8 @@ class DriverStatement:
                 connection_invalidated=disconnected,
                 dialect=dialect,
             ) from exc
+
+
+def _in_autocommit(connection: Connection) -> bool:
+    # Set by database.request_connection for PostgreSQL reads.
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"

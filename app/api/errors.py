@@ -35,9 +35,17 @@ def http_error(exc: HTTPException):
     return error_response(status, detail, headers)
 
 
-def database_unavailable(_exc: Exception):
+def database_unavailable(exc: Exception):
     """The database did not answer (down, or busy past the timeout): 503, retry later."""
-    current_app.logger.warning("database unavailable: %s", type(_exc).__name__)
+    # The driver's own words (refused, terminated, locked) tell an operator which it was.
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(exc).__name__,
+        reason[0] if reason else "",
+    )
     return error_response(503, "Database unavailable", {"Retry-After": "1"})
 
 

@@ -79,5 +79,5 @@ def demo_data_command(entity: str, project: str, count: int, days: int, seed: in
             session.execute(insert(Score), rows[start : start + 5000])
             # Ids in the past land among settled ones: running workers must
             # forget the positions and summaries they remember of the project.
-            positions.record_deletions(session.connection(), entity, project)
+            positions.record_settled_change(session.connection(), entity, project)
     click.echo(f"Added {len(rows)} demo scores to {entity}/{project}.")

@@ -111,15 +111,17 @@ class DriverStatement:
         try:
             return self._execute_once(connection, params, fetch)
         except DBAPIError as exc:
-            if not (exc.connection_invalidated and _in_autocommit(connection)):
+            isolation = connection.get_execution_options().get("isolation_level")
+            if not (exc.connection_invalidated and isolation == "AUTOCOMMIT"):
                 raise
         # The server dropped the connection while it sat in the pool (a
         # restart). Outside a transaction nothing was lost with it: run the
         # statement again, once, on a new one. Still down: the error stands.
         if connection.in_transaction():
             connection.rollback()  # SQLAlchemy's own bookkeeping; the server holds nothing
-        # Reconnects, and puts the new driver connection in autocommit too.
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+        # Reconnects. SQLAlchemy does not carry the isolation level over to the
+        # new driver connection by itself: set it again.
+        connection.execution_options(isolation_level=isolation)
         return self._execute_once(connection, params, fetch)
 
     def _execute_once(self, connection: Connection, params: dict | list[dict], fetch: str | None):
@@ -175,8 +177,3 @@ class DriverStatement:
                 connection_invalidated=disconnected,
                 dialect=dialect,
             ) from exc
-
-
-def _in_autocommit(connection: Connection) -> bool:
-    # Set by database.request_connection for PostgreSQL reads.
-    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"

@@ -59,7 +59,7 @@ def unreachable_app(request, tmp_path, monkeypatch):
         db.engine.dispose()
 
 
-def test_database_unreachable_gives_503_json(unreachable_app):
+def test_database_unreachable_gives_503_json(unreachable_app, caplog):
     client = unreachable_app.test_client()
     health = client.get("/health")
     assert health.status_code == 503
@@ -68,6 +68,10 @@ def test_database_unreachable_gives_503_json(unreachable_app):
     assert api.status_code == 503
     assert api.get_json() == {"detail": "Database unavailable"}
     assert "Traceback" not in api.get_data(as_text=True)
+    # The log says which request failed, and the driver's reason.
+    (logged,) = [r.getMessage() for r in caplog.records if "database unavailable" in r.getMessage()]
+    assert logged.startswith("database unavailable on GET /v2/team/proj/scores: OperationalError: ")
+    assert len(logged) > len("database unavailable on GET /v2/team/proj/scores: OperationalError: ")
 
 
 def test_openapi_describes_every_v2_route(app, client):

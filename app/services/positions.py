@@ -132,11 +132,11 @@ def wait_for_builds(timeout: float = 30.0) -> None:
         builder.join(timeout)
 
 
-def record_deletions(connection: Connection, entity: str, project: str) -> None:
-    """Bump the project's deletion count, in the transaction that deletes.
+def record_settled_change(connection: Connection, entity: str, project: str) -> None:
+    """Bump the project's deletion count, in the transaction that changes settled scores.
 
-    Also for a write that inserts ids older than SETTLED_AFTER (demo data):
-    to what is remembered of settled scores, it is as much a change.
+    A delete does, and so does a write of ids older than SETTLED_AFTER (demo
+    data): whatever is remembered of settled scores must be read again.
     """
     bumped = connection.execute(
         update(ProjectChange)

@@ -290,5 +290,5 @@ def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
             )
             deleted += result.rowcount
         if deleted:
-            positions.record_deletions(connection, entity, project)
+            positions.record_settled_change(connection, entity, project)
     return deleted

@@ -146,8 +146,7 @@ def summarise(entity: str, project: str, filters: Filters) -> Summary:
     if secondary:
         query, edge = windowed(primary, secondary, True, limit, _COLUMNS)
         return _summary(_summary_rows(connection.execute(query)), edge is not None)
-    key = (entity, project, filters)
-    return summary_cache.newest_rows(connection, key, read, limit, _summary)
+    return summary_cache.newest_rows(connection, entity, project, filters, read, limit, _summary)
 
 
 _COLUMNS = (Score.id, Score.scorer, func.substr(Score.value_json, 1, PARSE_MAX_CHARS + 1))
@@ -166,7 +165,7 @@ def _summary_rows(result) -> list[SummaryRow]:
     ]
 
 
-def _summary(rows: list[SummaryRow], windowed: bool = False) -> Summary:
+def _summary(rows: list[SummaryRow], window_ended: bool = False) -> Summary:
     """The summary of rows (newest first, one more than SUMMARY_LIMIT when more match)."""
     by_scorer: dict[str, ScorerSummary] = {}
     for _id, scorer, text in rows[:SUMMARY_LIMIT]:
@@ -178,5 +177,5 @@ def _summary(rows: list[SummaryRow], windowed: bool = False) -> Summary:
             continue
         summary.add(parse_json(text))
     ordered = sorted(by_scorer.values(), key=lambda item: (-item.count, item.scorer))
-    truncated = len(rows) > SUMMARY_LIMIT or windowed
+    truncated = len(rows) > SUMMARY_LIMIT or window_ended
     return Summary(ordered, min(len(rows), SUMMARY_LIMIT), truncated)

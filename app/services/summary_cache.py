@@ -15,7 +15,7 @@ filter's scan window moves with every new score (browse.windowed).
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,19 +54,22 @@ _lock = threading.Lock()
 
 
 def newest_rows(
-    connection: Connection, key: tuple, read: Reader, limit: int, compute: Callable
+    connection: Connection,
+    entity: str,
+    project: str,
+    filters: Hashable,
+    read: Reader,
+    limit: int,
+    compute: Callable,
 ) -> Any:
-    """compute(the newest `limit` matching rows), reusing what earlier views read.
-
-    key names the summary within its database: (entity, project, filters).
-    """
-    key = (connection.engine.url.render_as_string(), *key, limit)
+    """compute(the newest `limit` rows matching filters), reusing what earlier views read."""
+    key = (connection.engine.url.render_as_string(), entity, project, filters, limit)
     with _lock:
         entry = _cache.get(key)
     boundary = id_floor(utcnow() - positions.SETTLED_AFTER)
     if entry is not None:
         deletions, present = positions.changes_and_presence(
-            connection, key[1], key[2], entry.rows[0][0]
+            connection, entity, project, entry.rows[0][0]
         )
         if deletions == entry.deletions and present:
             fresh = read(entry.boundary, limit)
@@ -81,7 +84,7 @@ def newest_rows(
                 _store(key, _advanced(entry, fresh, boundary, limit), result)
                 return result
     else:
-        deletions = positions.changes_and_presence(connection, key[1], key[2], "")[0]
+        deletions = positions.changes_and_presence(connection, entity, project, "")[0]
     rows = read(None, limit)
     result = compute(rows)
     settled = [row for row in rows if row[0] < boundary]

@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WEB_CONCURRENCY ?= 2
-WEB_THREADS ?= 8
+WEB_THREADS ?= 16
 PYTEST_ARGS ?=
 
 .PHONY: install run serve upgrade test test-fast lint bench bench-quick clean

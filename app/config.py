@@ -53,6 +53,11 @@ def _sqlite_synchronous() -> str:
     return level
 
 
+def web_threads() -> int:
+    """Request threads per worker process: gunicorn's `threads` (app/gunicorn_conf.py)."""
+    return int(os.environ.get("WEB_THREADS", "16"))
+
+
 def _engine_options(url: str) -> dict:
     """Pool settings; on PostgreSQL, bounded waits for a host that stops answering."""
     options: dict = {}
@@ -65,6 +70,11 @@ def _engine_options(url: str) -> dict:
         # No pre-ping (a round trip per request): a connection that died
         # fails its request with a 503 and the pool is refreshed.
         options["pool_recycle"] = 1800
+        # Every request thread may hold a connection, and a streamed list a
+        # second one: a smaller pool makes threads queue for connections, a
+        # smaller kept size makes them open and close connections under load.
+        threads = web_threads()
+        options.update(pool_size=threads, max_overflow=threads)
         # Without these a silent database host holds a request until the
         # worker is killed, and the client gets the server's HTML 500.
         options["connect_args"] = {

@@ -18,7 +18,7 @@ CREATE_PROJECT = "create"  # emptied before each run
 RUNS = 10  # evaluation runs in the seeded project; together they hold half of its scores
 WORKERS = 2
 # Threads per worker, as `make serve` runs ours (WEB_THREADS).
-THREADS = 8
+THREADS = 16
 SECTIONS = ("create", "read", "list", "stream", "admin")
 
 

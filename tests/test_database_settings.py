@@ -24,3 +24,9 @@ def test_options_in_the_url_are_the_operators_and_win(database_url):
             assert connection.execute(text("SHOW jit")).scalar() == "on"
     finally:
         engine.dispose()
+
+
+def test_the_postgresql_pool_holds_a_connection_per_thread_and_a_stream_each(monkeypatch):
+    monkeypatch.setenv("WEB_THREADS", "12")
+    options = config._engine_options("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    assert (options["pool_size"], options["max_overflow"]) == (12, 12)

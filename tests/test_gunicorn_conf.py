@@ -35,7 +35,7 @@ def _load(**environ: str) -> dict:
 
 def test_defaults_are_threaded_workers_each_on_a_socket_of_its_own():
     loaded = _load()
-    assert (loaded["workers"], loaded["threads"], loaded["reuse_port"]) == (2, 8, True)
+    assert (loaded["workers"], loaded["threads"], loaded["reuse_port"]) == (2, 16, True)
 
 
 def test_workers_and_threads_come_from_the_environment():
@@ -45,3 +45,14 @@ def test_workers_and_threads_come_from_the_environment():
 
 def test_a_booted_worker_leaves_its_start_up_objects_out_of_garbage_collection():
     assert _load()["frozen"] > 1000
+
+
+def test_the_app_sizes_its_pool_for_the_threads_gunicorn_runs(monkeypatch):
+    # Both read WEB_THREADS; their defaults must agree, or the PostgreSQL pool
+    # of a default `make serve` would be smaller than its thread count.
+    from app import config
+
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+    assert config.web_threads() == _load()["threads"]
+    monkeypatch.setenv("WEB_THREADS", "3")
+    assert config.web_threads() == _load(WEB_THREADS="3")["threads"] == 3

@@ -45,7 +45,7 @@ class _Entry:
     rows: list[SummaryRow]  # every match from rows[-1] up to the boundary
     complete: bool  # nothing matches below rows[-1]
     size: int
-    result: Any = None  # the caller's result for these rows, while they stand
+    result: Any = None  # the caller's result for these rows, set when stored
 
 
 _cache: "OrderedDict[tuple, _Entry]" = OrderedDict()
@@ -73,7 +73,7 @@ def newest_rows(
         )
         if deletions == entry.deletions and present:
             fresh = read(entry.boundary, limit)
-            if not fresh and entry.result is not None:
+            if not fresh:  # nothing new: what was computed from these rows stands
                 with _lock:
                     if key in _cache:  # viewed: the last to be evicted
                         _cache.move_to_end(key)

@@ -151,6 +151,10 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
     if "stream" in sections:
         for name in two:
             results.append(measure_stream(db, targets[name], profile))
+    if "admin" in sections:
+        results += measure_admin(db, targets["ours"], databases["ours"], profile)
+    # Creates come last: on PostgreSQL the rows they add set autovacuum off on the
+    # scores table, and it would otherwise share the machine with the reads.
     if "create" in sections:
         for clients in profile.create_clients:
             case = Case("create", f"create c={clients}", "create.lua", creates, clients,
@@ -159,8 +163,6 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
             results += compare(db, case, targets, profile.rounds)
             if spy:
                 spy.wait()
-    if "admin" in sections:
-        results += measure_admin(db, targets["ours"], databases["ours"], profile)
     return results
 
 

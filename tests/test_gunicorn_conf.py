@@ -21,15 +21,36 @@ print(json.dumps({
 """
 
 
-def _load(**environ: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "WEB_THREADS")}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(CONFIG)],
+# Where new workers go: each case is (workers configured, usable CPUs, CPUs of the live workers).
+CPU_PROBE = """
+import json, runpy, sys
+settings = runpy.run_path(sys.argv[1])
+cases = json.loads(sys.argv[2])
+print(json.dumps([settings["cpu_for_new_worker"](*case) for case in cases]))
+"""
+OWN_ENV = ("WEB_CONCURRENCY", "WEB_THREADS", "WEB_CPU_AFFINITY")
+
+
+def _run(probe: str, *args: str, **environ: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in OWN_ENV}
+    return subprocess.run(
+        [sys.executable, "-c", probe, str(CONFIG), *args],
         env={**env, **environ},
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+
+
+def _load(**environ: str) -> dict:
+    done = _run(PROBE, **environ)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _cpus_for(cases: list, **environ: str) -> list:
+    done = _run(CPU_PROBE, json.dumps(cases), **environ)
+    assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
@@ -56,3 +77,22 @@ def test_the_app_sizes_its_pool_for_the_threads_gunicorn_runs(monkeypatch):
     assert config.web_threads() == _load()["threads"]
     monkeypatch.setenv("WEB_THREADS", "3")
     assert config.web_threads() == _load(WEB_THREADS="3")["threads"] == 3
+
+
+def test_new_workers_spread_one_per_cpu_and_fill_the_cpu_a_dead_one_left():
+    # Two workers on CPUs 2 and 5: the first goes to the lowest free CPU, the
+    # second to the other; a replacement takes the CPU that is free again.
+    assert _cpus_for([[2, [2, 5], []], [2, [2, 5], [2]], [2, [2, 5], [5]]]) == [2, 5, 2]
+    assert _cpus_for([[3, [0, 1, 2, 3], [0, 1]]]) == [2]
+
+
+def test_workers_are_not_pinned_when_there_are_more_of_them_than_cpus_or_cpus_are_unknown():
+    assert _cpus_for([[3, [0, 1], []], [2, [], []]]) == [None, None]
+
+
+def test_affinity_off_pins_nothing_and_a_wrong_value_stops_gunicorn_with_a_clear_error():
+    assert _cpus_for([[2, [0, 1], []]], WEB_CPU_AFFINITY="off") == [None]
+    assert _cpus_for([[2, [0, 1], []]], WEB_CPU_AFFINITY=" Auto ") == [0]
+    done = _run(PROBE, WEB_CPU_AFFINITY="yes")
+    assert done.returncode != 0
+    assert "WEB_CPU_AFFINITY must be 'auto' or 'off', not 'yes'" in done.stderr

@@ -156,8 +156,8 @@ def make_server(tmp_path):
     """Build the service for a target (not started); stop it after the test."""
     servers: list[Server] = []
 
-    def build(database: Target) -> Server:
-        server = Server(database.url, tmp_path)
+    def build(database: Target, **options) -> Server:
+        server = Server(database.url, tmp_path, **options)
         server.key = database.key
         servers.append(server)
         return server

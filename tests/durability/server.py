@@ -77,7 +77,8 @@ def group_members(pgid: int) -> list[int]:
 class Server:
     """gunicorn serving 'app:create_app()' on one database, started and killed at will."""
 
-    def __init__(self, database_url: str, workdir: Path):
+    def __init__(self, database_url: str, workdir: Path, workers: int = WORKERS):
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
@@ -94,6 +95,7 @@ class Server:
             "FLASK_DEBUG",
             "WEB_CONCURRENCY",
             "WEB_THREADS",
+            "WEB_CPU_AFFINITY",
             "GUNICORN_CMD_ARGS",
         ):
             self.env.pop(name, None)
@@ -143,7 +145,7 @@ class Server:
                     "-c",
                     "app/gunicorn_conf.py",  # as `make serve` runs it
                     "--workers",
-                    str(WORKERS),
+                    str(self.workers),
                     "--bind",
                     f"127.0.0.1:{self.port}",
                     "app:create_app()",
@@ -165,10 +167,14 @@ class Server:
                     f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}"
                 )
             ready = health_status(self.port, path=path) == 200
-            if ready and len(group_members(self.process.pid)) > WORKERS:
+            if ready and len(group_members(self.process.pid)) > self.workers:
                 return
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn not healthy after {START_TIMEOUT}s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        """The live workers: the members of the master's group other than the master."""
+        return [pid for pid in group_members(self.process.pid) if pid != self.process.pid]
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the master and its live workers."""

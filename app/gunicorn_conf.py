@@ -26,10 +26,11 @@ reuse_port = True
 
 # Each worker on a CPU of its own, while there are no more workers than usable
 # CPUs ("auto"; "off" lets the kernel move them). A worker's threads take turns
-# at one GIL: on one core a hand-over is a wake-up in the same cache, while
-# across cores it is an inter-processor wake-up and the threads keep migrating.
-# Pinned, creates went 35-40% faster on SQLite and PostgreSQL at 16 and 64
-# clients, and the bare-Flask ceiling 10% (bench/README.md).
+# at one GIL. Across cores, a thread woken for the GIL often finds it taken
+# again and sleeps anew; on one core it runs once the releasing thread blocks.
+# Pinned, a create took half the context switches and creates went 22-50%
+# faster on SQLite and PostgreSQL at 16 and 64 clients; the bare-Flask
+# ceiling 0-21% (bench/README.md).
 cpu_affinity = os.environ.get("WEB_CPU_AFFINITY", "auto").strip().lower()
 if cpu_affinity not in ("auto", "off"):
     raise ValueError(f"WEB_CPU_AFFINITY must be 'auto' or 'off', not {cpu_affinity!r}")

@@ -30,7 +30,7 @@ reuse_port = True
 # again and sleeps anew; on one core it runs once the releasing thread blocks.
 # Pinned, a create took half the context switches and creates went 22-50%
 # faster on SQLite and PostgreSQL at 16 and 64 clients; the bare-Flask
-# ceiling 0-21% (bench/README.md).
+# ceiling 0-24% (bench/README.md).
 cpu_affinity = os.environ.get("WEB_CPU_AFFINITY", "auto").strip().lower()
 if cpu_affinity not in ("auto", "off"):
     raise ValueError(f"WEB_CPU_AFFINITY must be 'auto' or 'off', not {cpu_affinity!r}")
@@ -56,6 +56,7 @@ def cpu_for_new_worker(workers: int, cpus: list[int], taken: list[int | None]) -
 
 def pre_fork(server, worker) -> None:
     """In the master: choose the new worker's CPU from what its live siblings hold."""
+    # getattr: workers booted before a HUP reload from an older config have no `cpu`.
     siblings = [getattr(sibling, "cpu", None) for sibling in server.WORKERS.values()]
     worker.cpu = cpu_for_new_worker(server.num_workers, usable_cpus(), siblings)
 

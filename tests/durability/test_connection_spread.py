@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.durability.server import ESTABLISHED, WORKERS, group_members, tcp_sockets
+from tests.durability.server import ESTABLISHED, WORKERS, tcp_sockets
 
 CONNECTIONS = 64
 
@@ -44,8 +44,7 @@ def test_a_burst_of_keep_alive_connections_spreads_over_the_workers(target, make
             assert response.status == 200
             response.read()
         established = tcp_sockets(server.port, ESTABLISHED)
-        workers = [pid for pid in group_members(server.process.pid) if pid != server.process.pid]
-        held = {pid: _held_by(pid, established) for pid in workers}
+        held = {pid: _held_by(pid, established) for pid in server.worker_pids()}
     finally:
         for sock in sockets:
             sock.close()

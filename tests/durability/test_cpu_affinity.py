@@ -52,8 +52,9 @@ def _replacement(server, gone: set[int], timeout: float = 30.0) -> int:
     """The pid of the worker the master starts after the ones in `gone` died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        fresh = [pid for pid in server.worker_pids() if pid not in gone]
-        if len(server.worker_pids()) == server.workers and fresh:
+        live = server.worker_pids()
+        fresh = [pid for pid in live if pid not in gone]
+        if len(live) == server.workers and fresh:
             return fresh[0]
         time.sleep(0.1)
     raise AssertionError(f"no replacement worker after {timeout}s:\n{server.log_tail()}")
@@ -77,12 +78,17 @@ def test_a_worker_that_replaces_a_dead_one_takes_the_cpu_it_left(target, make_se
     server = make_server(target, workers=2)
     server.start()
     pins = _affinities(server)
-    victim = min(pins)
-    os.kill(victim, signal.SIGKILL)
-    replacement = _replacement(server, set(pins))
-    assert os.sched_getaffinity(replacement) == pins[victim]
-    survivor = max(pins)
-    assert os.sched_getaffinity(survivor) == pins[survivor] != pins[victim]
+    survivor, victim = sorted(pins)
+    freed = pins[victim]
+    # Twice on the same CPU: a choice by the worker's serial number alone
+    # (its age modulo the CPUs) gets one of the two wrong.
+    gone = set(pins)
+    for _ in range(2):
+        os.kill(victim, signal.SIGKILL)
+        victim = _replacement(server, gone)
+        gone.add(victim)
+        assert os.sched_getaffinity(victim) == freed
+    assert os.sched_getaffinity(survivor) == pins[survivor] != freed
 
 
 def test_more_workers_than_cpus_are_left_to_the_kernel(target, make_server):
@@ -93,8 +99,9 @@ def test_more_workers_than_cpus_are_left_to_the_kernel(target, make_server):
     assert all(cpus == set(USABLE) for cpus in pins.values()), pins
 
 
+@pytest.mark.skipif(len(USABLE) < 2, reason="on one CPU, pinned and unpinned look the same")
 def test_affinity_off_leaves_every_worker_to_the_kernel(target, make_server):
-    server = make_server(target, workers=min(2, len(USABLE)))
+    server = make_server(target, workers=2)
     server.env["WEB_CPU_AFFINITY"] = "off"
     server.start()
     pins = _affinities(server)

@@ -6,7 +6,8 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WEB_CONCURRENCY ?= 2
-WEB_THREADS ?= 16
+# Empty: app/gunicorn_conf.py picks the threads for the database (32 SQLite, 16 PostgreSQL).
+WEB_THREADS ?=
 PYTEST_ARGS ?=
 
 .PHONY: install run serve upgrade test test-fast lint bench bench-quick clean

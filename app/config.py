@@ -54,8 +54,8 @@ def _sqlite_synchronous() -> str:
 
 
 def web_threads() -> int:
-    """Request threads per worker process: gunicorn's `threads` (app/gunicorn_conf.py)."""
-    return int(os.environ.get("WEB_THREADS", "16"))
+    """Request threads per worker process on PostgreSQL, as app/gunicorn_conf.py runs them."""
+    return int(os.environ.get("WEB_THREADS") or "16")
 
 
 def _engine_options(url: str) -> dict:

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         starts = [
             ("ours", servers.ours(databases["ours"], app_root), databases["ours"]),
             ("peer", servers.peer(databases["peer"]), databases["peer"]),
-            ("ceiling", servers.ceiling(), None),
+            ("ceiling", servers.ceiling(db), None),
         ]
         if "create" in sections:
             floor = seed.fresh_floor(db)

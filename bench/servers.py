@@ -19,14 +19,14 @@ PORTS = {"ours": 18101, "peer": 18102, "ceiling": 18103, "floor": 18104}
 GUNICORN_CONFIG = Path("app") / "gunicorn_conf.py"
 
 
-def gunicorn_args(app_root: Path = settings.PROJECT_ROOT) -> tuple[str, ...]:
-    """The shared flags, with app_root's configuration (the working tree's, if it has none)."""
+def gunicorn_args(kind: str, app_root: Path = settings.PROJECT_ROOT) -> tuple[str, ...]:
+    """The shared flags on a database kind, with app_root's configuration (else the tree's)."""
     config = app_root / GUNICORN_CONFIG
     if not config.exists():  # a revision from before the file
         config = settings.PROJECT_ROOT / GUNICORN_CONFIG
     return (
         "-c", str(config),
-        "--workers", str(settings.WORKERS), "--threads", str(settings.THREADS),
+        "--workers", str(settings.WORKERS), "--threads", str(settings.THREADS[kind]),
         "--timeout", "300",
     )  # fmt: skip
 
@@ -113,7 +113,7 @@ def ours(database: Database, app_root: Path) -> Server:
     """Our app under gunicorn, run from app_root (the working tree or an exported revision)."""
     command = [
         str(settings.VENV_BIN / "gunicorn"),
-        *gunicorn_args(app_root),
+        *gunicorn_args(database.kind, app_root),
         "--bind",
         f"{settings.HOST}:{PORTS['ours']}",
         "app:create_app()",
@@ -138,11 +138,11 @@ def peer(database: Database) -> Server:
     return Server("peer", command, settings.PROJECT_ROOT, env, PORTS["peer"])
 
 
-def ceiling() -> Server:
-    """The bare Flask app under the same gunicorn configuration as ours."""
+def ceiling(kind: str) -> Server:
+    """The bare Flask app under the gunicorn configuration ours runs on this database kind."""
     command = [
         str(settings.VENV_BIN / "gunicorn"),
-        *gunicorn_args(),
+        *gunicorn_args(kind),
         "--bind",
         f"{settings.HOST}:{PORTS['ceiling']}",
         "bench.ceiling:create_app()",
@@ -154,7 +154,7 @@ def floor(database: Database) -> Server:
     """The one-insert Flask app on its own database, under the same gunicorn configuration."""
     command = [
         str(settings.VENV_BIN / "gunicorn"),
-        *gunicorn_args(),
+        *gunicorn_args(database.kind),
         "--bind",
         f"{settings.HOST}:{PORTS['floor']}",
         "bench.floor:create_app()",

@@ -28,7 +28,7 @@ settings = runpy.run_path(sys.argv[1])
 cases = json.loads(sys.argv[2])
 print(json.dumps([settings["cpu_for_new_worker"](*case) for case in cases]))
 """
-OWN_ENV = ("WEB_CONCURRENCY", "WEB_THREADS", "WEB_CPU_AFFINITY")
+OWN_ENV = ("WEB_CONCURRENCY", "WEB_THREADS", "WEB_CPU_AFFINITY", "DATABASE_URL")
 
 
 def _run(probe: str, *args: str, **environ: str) -> subprocess.CompletedProcess:
@@ -56,7 +56,16 @@ def _cpus_for(cases: list, **environ: str) -> list:
 
 def test_defaults_are_threaded_workers_each_on_a_socket_of_its_own():
     loaded = _load()
-    assert (loaded["workers"], loaded["threads"], loaded["reuse_port"]) == (2, 16, True)
+    assert (loaded["workers"], loaded["threads"], loaded["reuse_port"]) == (2, 32, True)
+
+
+def test_postgresql_gets_fewer_threads_by_default_and_an_empty_setting_is_the_default():
+    # The app's PostgreSQL pool follows the thread count: 16 keeps two workers
+    # within PostgreSQL's default connection limit.
+    for url in ("postgresql://u@h/db", "postgres://u@h/db", "postgresql+psycopg://u@h/db"):
+        assert _load(DATABASE_URL=url)["threads"] == 16
+    assert _load(DATABASE_URL="sqlite:////tmp/x.db")["threads"] == 32
+    assert _load(WEB_THREADS="", DATABASE_URL="postgresql://u@h/db")["threads"] == 16
 
 
 def test_workers_and_threads_come_from_the_environment():
@@ -74,7 +83,9 @@ def test_the_app_sizes_its_pool_for_the_threads_gunicorn_runs(monkeypatch):
     from app import config
 
     monkeypatch.delenv("WEB_THREADS", raising=False)
-    assert config.web_threads() == _load()["threads"]
+    assert config.web_threads() == _load(DATABASE_URL="postgresql://u@h/db")["threads"]
+    monkeypatch.setenv("WEB_THREADS", "")
+    assert config.web_threads() == 16
     monkeypatch.setenv("WEB_THREADS", "3")
     assert config.web_threads() == _load(WEB_THREADS="3")["threads"] == 3
 

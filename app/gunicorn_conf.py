@@ -20,7 +20,7 @@ def default_threads(database_url: str) -> int:
     """Threads per worker when WEB_THREADS is not set: 32 on SQLite, 16 on PostgreSQL.
 
     With 64 clients each of two workers holds 32 connections: 32 threads
-    answered 15-19% more SQLite creates/s than 16, at 11% less CPU per
+    answered 15-18% more SQLite creates/s than 16, at 10-12% less CPU per
     create, and no fewer at 16 clients (bench/README.md). On PostgreSQL the
     app keeps a pool of twice the thread count per worker (app/config.py),
     and 16 keeps two workers' 64 within PostgreSQL's default limit of 100.

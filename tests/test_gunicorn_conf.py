@@ -68,6 +68,13 @@ def test_postgresql_gets_fewer_threads_by_default_and_an_empty_setting_is_the_de
     assert _load(WEB_THREADS="", DATABASE_URL="postgresql://u@h/db")["threads"] == 16
 
 
+def test_the_benchmark_runs_every_server_with_the_threads_make_serve_runs_ours():
+    from bench import settings
+
+    for kind, url in (("sqlite", ""), ("postgresql", "postgresql://u@h/db")):
+        assert settings.THREADS[kind] == _load(DATABASE_URL=url)["threads"]
+
+
 def test_workers_and_threads_come_from_the_environment():
     loaded = _load(WEB_CONCURRENCY="5", WEB_THREADS="3")
     assert (loaded["workers"], loaded["threads"]) == (5, 3)

@@ -60,12 +60,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """The JSON API and the admin pages; the API has no cookies, so no CSRF."""
+    """The JSON API and the admin pages; only the admin pages check CSRF tokens."""
     from app import auth  # noqa: F401  (registers the auth callbacks)
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
 
-    csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
 

@@ -108,6 +108,9 @@ def load(instance_path: str) -> dict:
         "SQLITE_SYNCHRONOUS": _sqlite_synchronous(),
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Checked by the admin blueprint, where a cookie signs people in; the
+        # API authenticates every request with a key, so it needs none.
+        "WTF_CSRF_CHECK_DEFAULT": False,
         # Werkzeug's method string; scrypt is the slow KDF we want in production.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
     }

@@ -1,6 +1,7 @@
 """A plain create has its key checked in the transaction that stores it: the answers
 are the guard's own, in the guard's order, and a refused create stores nothing."""
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -125,3 +126,41 @@ def test_a_good_key_under_another_scheme_is_not_authenticated(app, client, schem
     response = client.post("/v2/team/proj/scores", json=score_body(), headers=headers)
     assert (response.status_code, response.get_json()) == (401, {"detail": "Not authenticated"})
     assert stored(app) == 0
+
+
+def test_a_key_revoked_after_use_is_refused_under_the_same_header(app, client):
+    user, key = make_api_user(app)
+    headers = basic(key)
+    assert (
+        client.post("/v2/team/proj/scores", json=score_body(), headers=headers).status_code == 200
+    )
+    with app.app_context():
+        keys.revoke_key(key[: keys.PREFIX_LENGTH], user)
+    response = client.post("/v2/team/proj/scores", json=score_body(), headers=headers)
+    assert (response.status_code, response.get_json()) == (401, INVALID)
+    assert stored(app) == 1
+
+
+@pytest.mark.parametrize(
+    "unusual",
+    [
+        lambda length: {"CONTENT_LENGTH": f" {length}\t"},  # werkzeug strips the blanks
+        lambda length: {"CONTENT_LENGTH": str(length), "HTTP_TRANSFER_ENCODING": "identity"},
+    ],
+    ids=["blank-padded-length", "transfer-encoding"],
+)
+def test_unusual_length_headers_are_checked_by_the_guard_itself(app, client, unusual):
+    # The deferred key check takes only plain lengths; these requests are
+    # authenticated before their bodies are read, with the same answers.
+    body = json.dumps(score_body()).encode()
+    _user, key = make_api_user(app)
+    for presented, expected in ((key, 200), ("sk_unknown", 401)):
+        response = client.post(
+            "/v2/team/proj/scores",
+            data=body,
+            content_type="application/json",
+            headers=basic(presented),
+            environ_overrides=unusual(len(body)),
+        )
+        assert response.status_code == expected, response.get_json()
+    assert stored(app) == 1

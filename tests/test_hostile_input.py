@@ -179,3 +179,31 @@ def test_secrets_never_reach_logs_or_error_bodies(app, client, caplog):
     for secret in (revoked_key, live_key, PASSWORD, app.config["SECRET_KEY"]):
         assert secret not in everything
     assert "Traceback" not in "\n".join(bodies)
+
+
+def test_a_body_shorter_than_its_length_is_a_400_and_stores_nothing(app, client, key):
+    body = json.dumps(score_body()).encode()
+    response = client.post(
+        URL,
+        data=body,
+        headers={**basic(key), "Content-Type": "application/json"},
+        environ_overrides={"CONTENT_LENGTH": str(len(body) + 10)},
+    )
+    assert response.status_code == 400
+    assert response.get_json() == {"detail": "There was an error parsing the body"}
+    assert client.get(URL, headers=basic(key)).get_data() == b""
+
+
+def test_a_small_chunked_create_is_stored(app, live_server, key):
+    auth = basic(key)["Authorization"]
+    body = json.dumps(score_body(prediction_id="chunked")).encode()
+    request = (
+        b"POST /v2/team/proj/scores HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Authorization: " + auth.encode() + b"\r\nTransfer-Encoding: chunked\r\n"
+        b"Connection: close\r\n\r\n" + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    )
+    response = _raw_request(live_server, request)
+    assert response.startswith(b"HTTP/1.1 200"), response[:200]
+    score_id = json.loads(response.partition(b"\r\n\r\n")[2])["score_id"]
+    read = app.test_client().get(f"{URL}/{score_id}", headers=basic(key))
+    assert read.get_json()["prediction_id"] == "chunked"

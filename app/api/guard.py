@@ -8,9 +8,14 @@ about the body: a refused body is answered only after the key was checked
 here, as for any other request.
 """
 
+import re
+from functools import lru_cache
+
 from flask import g, request
+from werkzeug.datastructures import Authorization
 
 from app.api import bp
+from app.api.body import declared_length
 from app.api.responses import error_response, validation_error
 from app.auth import credentials_were_sent, current_api_user
 from app.extensions import api_auth, basic_auth, token_auth
@@ -19,6 +24,7 @@ from app.services.errors import DomainError, Forbidden
 
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
 PATH_SEGMENT_MAX = 128
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
 # Bodies up to this size may be parsed before the key is checked: about what
 # the key lookup costs, so an unauthenticated caller cannot make us work more.
 DEFERRED_BODY_MAX = 16 * 1024
@@ -54,22 +60,40 @@ def refusal(exc: DomainError):
 
 
 def _deferrable_key_digest() -> str | None:
-    if request.endpoint != "api.create_score" or "Idempotency-Key" in request.headers:
+    # Runs before every create, so it reads the WSGI environ itself: each
+    # attribute of `request` is a proxy lookup, and some are parsed anew.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    environ = current.environ
+    if current.endpoint != "api.create_score" or "HTTP_IDEMPOTENCY_KEY" in environ:
         return None
-    length = request.content_length
+    length = declared_length(environ)
     if length is None or length > DEFERRED_BODY_MAX:
         return None
+    header = environ.get("HTTP_AUTHORIZATION")
+    if not header:
+        return None
+    args = current.view_args
+    if not (_plain_segment(args["entity"]) and _plain_segment(args["project"])):
+        return None
+    return _digest_from_header(header)
+
+
+def _plain_segment(value: str) -> bool:
+    """Whether _segment_errors would find nothing, without building the errors."""
+    return len(value) <= PATH_SEGMENT_MAX and _CONTROL_CHARACTER.search(value) is None
+
+
+@lru_cache(maxsize=256)
+def _digest_from_header(header: str) -> str | None:
+    # A client sends the same header with every request: parsing it and
+    # hashing the key once per distinct header is enough. The digest says
+    # nothing of whether the key is valid; the insert checks that each time.
+    authorization = Authorization.from_header(header)
     # Only the schemes the guard itself accepts (api_auth: Basic and Bearer).
-    authorization = request.authorization
     if authorization is None or authorization.type not in ("basic", "bearer"):
         return None
     key = authorization.password if authorization.type == "basic" else authorization.token
-    if not key:
-        return None
-    args = request.view_args or {}
-    if any(_segment_errors(name, args[name]) for name in ("entity", "project")):
-        return None
-    return keys.key_digest(key)
+    return keys.key_digest(key) if key else None
 
 
 @api_auth.login_required
@@ -101,7 +125,7 @@ def _segment_errors(name: str, value: str) -> list[dict]:
                 "ctx": {"max_length": PATH_SEGMENT_MAX},
             }
         ]
-    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+    if _CONTROL_CHARACTER.search(value):
         return [
             {
                 "type": "string_control_character",

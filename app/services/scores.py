@@ -5,7 +5,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 import uuid_utils
 from sqlalchemy import bindparam, delete, select
@@ -41,8 +41,12 @@ API_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=1024)
 def scorer_digest(scorer: str) -> str:
-    """The indexed stand-in for a scorer name (see Score.scorer_digest)."""
+    """The indexed stand-in for a scorer name (see Score.scorer_digest).
+
+    Cached: a project's creates name a handful of scorers over and over.
+    """
     return hashlib.sha256(scorer.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

@@ -28,13 +28,24 @@ Outcomes = Sequence[BaseException | None] | None
 
 
 class _Waiter(Generic[Item]):
-    __slots__ = ("item", "done", "leads", "error")
+    __slots__ = ("item", "_pending", "leads", "error")
 
     def __init__(self, item: Item):
         self.item = item
-        self.done = threading.Event()
-        self.leads = False  # set, with done, when this waiter is to write the next batch
+        # Held until wake(): a bare lock is all a one-time signal to one
+        # waiting thread needs (an Event builds a Condition, a lock and a list
+        # for every create).
+        self._pending = threading.Lock()
+        self._pending.acquire()
+        self.leads = False  # set before wake() when this waiter is to write the next batch
         self.error: BaseException | None = None
+
+    def wait(self) -> None:
+        """Block until wake() was called (at once, if it was already)."""
+        self._pending.acquire()
+
+    def wake(self) -> None:
+        self._pending.release()
 
 
 class GroupCommit(Generic[Item]):
@@ -54,7 +65,7 @@ class GroupCommit(Generic[Item]):
             leads = not self._leader_active
             self._leader_active = True
         if not leads:
-            waiter.done.wait()
+            waiter.wait()
             if not waiter.leads:
                 if waiter.error is not None:
                     raise waiter.error
@@ -75,7 +86,7 @@ class GroupCommit(Generic[Item]):
             for index, member in enumerate(batch):
                 member.error = errors[index] if errors else None
                 if member is not waiter:
-                    member.done.set()
+                    member.wake()
         if waiter.error is not None:
             raise waiter.error
 
@@ -87,4 +98,4 @@ class GroupCommit(Generic[Item]):
                 return
             successor = self._queue[0]
         successor.leads = True
-        successor.done.set()
+        successor.wake()

@@ -51,9 +51,13 @@ def _constant_position(text: str) -> int:
     return 0
 
 
+# Built once: json.dumps with any option set builds a new encoder per call.
+_value_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def dumps_value(value: Any) -> str:
     """Encode a parsed value as compact JSON text, the form in which it is stored."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _value_encoder.encode(value)
 
 
 def dumps_safe(obj: Any) -> str:

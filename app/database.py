@@ -65,7 +65,7 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
 
 
 @contextmanager
-def _writer_lock(bind: Engine) -> Iterator[None]:
+def writer_lock(bind: Engine) -> Iterator[None]:
     """Queue behind the other writers of a SQLite file; a no-op elsewhere.
 
     The WAL sync of what the block commits waits until the queue is left,
@@ -85,7 +85,7 @@ def write_transaction():
     session = db.session()
     bind = session.get_bind()
     sqlite = bind.dialect.name == "sqlite"
-    with _writer_lock(bind):
+    with writer_lock(bind):
         if sqlite:
             # End any read (say, the auth lookup) so the write can start with
             # BEGIN IMMEDIATE. PostgreSQL simply carries on in one transaction.
@@ -124,7 +124,7 @@ def core_write() -> Iterator[Connection]:
     """A write transaction on the request connection, committed at the end or rolled back."""
     connection = request_connection()
     sqlite = connection.dialect.name == "sqlite"
-    with _writer_lock(connection.engine):
+    with writer_lock(connection.engine):
         # Only reads came before, outside a transaction: close SQLAlchemy's
         # view of them, then begin for real (BEGIN IMMEDIATE on SQLite).
         if connection.in_transaction():

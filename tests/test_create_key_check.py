@@ -13,6 +13,7 @@ from app.models import ApiKey, Score
 from app.services import keys, scores
 from app.services.errors import Forbidden, NotAuthenticated
 from app.validation import validate_score
+from app.writer_connection import WriterConnection
 from tests.builders import basic, bearer, make_api_user, score_body
 
 INVALID = {"detail": "Invalid authentication credentials"}
@@ -90,7 +91,9 @@ def test_one_batch_stores_the_allowed_and_refuses_the_rest(app):
     ]
     creates.append(scores._Create(scores.new_score_row("team", "proj", fields, "ui-user", "ui")))
     with app.app_context():
-        outcomes = scores._insert_rows(creates)
+        writer = WriterConnection(db.engine)
+        outcomes = scores._insert_rows(writer, creates)
+        writer.close()
         assert [type(outcome) for outcome in outcomes] == [
             type(None),
             NotAuthenticated,

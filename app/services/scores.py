@@ -5,10 +5,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 
 import uuid_utils
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement
 
@@ -22,6 +22,7 @@ from app.models._time import utcnow
 from app.services import api_rows, keys, positions
 from app.services.errors import Forbidden, NotAuthenticated
 from app.validation import ScoreCreate
+from app.writer_connection import WriterConnection
 
 SOURCES = ("api", "ui")
 SCORES_TABLE = Score.__table__
@@ -97,15 +98,18 @@ class _Create:
     key_digest: str | None = None  # None: the author is known already
 
 
-def _insert_rows(creates: list[_Create]) -> list[BaseException | None]:
+def _insert_rows(writer: WriterConnection, creates: list[_Create]) -> list[BaseException | None]:
+    return writer.run(partial(_insert_batch, creates))
+
+
+def _insert_batch(creates: list[_Create], connection: Connection) -> list[BaseException | None]:
     outcomes: list[BaseException | None] = [None] * len(creates)
-    with core_write() as connection:
-        if any(create.key_digest is not None for create in creates):
-            outcomes = _check_keys(connection, creates)
-        accepted = [create.row for create, refused in zip(creates, outcomes, strict=True)
-                    if refused is None]  # fmt: skip
-        if accepted:
-            _INSERT_SCORE.run_many(connection, accepted)
+    if any(create.key_digest is not None for create in creates):
+        outcomes = _check_keys(connection, creates)
+    accepted = [create.row for create, refused in zip(creates, outcomes, strict=True)
+                if refused is None]  # fmt: skip
+    if accepted:
+        _INSERT_SCORE.run_many(connection, accepted)
     return outcomes
 
 
@@ -136,18 +140,29 @@ def _check_keys(connection: Connection, creates: list[_Create]) -> list[BaseExce
 
 
 # SQLite runs one writer at a time, each commit ending in an fdatasync: the
-# creates of a worker's threads share transactions (app/group_commit.py).
-_groups: dict[str, GroupCommit[_Create]] = {}
+# creates of a worker's threads share transactions (app/group_commit.py), on
+# a connection each group keeps (app/writer_connection.py).
+_groups: dict[Engine, GroupCommit[_Create]] = {}
 _groups_lock = threading.Lock()
 
 
 def _group_for(engine: Engine) -> GroupCommit[_Create]:
-    key = str(engine.url)
-    group = _groups.get(key)
+    group = _groups.get(engine)
     if group is None:
         with _groups_lock:
-            group = _groups.setdefault(key, GroupCommit(_insert_rows))
+            group = _groups.get(engine)
+            if group is None:
+                writer = WriterConnection(engine)
+                group = _groups[engine] = GroupCommit(partial(_insert_rows, writer))
+                event.listen(engine, "engine_disposed", _forget_group)
     return group
+
+
+def _forget_group(engine: Engine) -> None:
+    # A disposed engine's group goes with it (tests dispose one per app); the
+    # writer closed its connection on the same event.
+    with _groups_lock:
+        _groups.pop(engine, None)
 
 
 def could_be_stored(text: str) -> bool:

@@ -1,0 +1,98 @@
+"""The connection a group commit writes its batches on, kept open between them.
+
+Checking a connection out of the pool for each batch, switching it into a
+write transaction and back, and returning it cost more than the batch's own
+statements on SQLite, and on PostgreSQL took three isolation-level switches
+(autocommit reads, then the write, then back). A group has one leader at a
+time (app/group_commit.py), so one connection, left in write mode, serves
+all its batches.
+
+After a failure the connection is closed and the next batch opens a new
+one. A kept connection may have been dropped while idle (PostgreSQL
+restarted): a batch that finds it gone before its commit was sent lost
+nothing, since the server rolled it back, and runs once more on a new
+connection. When any connection of the engine's pool is invalidated, this
+one is replaced before its next batch too, as the pool replaces the others.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from app.database import writer_lock
+
+Result = TypeVar("Result")
+
+
+class WriterConnection:
+    """One Core connection for one engine's batches, one batch at a time."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._renew = False
+        event.listen(engine, "invalidate", self._on_invalidate)
+        event.listen(engine, "engine_disposed", self._on_engine_disposed)
+
+    def run(self, work: Callable[[Connection], Result]) -> Result:
+        """work(connection) in a write transaction on the kept connection, then the commit.
+
+        Everything work did is rolled back if it raises or the commit fails.
+        """
+        retry = True
+        while True:
+            with writer_lock(self._engine):
+                if self._renew:
+                    self.close()
+                connection = self._connection or self._open()
+                try:
+                    # Begin now rather than at the first Core execute: statements run
+                    # on the driver cursor (app/driver.py) must land in the transaction.
+                    connection.begin()
+                    result = work(connection)
+                except DBAPIError as exc:
+                    self.close()
+                    if retry and exc.connection_invalidated:
+                        retry = False
+                        continue  # lost before the commit: the server kept nothing of it
+                    raise
+                except BaseException:
+                    self.close()  # rolls back; the next batch starts on a new connection
+                    raise
+                try:
+                    connection.commit()
+                except BaseException:
+                    # Lost during the commit, the batch may be stored: never run it again.
+                    self.close()
+                    raise
+                return result
+
+    def close(self) -> None:
+        """Return the connection to the pool."""
+        connection, self._connection = self._connection, None
+        self._renew = False
+        if connection is not None:
+            connection.close()
+
+    def _on_engine_disposed(self, _engine: Engine) -> None:
+        # The pool the connection came from is already disposed and would
+        # keep it open: close the driver's connection itself.
+        if self._connection is not None:
+            self._connection.invalidate()
+        self.close()
+
+    def _open(self) -> Connection:
+        connection = self._engine.connect()
+        if connection.dialect.name == "sqlite":
+            connection.execution_options(sqlite_write=True)  # every begin is BEGIN IMMEDIATE
+        self._connection = connection
+        return connection
+
+    def _on_invalidate(self, _dbapi_connection, _record, exception) -> None:
+        # Called in whichever thread met the lost connection; the leader
+        # reads the flag before its next batch.
+        if exception is not None:
+            self._renew = True

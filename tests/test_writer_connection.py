@@ -1,0 +1,112 @@
+"""The group commit's kept connection: reused between batches, replaced after a failure,
+after a PostgreSQL restart, and closed with its engine."""
+
+import sqlite3
+
+import psycopg
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Score
+from app.writer_connection import WriterConnection
+from tests.builders import basic, make_api_user, score_body
+
+
+def _connection(writer: WriterConnection):
+    return writer.run(lambda connection: connection)
+
+
+def test_batches_share_one_connection_which_the_pool_does_not_lend(app):
+    with app.app_context():
+        writer = WriterConnection(db.engine)
+        first = _connection(writer)
+        assert _connection(writer) is first
+        assert db.engine.pool.checkedout() == 1
+        writer.close()
+        assert db.engine.pool.checkedout() == 0
+
+
+def test_a_failed_batch_stores_nothing_and_the_next_starts_on_a_new_connection(app):
+    insert = text("INSERT INTO entity_grants (user_id, entity) VALUES (:user, 'team')")
+    user, _key = make_api_user(app, entities=())
+    with app.app_context():
+        writer = WriterConnection(db.engine)
+        before = _connection(writer)
+
+        def grant_twice(connection):
+            connection.execute(insert, {"user": user.id})
+            connection.execute(insert, {"user": user.id})
+
+        with pytest.raises(IntegrityError):
+            writer.run(grant_twice)
+
+        def grant_once(connection):
+            assert connection is not before  # the failed one went back to the pool
+            connection.execute(insert, {"user": user.id})
+
+        writer.run(grant_once)
+        count = db.session.scalar(text("SELECT count(*) FROM entity_grants"))
+        writer.close()
+    assert count == 1
+
+
+def _is_closed(driver_connection) -> bool:
+    if isinstance(driver_connection, sqlite3.Connection):
+        try:
+            driver_connection.execute("SELECT 1")
+        except sqlite3.ProgrammingError:  # "Cannot operate on a closed database."
+            return True
+        return False
+    return driver_connection.closed
+
+
+def test_disposing_the_engine_closes_the_writers_connection(app):
+    with app.app_context():
+        writer = WriterConnection(db.engine)
+        driver_connection = _connection(writer).connection.driver_connection
+        assert not _is_closed(driver_connection)
+        # The disposed pool would keep a returned connection open until collected.
+        db.engine.dispose()
+        assert _is_closed(driver_connection)
+
+
+def test_creates_go_on_after_the_engine_is_disposed(app, client):
+    _user, key = make_api_user(app)
+    headers = basic(key)
+    assert (
+        client.post("/v2/team/proj/scores", json=score_body(), headers=headers).status_code == 200
+    )
+    with app.app_context():
+        db.engine.dispose()
+    assert (
+        client.post("/v2/team/proj/scores", json=score_body(), headers=headers).status_code == 200
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Score)) == 2
+
+
+def test_after_a_restart_creates_run_again_on_a_new_connection(app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating a server's connections is PostgreSQL's")
+    _user, key = make_api_user(app)
+    client = app.test_client()
+    assert (
+        client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key)).status_code
+        == 200
+    )
+    # What a PostgreSQL restart does: every connection of the app is dropped.
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    # The writer finds its kept connection gone before the commit: nothing of
+    # the batch was stored, so it runs once more on a new connection.
+    assert client.get("/v2/team/proj/scores/none", headers=basic(key)).status_code == 404
+    statuses = [
+        client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key)).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [200, 200, 200]

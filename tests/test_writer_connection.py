@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Score
 from app.writer_connection import WriterConnection
-from tests.builders import basic, make_api_user, score_body
+from tests.builders import basic, make_api_user, post_score, score_body
 
 
 def _connection(writer: WriterConnection):
@@ -74,15 +74,10 @@ def test_disposing_the_engine_closes_the_writers_connection(app):
 
 def test_creates_go_on_after_the_engine_is_disposed(app, client):
     _user, key = make_api_user(app)
-    headers = basic(key)
-    assert (
-        client.post("/v2/team/proj/scores", json=score_body(), headers=headers).status_code == 200
-    )
+    post_score(client, key)
     with app.app_context():
         db.engine.dispose()
-    assert (
-        client.post("/v2/team/proj/scores", json=score_body(), headers=headers).status_code == 200
-    )
+    post_score(client, key)  # a new group, on a new connection
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Score)) == 2
 
@@ -92,19 +87,16 @@ def test_after_a_restart_creates_run_again_on_a_new_connection(app, database_url
         pytest.skip("terminating a server's connections is PostgreSQL's")
     _user, key = make_api_user(app)
     client = app.test_client()
-    assert (
-        client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key)).status_code
-        == 200
-    )
+    post_score(client, key)
     # What a PostgreSQL restart does: every connection of the app is dropped.
     with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
         admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+    assert client.get("/v2/team/proj/scores/none", headers=basic(key)).status_code == 404
     # The writer finds its kept connection gone before the commit: nothing of
     # the batch was stored, so it runs once more on a new connection.
-    assert client.get("/v2/team/proj/scores/none", headers=basic(key)).status_code == 404
     statuses = [
         client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key)).status_code
         for _ in range(3)

@@ -7,12 +7,19 @@ statements on SQLite, and on PostgreSQL took three isolation-level switches
 time (app/group_commit.py), so one connection, left in write mode, serves
 all its batches.
 
+A batch is a read (the key checks) and then a write. On SQLite both run in
+one transaction, begun IMMEDIATE under the writer lock. On PostgreSQL the
+connection stays in autocommit and the write is a single statement, which
+commits by itself: the BEGIN and COMMIT round trips of a transaction cost
+the server and the worker more than the batch's insert.
+
 After a failure the connection is closed and the next batch opens a new
 one. A kept connection may have been dropped while idle (PostgreSQL
-restarted): a batch that finds it gone before its commit was sent lost
-nothing, since the server rolled it back, and runs once more on a new
-connection. When any connection of the engine's pool is invalidated, this
-one is replaced before its next batch too, as the pool replaces the others.
+restarted): a batch that finds it gone while reading has written nothing
+and runs once more on a new connection; one that loses it while writing
+may be stored, and is never run again. When any connection of the engine's
+pool is invalidated, this one is replaced before its next batch too, as
+the pool replaces the others.
 """
 
 from collections.abc import Callable
@@ -24,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.database import writer_lock
 
-Result = TypeVar("Result")
+Checked = TypeVar("Checked")
 
 
 class WriterConnection:
@@ -37,10 +44,14 @@ class WriterConnection:
         event.listen(engine, "invalidate", self._on_invalidate)
         event.listen(engine, "engine_disposed", self._on_engine_disposed)
 
-    def run(self, work: Callable[[Connection], Result]) -> Result:
-        """work(connection) in a write transaction on the kept connection, then the commit.
+    def run(
+        self, read: Callable[[Connection], Checked], write: Callable[[Connection, Checked], None]
+    ) -> Checked:
+        """read(connection), then write(connection, what read returned); return that.
 
-        Everything work did is rolled back if it raises or the commit fails.
+        The batch is stored whole or not at all. write must be one statement
+        (PostgreSQL commits it by itself); read may write too, but only what
+        is harmless to repeat, since it runs again after a dropped connection.
         """
         retry = True
         while True:
@@ -51,24 +62,26 @@ class WriterConnection:
                 try:
                     # Begin now rather than at the first Core execute: statements run
                     # on the driver cursor (app/driver.py) must land in the transaction.
+                    # In PostgreSQL's autocommit, begin and commit send nothing.
                     connection.begin()
-                    result = work(connection)
+                    checked = read(connection)
                 except DBAPIError as exc:
                     self.close()
                     if retry and exc.connection_invalidated:
                         retry = False
-                        continue  # lost before the commit: the server kept nothing of it
+                        continue  # lost before anything was written
                     raise
                 except BaseException:
                     self.close()  # rolls back; the next batch starts on a new connection
                     raise
                 try:
+                    write(connection, checked)
                     connection.commit()
                 except BaseException:
-                    # Lost during the commit, the batch may be stored: never run it again.
+                    # Lost while writing, the batch may be stored: never run it again.
                     self.close()
                     raise
-                return result
+                return checked
 
     def close(self) -> None:
         """Return the connection to the pool."""
@@ -88,6 +101,8 @@ class WriterConnection:
         connection = self._engine.connect()
         if connection.dialect.name == "sqlite":
             connection.execution_options(sqlite_write=True)  # every begin is BEGIN IMMEDIATE
+        else:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         self._connection = connection
         return connection
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.database import core_write, request_connection
 from app.extensions import db
@@ -92,3 +92,19 @@ def test_after_a_restart_reads_reconnect_and_the_pool_is_renewed(app, database_u
     # The first read finds its connection gone and runs again on a new one;
     # the rest get new connections instead of finding the other three gone.
     assert statuses == [404, 404, 404, 404]
+
+
+def test_a_write_in_autocommit_is_not_run_again_on_a_dropped_connection(app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating a server's connections is PostgreSQL's")
+    with app.app_context():
+        connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        pid = connection.connection.driver_connection.info.backend_pid
+        with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        # It may have committed before the connection went: the error stands.
+        with pytest.raises(DBAPIError) as raised:
+            scores._INSERT_SCORE.run(connection, _row("driver-lost"))
+        assert raised.value.connection_invalidated
+        connection.close()
+        assert db.session.get(Score, ("team", "proj", "driver-lost")) is None

@@ -6,7 +6,7 @@ import sqlite3
 import psycopg
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.extensions import db
 from app.models import Score
@@ -15,7 +15,7 @@ from tests.builders import basic, make_api_user, post_score, score_body
 
 
 def _connection(writer: WriterConnection):
-    return writer.run(lambda connection: connection)
+    return writer.run(lambda connection: connection, lambda _connection, _checked: None)
 
 
 def test_batches_share_one_connection_which_the_pool_does_not_lend(app):
@@ -30,23 +30,26 @@ def test_batches_share_one_connection_which_the_pool_does_not_lend(app):
 
 def test_a_failed_batch_stores_nothing_and_the_next_starts_on_a_new_connection(app):
     insert = text("INSERT INTO entity_grants (user_id, entity) VALUES (:user, 'team')")
+    insert_twice = text(
+        "INSERT INTO entity_grants (user_id, entity) VALUES (:user, 'team'), (:user, 'team')"
+    )
     user, _key = make_api_user(app, entities=())
     with app.app_context():
         writer = WriterConnection(db.engine)
         before = _connection(writer)
 
-        def grant_twice(connection):
-            connection.execute(insert, {"user": user.id})
-            connection.execute(insert, {"user": user.id})
+        def grant_twice(connection, _checked):
+            # One statement, as a batch's write must be (two rows, the same key).
+            connection.execute(insert_twice, {"user": user.id})
 
         with pytest.raises(IntegrityError):
-            writer.run(grant_twice)
+            writer.run(lambda connection: connection, grant_twice)
 
-        def grant_once(connection):
+        def grant_once(connection, _checked):
             assert connection is not before  # the failed one went back to the pool
             connection.execute(insert, {"user": user.id})
 
-        writer.run(grant_once)
+        writer.run(lambda connection: connection, grant_once)
         count = db.session.scalar(text("SELECT count(*) FROM entity_grants"))
         writer.close()
     assert count == 1
@@ -102,3 +105,49 @@ def test_after_a_restart_creates_run_again_on_a_new_connection(app, database_url
         for _ in range(3)
     ]
     assert statuses == [200, 200, 200]
+
+
+def _terminate(database_url: str, connection) -> None:
+    """End the server process behind a connection, as a restart would."""
+    pid = connection.connection.driver_connection.info.backend_pid
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def test_a_batch_that_loses_its_connection_while_reading_runs_again(app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating a server's connections is PostgreSQL's")
+    reads, writes = [], []
+
+    def read(connection):
+        reads.append(connection)
+        if len(reads) == 1:
+            _terminate(database_url, connection)
+        return connection.execute(text("SELECT 1")).scalar()
+
+    with app.app_context():
+        writer = WriterConnection(db.engine)
+        assert writer.run(read, lambda _connection, checked: writes.append(checked)) == 1
+        writer.close()
+    assert (len(reads), writes) == (2, [1])
+
+
+def test_a_batch_that_loses_its_connection_while_writing_is_not_run_again(app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating a server's connections is PostgreSQL's")
+    writes = []
+
+    def write(connection, _checked):
+        # Lost here, the statement may have committed: running it again could
+        # store the batch twice, so the error stands.
+        writes.append(connection)
+        _terminate(database_url, connection)
+        connection.execute(text("SELECT 1"))
+
+    with app.app_context():
+        writer = WriterConnection(db.engine)
+        with pytest.raises(DBAPIError) as raised:
+            writer.run(lambda _connection: None, write)
+        writer.close()
+    assert raised.value.connection_invalidated
+    assert len(writes) == 1

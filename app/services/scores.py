@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement
 
 from app.database import core_write, request_connection
-from app.driver import DriverStatement
+from app.driver import DriverInsert, DriverStatement
 from app.extensions import db
 from app.group_commit import GroupCommit
 from app.jsonbody import dumps_value
@@ -28,6 +28,7 @@ SOURCES = ("api", "ui")
 SCORES_TABLE = Score.__table__
 # Every create runs this: compiled once, executed on the driver cursor.
 _INSERT_SCORE = DriverStatement(SCORES_TABLE.insert())
+_INSERT_SCORES = DriverInsert(SCORES_TABLE)
 STREAM_BATCH = 2000
 
 # The columns of a score as the API returns it, in the order of the contract.
@@ -99,18 +100,29 @@ class _Create:
 
 
 def _insert_rows(writer: WriterConnection, creates: list[_Create]) -> list[BaseException | None]:
-    return writer.run(partial(_insert_batch, creates))
+    return writer.run(partial(_checked_outcomes, creates), partial(_insert_accepted, creates))
 
 
-def _insert_batch(creates: list[_Create], connection: Connection) -> list[BaseException | None]:
-    outcomes: list[BaseException | None] = [None] * len(creates)
+def _checked_outcomes(creates: list[_Create], connection: Connection) -> list[BaseException | None]:
+    """None for each create to store, else the error that refuses it."""
     if any(create.key_digest is not None for create in creates):
-        outcomes = _check_keys(connection, creates)
+        return _check_keys(connection, creates)
+    return [None] * len(creates)
+
+
+def _insert_accepted(
+    creates: list[_Create], connection: Connection, outcomes: list[BaseException | None]
+) -> None:
     accepted = [create.row for create, refused in zip(creates, outcomes, strict=True)
                 if refused is None]  # fmt: skip
-    if accepted:
+    if not accepted:
+        return
+    if connection.dialect.name == "sqlite":
+        # In the batch's transaction: SQLite steps one prepared statement per row.
         _INSERT_SCORE.run_many(connection, accepted)
-    return outcomes
+    else:
+        # One statement, which commits by itself (app/writer_connection.py).
+        _INSERT_SCORES.run(connection, accepted)
 
 
 def _check_keys(connection: Connection, creates: list[_Create]) -> list[BaseException | None]:

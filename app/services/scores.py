@@ -83,8 +83,9 @@ def create_score(
 def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest: str) -> str:
     """Store one validated score for whoever holds the key with this digest; return its id.
 
-    The key is checked in the transaction that stores the score, once for all
-    the creates that share it. Raises NotAuthenticated for a key that is not
+    The key is checked by the batch that stores the score, just before its
+    insert (in the same transaction on SQLite), once for all the creates
+    that share it. Raises NotAuthenticated for a key that is not
     active and Forbidden when its owner may not use the entity; nothing is
     stored then.
     """

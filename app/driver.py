@@ -206,7 +206,7 @@ class DriverInsert:
             {
                 column.name: bindparam(f"{column.name}_{index}", type_=column.type)
                 for column in self._table.columns
-            }  # fmt: skip
+            }
             for index in range(count)
         ]
         return DriverStatement(self._table.insert().values(values))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ApiKey, Score
-from app.services import keys, scores
+from app.services import keys, score_batches, scores
 from app.services.errors import Forbidden, NotAuthenticated
 from app.validation import validate_score
 from app.writer_connection import WriterConnection
@@ -86,13 +86,15 @@ def test_one_batch_stores_the_allowed_and_refuses_the_rest(app):
     _other, ungranted = make_api_user(app, entities=("elsewhere",))
     fields = validate_score(score_body())
     creates = [
-        scores._Create(scores.new_score_row("team", "proj", fields, "", "api"), digest)
+        score_batches.PendingCreate(scores.new_score_row("team", "proj", fields, "", "api"), digest)
         for digest in (keys.hash_key(key), keys.hash_key("sk_unknown"), keys.hash_key(ungranted))
     ]
-    creates.append(scores._Create(scores.new_score_row("team", "proj", fields, "ui-user", "ui")))
+    creates.append(
+        score_batches.PendingCreate(scores.new_score_row("team", "proj", fields, "ui-user", "ui"))
+    )
     with app.app_context():
         writer = WriterConnection(db.engine)
-        outcomes = scores._insert_rows(writer, creates)
+        outcomes = score_batches.insert_batch(writer, creates)
         writer.close()
         assert [type(outcome) for outcome in outcomes] == [
             type(None),

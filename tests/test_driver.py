@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from app.database import core_write, request_connection
 from app.extensions import db
 from app.models import Score
-from app.services import api_rows, scores
+from app.services import api_rows, score_batches, scores
 from app.validation import validate_score
 from tests.builders import basic, make_api_user, score_body
 
@@ -26,7 +26,7 @@ def _row(score_id: str) -> dict:
 def test_a_driver_insert_reads_back_exactly_through_core(app):
     with app.app_context():
         with core_write() as connection:
-            scores._INSERT_SCORE.run(connection, _row("driver-1"))
+            score_batches._INSERT_SCORE.run(connection, _row("driver-1"))
         stored = db.session.get(Score, ("team", "proj", "driver-1"))
     assert stored.created_at == datetime(2026, 11, 26, 3, 4, 5, 678901, tzinfo=UTC)
     assert stored.value_json == '{"big":1000000000000000000000000000000,"text":"é\\u0000"}'
@@ -36,9 +36,9 @@ def test_a_driver_insert_reads_back_exactly_through_core(app):
 def test_driver_errors_are_sqlalchemy_errors_and_roll_back(app):
     with app.app_context():
         with core_write() as connection:
-            scores._INSERT_SCORE.run(connection, _row("driver-2"))
+            score_batches._INSERT_SCORE.run(connection, _row("driver-2"))
         with pytest.raises(IntegrityError), core_write() as connection:
-            scores._INSERT_SCORE.run_many(connection, [_row("driver-3"), _row("driver-2")])
+            score_batches._INSERT_SCORE.run_many(connection, [_row("driver-3"), _row("driver-2")])
         stored = request_connection().execute(select(Score.id).order_by(Score.id)).scalars().all()
     assert stored == ["driver-2"]  # driver-3 went with its transaction
 
@@ -104,7 +104,7 @@ def test_a_write_in_autocommit_is_not_run_again_on_a_dropped_connection(app, dat
             admin.execute("SELECT pg_terminate_backend(%s)", [pid])
         # It may have committed before the connection went: the error stands.
         with pytest.raises(DBAPIError) as raised:
-            scores._INSERT_SCORE.run(connection, _row("driver-lost"))
+            score_batches._INSERT_SCORE.run(connection, _row("driver-lost"))
         assert raised.value.connection_invalidated
         connection.close()
         assert db.session.get(Score, ("team", "proj", "driver-lost")) is None

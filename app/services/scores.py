@@ -1,34 +1,24 @@
 """Scores: create, read, list and delete within one entity/project."""
 
 import hashlib
-import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, lru_cache, partial
+from functools import cache, lru_cache
 
 import uuid_utils
-from sqlalchemy import bindparam, delete, event, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.sql import ColumnElement
 
 from app.database import core_write, request_connection
-from app.driver import DriverInsert, DriverStatement
+from app.driver import DriverStatement
 from app.extensions import db
-from app.group_commit import GroupCommit
 from app.jsonbody import dumps_value
 from app.models import Score
-from app.models._time import utcnow
-from app.services import api_rows, keys, positions
-from app.services.errors import Forbidden, NotAuthenticated
+from app.services import api_rows, positions, score_batches
 from app.validation import ScoreCreate
-from app.writer_connection import WriterConnection
 
 SOURCES = ("api", "ui")
 SCORES_TABLE = Score.__table__
-# Every create runs this: compiled once, executed on the driver cursor.
-_INSERT_SCORE = DriverStatement(SCORES_TABLE.insert())
-_INSERT_SCORES = DriverInsert(SCORES_TABLE)
 STREAM_BATCH = 2000
 
 # The columns of a score as the API returns it, in the order of the contract.
@@ -76,7 +66,7 @@ def create_score(
 ) -> str:
     """Store one validated score by a known author and return its id."""
     row = new_score_row(entity, project, fields, author, source)
-    _group_for(db.engine).submit(_Create(row))
+    score_batches.store(db.engine, score_batches.PendingCreate(row))
     return row["id"]
 
 
@@ -90,92 +80,8 @@ def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest:
     stored then.
     """
     row = new_score_row(entity, project, fields, author="", source="api")
-    _group_for(db.engine).submit(_Create(row, digest))
+    score_batches.store(db.engine, score_batches.PendingCreate(row, digest))
     return row["id"]
-
-
-@dataclass
-class _Create:
-    row: dict
-    key_digest: str | None = None  # None: the author is known already
-
-
-def _insert_rows(writer: WriterConnection, creates: list[_Create]) -> list[BaseException | None]:
-    return writer.run(partial(_checked_outcomes, creates), partial(_insert_accepted, creates))
-
-
-def _checked_outcomes(creates: list[_Create], connection: Connection) -> list[BaseException | None]:
-    """None for each create to store, else the error that refuses it."""
-    if any(create.key_digest is not None for create in creates):
-        return _check_keys(connection, creates)
-    return [None] * len(creates)
-
-
-def _insert_accepted(
-    creates: list[_Create], connection: Connection, outcomes: list[BaseException | None]
-) -> None:
-    accepted = [create.row for create, refused in zip(creates, outcomes, strict=True)
-                if refused is None]  # fmt: skip
-    if not accepted:
-        return
-    if connection.dialect.name == "sqlite":
-        # In the batch's transaction: SQLite steps one prepared statement per row.
-        _INSERT_SCORE.run_many(connection, accepted)
-    else:
-        # One statement, which commits by itself (app/writer_connection.py).
-        _INSERT_SCORES.run(connection, accepted)
-
-
-def _check_keys(connection: Connection, creates: list[_Create]) -> list[BaseException | None]:
-    """Fill in each key-authenticated create's author, or the error that refuses it."""
-    now = utcnow()
-    found: dict[tuple[str, str], keys.KeyCheck | None] = {}
-    outcomes: list[BaseException | None] = []
-    for create in creates:
-        digest, entity = create.key_digest, create.row["entity"]
-        if digest is None:
-            outcomes.append(None)
-            continue
-        if (digest, entity) not in found:
-            found[digest, entity] = keys.check_key(connection, digest, entity, now)
-        check = found[digest, entity]
-        if check is None:
-            outcomes.append(NotAuthenticated("Invalid authentication credentials"))
-        elif not check.principal.may_use(entity):
-            outcomes.append(Forbidden(f"Not allowed to access entity '{entity}'", field="entity"))
-        else:
-            create.row["created_by"] = check.principal.username
-            outcomes.append(None)
-    stale = sorted({check.key_id for check in found.values() if check and check.stale})
-    if stale:
-        keys.mark_used(connection, stale, now)
-    return outcomes
-
-
-# SQLite runs one writer at a time, each commit ending in an fdatasync: the
-# creates of a worker's threads share transactions (app/group_commit.py), on
-# a connection each group keeps (app/writer_connection.py).
-_groups: dict[Engine, GroupCommit[_Create]] = {}
-_groups_lock = threading.Lock()
-
-
-def _group_for(engine: Engine) -> GroupCommit[_Create]:
-    group = _groups.get(engine)
-    if group is None:
-        with _groups_lock:
-            group = _groups.get(engine)
-            if group is None:
-                writer = WriterConnection(engine)
-                group = _groups[engine] = GroupCommit(partial(_insert_rows, writer))
-                event.listen(engine, "engine_disposed", _forget_group)
-    return group
-
-
-def _forget_group(engine: Engine) -> None:
-    # A disposed engine's group goes with it (tests dispose one per app); the
-    # writer closed its connection on the same event.
-    with _groups_lock:
-        _groups.pop(engine, None)
 
 
 def could_be_stored(text: str) -> bool:

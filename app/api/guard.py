@@ -73,14 +73,9 @@ def _deferrable_key_digest() -> str | None:
     if not header:
         return None
     args = current.view_args
-    if not (_plain_segment(args["entity"]) and _plain_segment(args["project"])):
+    if any(_segment_errors(name, args[name]) for name in ("entity", "project")):
         return None
     return _digest_from_header(header)
-
-
-def _plain_segment(value: str) -> bool:
-    """Whether _segment_errors would find nothing, without building the errors."""
-    return len(value) <= PATH_SEGMENT_MAX and _CONTROL_CHARACTER.search(value) is None
 
 
 @lru_cache(maxsize=256)

@@ -151,9 +151,9 @@ def test_a_key_revoked_after_use_is_refused_under_the_same_header(app, client):
     ],
     ids=["blank-padded-length", "transfer-encoding"],
 )
-def test_unusual_length_headers_are_checked_by_the_guard_itself(app, client, unusual):
-    # The deferred key check takes only plain lengths; these requests are
-    # authenticated before their bodies are read, with the same answers.
+def test_unusual_length_headers_get_the_same_answers(app, client, unusual):
+    # The deferred key check takes only plain lengths; these requests take the
+    # guard's own path, with the same answers: 200 for a good key, 401 else.
     body = json.dumps(score_body()).encode()
     _user, key = make_api_user(app)
     for presented, expected in ((key, 200), ("sk_unknown", 401)):

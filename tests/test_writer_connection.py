@@ -10,6 +10,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.extensions import db
 from app.models import Score
+from app.services import score_batches, scores
+from app.validation import validate_score
 from app.writer_connection import WriterConnection
 from tests.builders import basic, make_api_user, post_score, score_body
 
@@ -151,3 +153,18 @@ def test_a_batch_that_loses_its_connection_while_writing_is_not_run_again(app, d
         writer.close()
     assert raised.value.connection_invalidated
     assert len(writes) == 1
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(app):
+    # Two rows of one batch with the same id: the second fails, and the first
+    # must not stay. (In PostgreSQL's autocommit it would, were each row a
+    # statement of its own: checked by inserting them one by one.)
+    fields = validate_score(score_body())
+    row = scores.new_score_row("team", "proj", fields, "someone", "api")
+    creates = [score_batches.PendingCreate(dict(row)), score_batches.PendingCreate(dict(row))]
+    with app.app_context():
+        writer = WriterConnection(db.engine)
+        with pytest.raises(IntegrityError):
+            score_batches.insert_batch(writer, creates)
+        writer.close()
+        assert db.session.scalar(select(func.count()).select_from(Score)) == 0

@@ -9,7 +9,9 @@ still surface as SQLAlchemy's exceptions, and a lost connection is
 invalidated exactly as Core would do it, so error handling is unchanged.
 One addition: a read in autocommit (PostgreSQL's API reads and key checks)
 that finds its pooled connection dropped by the server runs once more on a
-new one. A write never does: lost in autocommit, it may have committed.
+new one. A write never does here, even one that returns rows: lost in
+autocommit, it may have committed, and only its caller knows how to run it
+again safely (app/writer_connection.py).
 """
 
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -17,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
@@ -45,8 +46,10 @@ class _Plan:
 class DriverStatement:
     """A Core statement compiled once per dialect and executed on the DBAPI cursor."""
 
-    def __init__(self, statement: ClauseElement):
+    def __init__(self, statement: ClauseElement, writes: bool = False):
+        """writes: the statement changes data even though it returns rows."""
         self._statement = statement
+        self._writes = writes
         self._plans: dict[str, _Plan] = {}
 
     def _plan(self, dialect: Dialect) -> _Plan:
@@ -114,7 +117,8 @@ class DriverStatement:
             return self._execute_once(connection, params, fetch)
         except DBAPIError as exc:
             isolation = connection.get_execution_options().get("isolation_level")
-            if fetch is None or not (exc.connection_invalidated and isolation == "AUTOCOMMIT"):
+            writes = fetch is None or self._writes
+            if writes or not (exc.connection_invalidated and isolation == "AUTOCOMMIT"):
                 raise
         # The server dropped the connection while it sat in the pool (a
         # restart). Outside a transaction nothing was lost with it: run the
@@ -179,34 +183,3 @@ class DriverStatement:
                 connection_invalidated=disconnected,
                 dialect=dialect,
             ) from exc
-
-
-class DriverInsert:
-    """Rows inserted by one multi-row INSERT, compiled once per row count.
-
-    One statement is one transaction in autocommit, so a batch of rows is
-    stored whole or not at all without BEGIN and COMMIT round trips.
-    """
-
-    def __init__(self, table: Table):
-        self._table = table
-        self._statements: dict[int, DriverStatement] = {}
-
-    def run(self, connection: Connection, rows: list[dict]) -> None:
-        """Insert every row (each a dict of every column) in one statement."""
-        statement = self._statements.get(len(rows))
-        if statement is None:
-            statement = self._statements.setdefault(len(rows), self._statement(len(rows)))
-        params = {f"{name}_{index}": value
-                  for index, row in enumerate(rows) for name, value in row.items()}  # fmt: skip
-        statement.run(connection, params)
-
-    def _statement(self, count: int) -> DriverStatement:
-        values = [
-            {
-                column.name: bindparam(f"{column.name}_{index}", type_=column.type)
-                for column in self._table.columns
-            }
-            for index in range(count)
-        ]
-        return DriverStatement(self._table.insert().values(values))

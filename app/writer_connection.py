@@ -7,19 +7,19 @@ statements on SQLite, and on PostgreSQL took three isolation-level switches
 time (app/group_commit.py), so one connection, left in write mode, serves
 all its batches.
 
-A batch is a read (the key checks) and then a write. On SQLite both run in
-one transaction, begun IMMEDIATE under the writer lock. On PostgreSQL the
-connection stays in autocommit and the write is a single statement, which
-commits by itself: the BEGIN and COMMIT round trips of a transaction cost
-the server and the worker more than the batch's insert.
+On SQLite a batch runs in one transaction, begun IMMEDIATE under the
+writer lock. On PostgreSQL the connection stays in autocommit and the batch
+writes in a single statement, which commits by itself: the BEGIN and COMMIT
+round trips of a transaction cost the server and the worker more than the
+batch's insert.
 
 After a failure the connection is closed and the next batch opens a new
 one. A kept connection may have been dropped while idle (PostgreSQL
-restarted): a batch that finds it gone while reading has written nothing
-and runs once more on a new connection; one that loses it while writing
-may be stored, and is never run again. When any connection of the engine's
-pool is invalidated, this one is replaced before its next batch too, as
-the pool replaces the others.
+restarted): a batch that finds it gone runs once more on a new connection,
+told so, since it cannot know whether its write was stored before the
+connection went (app/services/score_inserts.py skips what was). When any
+connection of the engine's pool is invalidated, this one is replaced before
+its next batch too, as the pool replaces the others.
 """
 
 from collections.abc import Callable
@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.database import writer_lock
 
-Checked = TypeVar("Checked")
+Result = TypeVar("Result")
 
 
 class WriterConnection:
@@ -44,16 +44,16 @@ class WriterConnection:
         event.listen(engine, "invalidate", self._on_invalidate)
         event.listen(engine, "engine_disposed", self._on_engine_disposed)
 
-    def run(
-        self, read: Callable[[Connection], Checked], write: Callable[[Connection, Checked], None]
-    ) -> Checked:
-        """read(connection), then write(connection, what read returned); return that.
+    def run(self, batch: Callable[[Connection, bool], Result]) -> Result:
+        """batch(connection, again) as one unit of work; return what it returns.
 
-        The batch is stored whole or not at all. write must be one statement
-        (PostgreSQL commits it by itself); read may write too, but only what
-        is harmless to repeat, since it runs again after a dropped connection.
+        The batch must store all of its rows or none: on PostgreSQL each of
+        its writes commits by itself, so it must be one statement. If the
+        connection turns out to be lost, the batch runs once more on a new
+        one with again=True. Its first run may have been stored before the
+        connection went, so a rerun must skip rows already there.
         """
-        retry = True
+        again = False
         while True:
             with writer_lock(self._engine):
                 if self._renew:
@@ -64,24 +64,18 @@ class WriterConnection:
                     # on the driver cursor (app/driver.py) must land in the transaction.
                     # In PostgreSQL's autocommit, begin and commit send nothing.
                     connection.begin()
-                    checked = read(connection)
-                except DBAPIError as exc:
-                    self.close()
-                    if retry and exc.connection_invalidated:
-                        retry = False
-                        continue  # lost before anything was written
-                    raise
-                except BaseException:
-                    self.close()  # rolls back; the next batch starts on a new connection
-                    raise
-                try:
-                    write(connection, checked)
+                    result = batch(connection, again)
                     connection.commit()
+                    return result
+                except DBAPIError as exc:
+                    self.close()  # rolls back; the next batch starts on a new connection
+                    if not again and exc.connection_invalidated:
+                        again = True
+                        continue
+                    raise
                 except BaseException:
-                    # Lost while writing, the batch may be stored: never run it again.
                     self.close()
                     raise
-                return checked
 
     def close(self) -> None:
         """Return the connection to the pool."""

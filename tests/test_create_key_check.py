@@ -166,3 +166,44 @@ def test_unusual_length_headers_get_the_same_answers(app, client, unusual):
         )
         assert response.status_code == expected, response.get_json()
     assert stored(app) == 1
+
+
+@pytest.mark.parametrize(
+    ("holder", "entity", "refusal"),
+    [
+        ("granted", "team", None),
+        ("admin", "elsewhere", None),
+        ("granted", "elsewhere", Forbidden),
+        ("revoked", "team", NotAuthenticated),
+        ("unknown", "team", NotAuthenticated),
+    ],
+)
+def test_a_batch_presenting_one_key_gets_one_answer_and_is_stored_whole_or_not(
+    app, holder, entity, refusal
+):
+    # On PostgreSQL the key lookup is part of the insert statement: the rows
+    # are stored exactly when the verdict read back from it allows them, and
+    # an active key is marked used, even when refused the entity.
+    user, key = make_api_user(app, admin=holder == "admin", entities=("team",))
+    if holder == "revoked":
+        with app.app_context():
+            keys.revoke_key(key[: keys.PREFIX_LENGTH], user)
+    digest = keys.hash_key("sk_unknown" if holder == "unknown" else key)
+    fields = validate_score(score_body())
+    creates = [
+        score_batches.PendingCreate(scores.new_score_row(entity, "proj", fields, "", "api"), digest)
+        for _ in range(3)
+    ]
+    with app.app_context():
+        writer = WriterConnection(db.engine)
+        outcomes = score_batches.insert_batch(writer, creates)
+        writer.close()
+        authors = db.session.scalars(select(Score.created_by)).all()
+        last_used = db.session.scalar(select(ApiKey.last_used_at))
+    assert (last_used is not None) == (holder not in ("revoked", "unknown"))
+    if refusal is None:
+        assert outcomes == [None] * 3
+        assert authors == [user.username] * 3
+    else:
+        assert [type(outcome) for outcome in outcomes] == [refusal] * 3
+        assert authors == []

@@ -10,7 +10,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from app.database import core_write, request_connection
 from app.extensions import db
 from app.models import Score
-from app.services import api_rows, score_batches, scores
+from app.models._time import utcnow
+from app.services import api_rows, keys, score_inserts, scores
 from app.validation import validate_score
 from tests.builders import basic, make_api_user, score_body
 
@@ -26,7 +27,7 @@ def _row(score_id: str) -> dict:
 def test_a_driver_insert_reads_back_exactly_through_core(app):
     with app.app_context():
         with core_write() as connection:
-            score_batches._INSERT_SCORE.run(connection, _row("driver-1"))
+            score_inserts.insert_rows(connection, [_row("driver-1")])
         stored = db.session.get(Score, ("team", "proj", "driver-1"))
     assert stored.created_at == datetime(2026, 11, 26, 3, 4, 5, 678901, tzinfo=UTC)
     assert stored.value_json == '{"big":1000000000000000000000000000000,"text":"é\\u0000"}'
@@ -36,16 +37,14 @@ def test_a_driver_insert_reads_back_exactly_through_core(app):
 def test_driver_errors_are_sqlalchemy_errors_and_roll_back(app):
     with app.app_context():
         with core_write() as connection:
-            score_batches._INSERT_SCORE.run(connection, _row("driver-2"))
+            score_inserts.insert_rows(connection, [_row("driver-2")])
         with pytest.raises(IntegrityError), core_write() as connection:
-            score_batches._INSERT_SCORE.run_many(connection, [_row("driver-3"), _row("driver-2")])
+            score_inserts.insert_rows(connection, [_row("driver-3"), _row("driver-2")])
         stored = request_connection().execute(select(Score.id).order_by(Score.id)).scalars().all()
     assert stored == ["driver-2"]  # driver-3 went with its transaction
 
 
 def test_the_key_lookup_sees_revocation_and_grants(app):
-    from app.services import keys
-
     user, key = make_api_user(app, entities=("team",))
     with app.app_context():
         principal = keys.authenticate_key(key, "team")
@@ -94,9 +93,11 @@ def test_after_a_restart_reads_reconnect_and_the_pool_is_renewed(app, database_u
     assert statuses == [404, 404, 404, 404]
 
 
-def test_a_write_in_autocommit_is_not_run_again_on_a_dropped_connection(app, database_url):
+@pytest.mark.parametrize("write", ["rows", "rows if the key allows"])
+def test_a_write_in_autocommit_is_not_run_again_on_a_dropped_connection(app, database_url, write):
     if not database_url.startswith("postgresql"):
         pytest.skip("terminating a server's connections is PostgreSQL's")
+    _user, key = make_api_user(app)
     with app.app_context():
         connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         pid = connection.connection.driver_connection.info.backend_pid
@@ -104,7 +105,25 @@ def test_a_write_in_autocommit_is_not_run_again_on_a_dropped_connection(app, dat
             admin.execute("SELECT pg_terminate_backend(%s)", [pid])
         # It may have committed before the connection went: the error stands.
         with pytest.raises(DBAPIError) as raised:
-            score_batches._INSERT_SCORE.run(connection, _row("driver-lost"))
+            if write == "rows":
+                score_inserts.insert_rows(connection, [_row("driver-lost")])
+            else:
+                digest, now = keys.hash_key(key), utcnow()
+                score_inserts.insert_if_allowed(
+                    connection, [_row("driver-lost")], digest, "team", now
+                )
         assert raised.value.connection_invalidated
         connection.close()
         assert db.session.get(Score, ("team", "proj", "driver-lost")) is None
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut_short(app, database_url):
+    # The rows travel as unbounded arrays; the column's own length is enforced.
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite does not enforce a column's length")
+    row = _row("driver-long")
+    row["prediction_id"] = "p" * 257
+    with app.app_context():
+        with pytest.raises(DBAPIError), core_write() as connection:
+            score_inserts.insert_rows(connection, [row])
+        assert db.session.get(Score, ("team", "proj", "driver-long")) is None

@@ -10,14 +10,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.extensions import db
 from app.models import Score
-from app.services import score_batches, scores
+from app.services import keys, score_batches, scores
 from app.validation import validate_score
 from app.writer_connection import WriterConnection
 from tests.builders import basic, make_api_user, post_score, score_body
 
 
 def _connection(writer: WriterConnection):
-    return writer.run(lambda connection: connection, lambda _connection, _checked: None)
+    return writer.run(lambda connection, _again: connection)
 
 
 def test_batches_share_one_connection_which_the_pool_does_not_lend(app):
@@ -40,18 +40,18 @@ def test_a_failed_batch_stores_nothing_and_the_next_starts_on_a_new_connection(a
         writer = WriterConnection(db.engine)
         before = _connection(writer)
 
-        def grant_twice(connection, _checked):
+        def grant_twice(connection, _again):
             # One statement, as a batch's write must be (two rows, the same key).
             connection.execute(insert_twice, {"user": user.id})
 
         with pytest.raises(IntegrityError):
-            writer.run(lambda connection: connection, grant_twice)
+            writer.run(grant_twice)
 
-        def grant_once(connection, _checked):
+        def grant_once(connection, _again):
             assert connection is not before  # the failed one went back to the pool
             connection.execute(insert, {"user": user.id})
 
-        writer.run(lambda connection: connection, grant_once)
+        writer.run(grant_once)
         count = db.session.scalar(text("SELECT count(*) FROM entity_grants"))
         writer.close()
     assert count == 1
@@ -100,8 +100,8 @@ def test_after_a_restart_creates_run_again_on_a_new_connection(app, database_url
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
     assert client.get("/v2/team/proj/scores/none", headers=basic(key)).status_code == 404
-    # The writer finds its kept connection gone before the commit: nothing of
-    # the batch was stored, so it runs once more on a new connection.
+    # The writer finds its kept connection gone: the batch runs once more
+    # on a new connection.
     statuses = [
         client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key)).status_code
         for _ in range(3)
@@ -116,51 +116,93 @@ def _terminate(database_url: str, connection) -> None:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
-def test_a_batch_that_loses_its_connection_while_reading_runs_again(app, database_url):
+def test_a_batch_that_loses_its_connection_runs_again_told_so(app, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("terminating a server's connections is PostgreSQL's")
-    reads, writes = [], []
+    runs = []
 
-    def read(connection):
-        reads.append(connection)
-        if len(reads) == 1:
+    def batch(connection, again):
+        runs.append((connection, again))
+        if len(runs) == 1:
             _terminate(database_url, connection)
         return connection.execute(text("SELECT 1")).scalar()
 
     with app.app_context():
         writer = WriterConnection(db.engine)
-        assert writer.run(read, lambda _connection, checked: writes.append(checked)) == 1
+        assert writer.run(batch) == 1
         writer.close()
-    assert (len(reads), writes) == (2, [1])
+    assert [again for _connection, again in runs] == [False, True]
+    assert runs[0][0] is not runs[1][0]
 
 
-def test_a_batch_that_loses_its_connection_while_writing_is_not_run_again(app, database_url):
+def test_a_batch_lost_twice_gives_up(app, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("terminating a server's connections is PostgreSQL's")
-    writes = []
+    runs = []
 
-    def write(connection, _checked):
-        # Lost here, the statement may have committed: running it again could
-        # store the batch twice, so the error stands.
-        writes.append(connection)
+    def batch(connection, again):
+        runs.append(again)
         _terminate(database_url, connection)
         connection.execute(text("SELECT 1"))
 
     with app.app_context():
         writer = WriterConnection(db.engine)
         with pytest.raises(DBAPIError) as raised:
-            writer.run(lambda _connection: None, write)
+            writer.run(batch)
         writer.close()
     assert raised.value.connection_invalidated
-    assert len(writes) == 1
+    assert runs == [False, True]
+
+
+def _pending_creates(count: int, digest: str | None = None) -> list[score_batches.PendingCreate]:
+    fields = validate_score(score_body())
+    return [
+        score_batches.PendingCreate(
+            scores.new_score_row("team", "proj", fields, "" if digest else "someone", "api"), digest
+        )
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["known-author", "key-checked"])
+def test_a_batch_stored_before_its_connection_was_lost_is_not_stored_twice(
+    app, database_url, keyed
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating a server's connections is PostgreSQL's")
+    _user, key = make_api_user(app)
+    creates = _pending_creates(3, keys.hash_key(key) if keyed else None)
+    runs = []
+
+    class LosingWriter(WriterConnection):
+        """Loses its connection after the batch's first run has stored it."""
+
+        def run(self, batch):
+            def store_then_lose_the_connection(connection, again):
+                runs.append(again)
+                outcomes = batch(connection, again)
+                if not again:  # autocommit: the insert has committed
+                    _terminate(database_url, connection)
+                    connection.execute(text("SELECT 1"))
+                return outcomes
+
+            return super().run(store_then_lose_the_connection)
+
+    with app.app_context():
+        writer = LosingWriter(db.engine)
+        outcomes = score_batches.insert_batch(writer, creates)
+        writer.close()
+        stored = db.session.scalar(select(func.count()).select_from(Score))
+    assert runs == [False, True]
+    assert outcomes == [None, None, None]
+    assert stored == 3
 
 
 def test_a_batch_is_stored_whole_or_not_at_all(app):
     # Two rows of one batch with the same id: the second fails, and the first
     # must not stay. (In PostgreSQL's autocommit it would, were each row a
     # statement of its own: checked by inserting them one by one.)
-    fields = validate_score(score_body())
-    row = scores.new_score_row("team", "proj", fields, "someone", "api")
+    row = _pending_creates(1)[0].row
     creates = [score_batches.PendingCreate(dict(row)), score_batches.PendingCreate(dict(row))]
     with app.app_context():
         writer = WriterConnection(db.engine)

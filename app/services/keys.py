@@ -3,11 +3,15 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from app.database import core_write, request_connection, write_transaction
 from app.driver import DriverStatement
@@ -72,19 +76,22 @@ class ApiPrincipal:
         return self.is_admin or entity in self.entities
 
 
-# One statement, run on the driver cursor (app/driver.py): this runs on every
-# API request. The outer join says whether the owner holds a grant for the
-# entity asked for; the times are compared in SQL, so no row processing is needed.
-_KEY_LOOKUP = DriverStatement(
+# What a presented key is, and whether its owner holds a grant for the entity
+# asked for (the outer join), in one statement. Times are compared in SQL, so
+# the driver's rows need no processing. A batch of creates on PostgreSQL runs
+# it as part of its insert (app/services/score_inserts.py).
+KEY_LOOKUP = (
     select(
-        ApiKey.id,
+        ApiKey.id.label("key_id"),
         ApiKey.key_hash,
-        ApiKey.revoked_at.is_not(None),
-        or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < bindparam("stale_before")),
-        User.id,
+        ApiKey.revoked_at.is_not(None).label("revoked"),
+        or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < bindparam("stale_before")).label(
+            "stale"
+        ),
+        User.id.label("user_id"),
         User.username,
         User.is_admin,
-        EntityGrant.entity,
+        EntityGrant.entity.label("granted"),
     )
     .join(User, User.id == ApiKey.user_id)
     .outerjoin(
@@ -93,6 +100,8 @@ _KEY_LOOKUP = DriverStatement(
     )
     .where(ApiKey.key_hash == bindparam("digest"))
 )
+# Run on the driver cursor (app/driver.py): this runs on every API request.
+_KEY_LOOKUP = DriverStatement(KEY_LOOKUP)
 
 
 @dataclass(frozen=True)
@@ -109,15 +118,21 @@ def key_digest(key: str) -> str | None:
     return hash_key(key) if key.startswith(KEY_PREFIX) else None
 
 
+def lookup_params(digest: str, entity: str | None, now) -> dict:
+    """The parameters of KEY_LOOKUP for a key presented now, for the entity."""
+    return {"digest": digest, "entity": entity or "", "stale_before": now - LAST_USED_RESOLUTION}
+
+
 def check_key(connection: Connection, digest: str, entity: str | None, now) -> KeyCheck | None:
     """Look the key up on the given connection: its active owner, or None.
 
     The owner's entities hold the asked-for one, if granted.
     """
-    row = _KEY_LOOKUP.first(
-        connection,
-        {"digest": digest, "entity": entity or "", "stale_before": now - LAST_USED_RESOLUTION},
-    )
+    return found_key(_KEY_LOOKUP.first(connection, lookup_params(digest, entity, now)), digest)
+
+
+def found_key(row: Sequence | None, digest: str) -> KeyCheck | None:
+    """What a row of KEY_LOOKUP says: the key's active owner, or None."""
     if row is None:
         return None
     key_id, stored_hash, revoked, stale, user_id, username, is_admin, granted = row
@@ -126,6 +141,24 @@ def check_key(connection: Connection, digest: str, entity: str | None, now) -> K
         return None
     entities = frozenset({granted} if granted else ())
     return KeyCheck(ApiPrincipal(user_id, username, bool(is_admin), entities), key_id, bool(stale))
+
+
+def allows_entity(found: NamedFromClause) -> ColumnElement[bool]:
+    """found_key's verdict and then may_use, in SQL, over KEY_LOOKUP's columns.
+
+    The stored hash equals the digest by the lookup's own condition.
+    """
+    return found.c.revoked.is_(False) & (found.c.is_admin | found.c.granted.is_not(None))
+
+
+def marking_used(found: NamedFromClause) -> Update:
+    """mark_used as a statement over KEY_LOOKUP's columns: the found key, if it is
+    active and its last_used_at is stale, is marked used at the `used_at` parameter."""
+    return (
+        update(ApiKey)
+        .where(ApiKey.id == found.c.key_id, found.c.stale, found.c.revoked.is_(False))
+        .values(last_used_at=bindparam("used_at"))
+    )
 
 
 def authenticate_key(key: str, entity: str | None = None) -> ApiPrincipal | None:

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from app.database import core_write
 from app.extensions import db
 from app.models import Score
-from app.services import keys, score_batches, scores
+from app.services import keys, score_batches, score_inserts, scores
 from app.validation import validate_score
 from app.writer_connection import WriterConnection
 from tests.builders import basic, make_api_user, post_score, score_body
@@ -196,6 +197,17 @@ def test_a_batch_stored_before_its_connection_was_lost_is_not_stored_twice(
     assert runs == [False, True]
     assert outcomes == [None, None, None]
     assert stored == 3
+
+
+def test_a_rerun_stores_the_rows_not_yet_stored_and_skips_the_rest(app):
+    rows = [create.row for create in _pending_creates(2)]
+    with app.app_context():
+        with core_write() as connection:
+            score_inserts.insert_rows(connection, rows[:1])
+        with core_write() as connection:
+            score_inserts.insert_rows(connection, rows, again=True)
+        stored = db.session.scalars(select(Score.id).order_by(Score.id)).all()
+    assert stored == sorted(row["id"] for row in rows)
 
 
 def test_a_batch_is_stored_whole_or_not_at_all(app):

@@ -92,7 +92,8 @@ class DriverStatement:
     ) -> Generator[list[tuple], None, None]:
         """Every row, in lists of up to `size`, as the driver returns them.
 
-        The statement runs at the first next(). On PostgreSQL the rows come
+        The statement runs at the first next(); a batch shorter than `size`
+        is the last. On PostgreSQL the rows come
         from a server-side cursor, so memory stays flat however many there
         are (the connection must not be in autocommit); SQLite steps its
         statement as rows are fetched, on one snapshot.
@@ -106,11 +107,21 @@ class DriverStatement:
             while True:
                 with self._translated(connection, pooled, cursor, plan.sql, arguments):
                     rows = cursor.fetchmany(size)
-                if not rows:
+                if rows:
+                    yield rows
+                if len(rows) < size:
+                    # The last batch: asking for more would be one more round
+                    # trip, and one that fails if the server has gone since.
                     return
-                yield rows
         finally:
-            cursor.close()
+            try:
+                cursor.close()
+            except connection.dialect.loaded_dbapi.Error:
+                # The connection is gone, and the server's cursor with it: the
+                # rows read stand. The driver knows the connection is lost now,
+                # so closing again only frees the cursor here; returning the
+                # connection to the pool discards it.
+                cursor.close()
 
     def _execute(self, connection: Connection, params: dict | list[dict], fetch: str | None):
         try:

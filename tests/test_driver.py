@@ -13,7 +13,7 @@ from app.models import Score
 from app.models._time import utcnow
 from app.services import api_rows, keys, score_inserts, scores
 from app.validation import validate_score
-from tests.builders import basic, make_api_user, score_body
+from tests.builders import basic, make_api_user, post_score, score_body
 
 
 def _row(score_id: str) -> dict:
@@ -127,3 +127,26 @@ def test_a_value_too_long_for_its_column_is_refused_not_cut_short(app, database_
         with pytest.raises(DBAPIError), core_write() as connection:
             score_inserts.insert_rows(connection, [row])
         assert db.session.get(Score, ("team", "proj", "driver-long")) is None
+
+
+def test_a_stream_that_loses_its_connection_after_its_last_batch_is_answered_whole(
+    app, database_url
+):
+    # The view reads the first batch; when it is the last, nothing more is
+    # asked of the server, so a server gone since cannot cut the answer.
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminating a server's connections is PostgreSQL's")
+    _user, key = make_api_user(app)
+    client = app.test_client()
+    ids = [post_score(client, key) for _ in range(3)]
+    with app.app_context():
+        stream = scores.list_api_rows("team", "proj")
+        assert isinstance(stream, scores.RowStream)
+        with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        rows = list(stream)
+        stream.close()
+    assert [row[0] for row in rows] == ids

@@ -18,7 +18,7 @@ from app.driver import DriverStatement
 from app.extensions import db
 from app.models import ApiKey, EntityGrant, User
 from app.models._time import utcnow
-from app.services.errors import NotFound
+from app.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 
 KEY_PREFIX = "sk_"
 PREFIX_LENGTH = 12  # "sk_" and 9 characters: enough to tell keys apart
@@ -143,8 +143,17 @@ def found_key(row: Sequence | None, digest: str) -> KeyCheck | None:
     return KeyCheck(ApiPrincipal(user_id, username, bool(is_admin), entities), key_id, bool(stale))
 
 
+def refusal(found: KeyCheck | None, entity: str) -> DomainError | None:
+    """Why a request for the entity is refused, by what found_key said; None: allowed."""
+    if found is None:
+        return NotAuthenticated("Invalid authentication credentials")
+    if not found.principal.may_use(entity):
+        return Forbidden(f"Not allowed to access entity '{entity}'", field="entity")
+    return None
+
+
 def allows_entity(found: NamedFromClause) -> ColumnElement[bool]:
-    """found_key's verdict and then may_use, in SQL, over KEY_LOOKUP's columns.
+    """refusal's None (found_key's verdict, then may_use) in SQL, over KEY_LOOKUP's columns.
 
     The stored hash equals the digest by the lookup's own condition.
     """

@@ -19,7 +19,6 @@ from sqlalchemy.engine import Connection, Engine
 from app.group_commit import GroupCommit
 from app.models._time import utcnow
 from app.services import keys, score_inserts
-from app.services.errors import Forbidden, NotAuthenticated
 from app.writer_connection import WriterConnection
 
 
@@ -97,13 +96,10 @@ def _check_keys(connection: Connection, creates: list[PendingCreate]) -> list[Ba
 
 def _verdict(check: keys.KeyCheck | None, create: PendingCreate) -> BaseException | None:
     """None if the key lets the create be stored (its author filled in), else the error."""
-    entity = create.row["entity"]
-    if check is None:
-        return NotAuthenticated("Invalid authentication credentials")
-    if not check.principal.may_use(entity):
-        return Forbidden(f"Not allowed to access entity '{entity}'", field="entity")
-    create.row["created_by"] = check.principal.username
-    return None
+    refused = keys.refusal(check, create.row["entity"])
+    if refused is None and check is not None:
+        create.row["created_by"] = check.principal.username
+    return refused
 
 
 # One group per engine: the creates of a worker's threads share batches

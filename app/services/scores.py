@@ -173,8 +173,9 @@ def list_api_rows(
         # A page: a cached statement, run on the driver cursor.
         connection = request_connection()
         filtered, anchored = evaluation_run_id is not None, anchor is not None
-        if connection.dialect.name == "postgresql":
-            page = _numbered_page_statement(filtered, anchored, offset or 0, limit)
+        skip = offset or 0
+        if connection.dialect.name == "postgresql" and skip < positions.ANCHOR_EVERY:
+            page = _numbered_page_statement(filtered, anchored, skip, limit)
         else:
             page = _list_statement(filtered, anchored, bool(offset))
         return FetchedRows(page.all(connection, params))
@@ -249,9 +250,11 @@ def _numbered_page_statement(
     every page anew. Here the numbers are in the text, and an anchored page
     starts from a subquery's id, which no plan knows in advance: one plan
     serves every request for the page, about a tenth less CPU per page. The
-    statements stay few: clients page in a few sizes, and once a listing's
-    anchors are built a skip is below ANCHOR_EVERY (app/services/positions.py).
-    SQLite plans when it prepares, so it keeps the parameters.
+    statements stay few: clients page in a few sizes, and only a skip below
+    ANCHOR_EVERY is written in, as every skip is once a listing's anchors
+    are built (app/services/positions.py); a larger one (no anchors yet)
+    keeps the parameters. SQLite plans when it prepares, so it keeps them
+    all.
     """
     return DriverStatement(
         _page_query(filtered, anchored, bool(skip) or anchored, True, (skip, limit))

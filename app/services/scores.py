@@ -203,6 +203,9 @@ def _page_query(
 
     numbers: (skip, limit) written into the statement instead.
     """
+    skip: ColumnElement[int]
+    limit: ColumnElement[int]
+    first: int | ColumnElement[int]
     if numbers is None:
         skip, limit, first = bindparam("skip"), bindparam("limit"), 1
     else:

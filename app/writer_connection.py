@@ -47,8 +47,9 @@ class WriterConnection:
     def run(self, batch: Callable[[Connection, bool], Result]) -> Result:
         """batch(connection, again) as one unit of work; return what it returns.
 
-        The batch must store all of its rows or none: on PostgreSQL each of
-        its writes commits by itself, so it must be one statement. If the
+        The batch must store all of its rows or none: on PostgreSQL each
+        statement commits by itself, so the rows go in one statement, and
+        anything else it writes must be harmless to repeat. If the
         connection turns out to be lost, the batch runs once more on a new
         one with again=True. Its first run may have been stored before the
         connection went, so a rerun must skip rows already there.

@@ -118,7 +118,7 @@ def test_a_write_in_autocommit_is_not_run_again_on_a_dropped_connection(app, dat
 
 
 def test_a_value_too_long_for_its_column_is_refused_not_cut_short(app, database_url):
-    # The rows travel as unbounded arrays; the column's own length is enforced.
+    # The rows travel as one JSON document; the column's own length is enforced.
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite does not enforce a column's length")
     row = _row("driver-long")

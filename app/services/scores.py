@@ -177,7 +177,7 @@ def list_api_rows(
         if connection.dialect.name == "postgresql" and skip < positions.ANCHOR_EVERY:
             page = _numbered_page_statement(filtered, anchored, skip, limit)
         else:
-            page = _list_statement(filtered, anchored, bool(offset))
+            page = _list_statement(filtered, anchored, bool(skip))
         return FetchedRows(page.all(connection, params))
     shape = (evaluation_run_id is not None, anchor is not None, bool(offset), limit is not None)
     return RowStream(_list_statement(*shape), params)

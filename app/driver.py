@@ -14,15 +14,31 @@ autocommit, it may have committed, and only its caller knows how to run it
 again safely (app/writer_connection.py).
 """
 
+import re
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
+from sqlalchemy import Integer, literal_column
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
+
+# How inline_number() marks its place in a statement's text.
+_INLINE_MARK = "__inline_number_{}__"
+
+
+def inline_number(name: str) -> ColumnElement[int]:
+    """A parameter written into the statement's text as an integer at each execution.
+
+    For the values a server must see to plan well: PostgreSQL cannot cost a
+    LIMIT or OFFSET that is a parameter. Each distinct value is then a
+    statement text of its own, which psycopg prepares, and the server plans
+    for good, once it has run five times; compiling stays once per statement.
+    """
+    return literal_column(_INLINE_MARK.format(name), Integer)
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,14 @@ class _Plan:
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]
     # Values the statement carries itself (a literal LIMIT 1, SQLite's OFFSET 0).
     constants: dict[str, Any]
+    inline: tuple[str, ...] = ()  # the names of its inline_number()s
+
+    def text(self, params: dict) -> str:
+        """The SQL to send, each inline number written in."""
+        sql = self.sql
+        for name in self.inline:
+            sql = sql.replace(_INLINE_MARK.format(name), str(int(params[name])))
+        return sql
 
     def arguments(self, params: dict) -> Sequence | dict:
         if self.constants or self.processors:
@@ -67,7 +91,9 @@ class DriverStatement:
                 for bind, name in compiled.bind_names.items()
                 if not bind.required
             }
-            plan = _Plan(str(compiled), names, tuple(processors), constants)
+            sql = str(compiled)
+            inline = tuple(dict.fromkeys(re.findall(_INLINE_MARK.format(r"(\w+?)"), sql)))
+            plan = _Plan(sql, names, tuple(processors), constants, inline)
             self._plans[dialect.name] = plan
         return plan
 
@@ -99,13 +125,13 @@ class DriverStatement:
         statement as rows are fetched, on one snapshot.
         """
         plan = self._plan(connection.dialect)
-        arguments = plan.arguments(params)
+        sql, arguments = plan.text(params), plan.arguments(params)
         pooled, cursor = self._cursor(connection, server_side=True)
         try:
-            with self._translated(connection, pooled, cursor, plan.sql, arguments):
-                cursor.execute(plan.sql, arguments)
+            with self._translated(connection, pooled, cursor, sql, arguments):
+                cursor.execute(sql, arguments)
             while True:
-                with self._translated(connection, pooled, cursor, plan.sql, arguments):
+                with self._translated(connection, pooled, cursor, sql, arguments):
                     rows = cursor.fetchmany(size)
                 if rows:
                     yield rows
@@ -146,16 +172,17 @@ class DriverStatement:
         many = isinstance(params, list)
         arguments: Sequence | dict
         if isinstance(params, list):
-            arguments = [plan.arguments(row) for row in params]
+            assert not plan.inline, "executemany sends one text for every row"
+            sql, arguments = plan.sql, [plan.arguments(row) for row in params]
         else:
-            arguments = plan.arguments(params)
+            sql, arguments = plan.text(params), plan.arguments(params)
         pooled, cursor = self._cursor(connection)
         try:
-            with self._translated(connection, pooled, cursor, plan.sql, arguments):
+            with self._translated(connection, pooled, cursor, sql, arguments):
                 if many:
-                    cursor.executemany(plan.sql, arguments)
+                    cursor.executemany(sql, arguments)
                     return None
-                cursor.execute(plan.sql, arguments)
+                cursor.execute(sql, arguments)
                 if fetch == "one":
                     return cursor.fetchone()
                 return cursor.fetchall() if fetch == "all" else None

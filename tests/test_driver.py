@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.database import core_write, request_connection
+from app.driver import DriverStatement, inline_number
 from app.extensions import db
 from app.models import Score
 from app.models._time import utcnow
@@ -52,6 +53,20 @@ def test_the_key_lookup_sees_revocation_and_grants(app):
         assert not keys.authenticate_key(key, "other").may_use("other")
         keys.revoke_key(key[: keys.PREFIX_LENGTH])
         assert keys.authenticate_key(key, "team") is None
+
+
+def test_inline_numbers_are_written_into_the_text_of_each_execution(app):
+    ids = select(Score.id).order_by(Score.id)
+    statement = DriverStatement(ids.offset(inline_number("skip")).limit(inline_number("limit")))
+    with app.app_context():
+        with core_write() as connection:
+            score_inserts.insert_rows(connection, [_row(name) for name in ("a", "b", "c")])
+        connection = request_connection()
+        assert statement.all(connection, {"skip": 1, "limit": 1}) == [("b",)]
+        assert statement.all(connection, {"skip": 0, "limit": 2}) == [("a",), ("b",)]
+        with pytest.raises(ValueError):  # nothing but an integer is written into SQL
+            statement.all(connection, {"skip": "0; DELETE FROM scores", "limit": 1})
+        assert len(statement.all(connection, {"skip": 0, "limit": 5})) == 3
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from app.database import request_connection
 from app.extensions import db
 from app.models import Score
 from app.score_ids import id_at
-from app.services import positions
+from app.services import positions, scores
 from app.services.scores import list_api_rows, scorer_digest
 from tests.builders import basic, make_api_user, post_score
 
@@ -227,3 +227,18 @@ def test_postgresql_plans_each_page_once(app, deep_project):
     assert len(plans) == len(pages), plans
     for statement, generic, _custom in plans:
         assert generic > 0, statement
+
+
+def test_postgresql_compiles_a_page_once_whatever_its_numbers(app, deep_project):
+    """A client paging by 7 meets every skip below ANCHOR_EVERY: each is written
+    into the page's text, but the page's statement is compiled once for all."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite keeps its skip and limit as parameters")
+    with app.test_request_context():
+        list_api_rows("team", PROJECT, None, 7, 1_200)
+        positions.wait_for_builds()
+        scores._numbered_page_statement.cache_clear()
+        for offset in range(1_200, 1_480, 7):  # skips 0 to 79 past the anchors
+            rows = list_api_rows("team", PROJECT, None, 7, offset)
+            assert [row[0] for row in rows] == expected(app, None, offset, 7), offset
+    assert scores._numbered_page_statement.cache_info().currsize == 1

@@ -10,7 +10,7 @@ from sqlalchemy import Integer, bindparam, delete, literal_column, select
 from sqlalchemy.sql import ColumnElement
 
 from app.database import core_write, request_connection
-from app.driver import DriverStatement
+from app.driver import DriverStatement, inline_number
 from app.extensions import db
 from app.jsonbody import dumps_value
 from app.models import Score
@@ -175,7 +175,7 @@ def list_api_rows(
         filtered, anchored = evaluation_run_id is not None, anchor is not None
         skip = offset or 0
         if connection.dialect.name == "postgresql" and skip < positions.ANCHOR_EVERY:
-            page = _numbered_page_statement(filtered, anchored, skip, limit)
+            page = _numbered_page_statement(filtered, anchored, bool(skip) or anchored)
         else:
             page = _list_statement(filtered, anchored, bool(skip))
         return FetchedRows(page.all(connection, params))
@@ -193,23 +193,20 @@ def _page_conditions(filtered: bool, anchored: bool) -> tuple[ColumnElement[bool
 
 
 def _page_query(
-    filtered: bool,
-    anchored: bool,
-    skipping: bool,
-    limited: bool,
-    numbers: tuple[int, int] | None = None,
+    filtered: bool, anchored: bool, skipping: bool, limited: bool, inline: bool = False
 ):
     """The list query of one shape, its values left as named parameters.
 
-    numbers: (skip, limit) written into the statement instead.
+    inline: skip and limit written into the statement's text instead.
     """
     skip: ColumnElement[int]
     limit: ColumnElement[int]
     first: int | ColumnElement[int]
-    if numbers is None:
-        skip, limit, first = bindparam("skip"), bindparam("limit"), 1
+    if inline:
+        skip, limit = inline_number("skip"), inline_number("limit")
+        first = literal_column("1", Integer)
     else:
-        skip, limit, first = _number(numbers[0]), _number(numbers[1]), _number(1)
+        skip, limit, first = bindparam("skip"), bindparam("limit"), 1
     conditions = _page_conditions(filtered, anchored)
     if skipping:
         first_id = (
@@ -228,10 +225,6 @@ def _page_query(
     return query
 
 
-def _number(value: int) -> ColumnElement[int]:
-    return literal_column(str(int(value)), Integer)
-
-
 @cache
 def _list_statement(
     filtered: bool, anchored: bool, skipping: bool, limited: bool = True
@@ -240,11 +233,9 @@ def _list_statement(
     return DriverStatement(_page_query(filtered, anchored, skipping, limited))
 
 
-@lru_cache(maxsize=256)
-def _numbered_page_statement(
-    filtered: bool, anchored: bool, skip: int, limit: int
-) -> DriverStatement:
-    """A page for PostgreSQL, its skip and limit written into the statement.
+@cache
+def _numbered_page_statement(filtered: bool, anchored: bool, skipping: bool) -> DriverStatement:
+    """A page for PostgreSQL, its skip and limit written into the statement's text.
 
     PostgreSQL keeps one plan for all values of a prepared statement only if
     that plan costs no more than those it makes for the values given. It
@@ -252,16 +243,15 @@ def _numbered_page_statement(
     the rows), nor a comparison with the anchor (a third), so it planned
     every page anew. Here the numbers are in the text, and an anchored page
     starts from a subquery's id, which no plan knows in advance: one plan
-    serves every request for the page, about a tenth less CPU per page. The
-    statements stay few: clients page in a few sizes, and only a skip below
-    ANCHOR_EVERY is written in, as every skip is once a listing's anchors
-    are built (app/services/positions.py); a larger one (no anchors yet)
-    keeps the parameters. SQLite plans when it prepares, so it keeps them
-    all.
+    serves every request for the page, about a tenth less CPU per page.
+    The statement is compiled once; each skip and limit makes a text of its
+    own (app/driver.py), which earns its plan only once it repeats. So only
+    a skip below ANCHOR_EVERY is written in, as every skip is once a
+    listing's anchors are built (app/services/positions.py); a larger one
+    (no anchors yet, each page a new skip) keeps the parameters. SQLite
+    plans when it prepares, so it keeps them all.
     """
-    return DriverStatement(
-        _page_query(filtered, anchored, bool(skip) or anchored, True, (skip, limit))
-    )
+    return DriverStatement(_page_query(filtered, anchored, skipping, True, inline=True))
 
 
 def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:

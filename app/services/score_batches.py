@@ -49,13 +49,14 @@ def insert_batch(
 def _store_batch(
     creates: list[PendingCreate], connection: Connection, again: bool
 ) -> list[BaseException | None]:
-    presented = {(create.key_digest, create.row["entity"]) for create in creates}
-    if len(presented) == 1 and connection.dialect.name == "postgresql":
-        ((digest, entity),) = presented
-        if digest is not None:
-            # One statement looks the key up and inserts (a data-modifying
-            # CTE): a server round trip saved. SQLite has none to save.
-            return _store_checked_in_insert(connection, creates, digest, entity, again)
+    if connection.dialect.name == "postgresql":
+        presented = {(create.key_digest, create.row["entity"]) for create in creates}
+        if len(presented) == 1:
+            ((digest, entity),) = presented
+            if digest is not None:
+                # One statement looks the key up and inserts (a data-modifying
+                # CTE): a server round trip saved. SQLite has none to save.
+                return _store_checked_in_insert(connection, creates, digest, entity, again)
     outcomes = _check_keys(connection, creates)
     accepted = [create.row for create, refused in zip(creates, outcomes, strict=True)
                 if refused is None]  # fmt: skip

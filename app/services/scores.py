@@ -175,7 +175,8 @@ def list_api_rows(
         filtered, anchored = evaluation_run_id is not None, anchor is not None
         skip = offset or 0
         if connection.dialect.name == "postgresql" and skip < positions.ANCHOR_EVERY:
-            page = _numbered_page_statement(filtered, anchored, bool(skip) or anchored)
+            # An anchored page starts from a subquery's id even with no skip.
+            page = _list_statement(filtered, anchored, bool(skip) or anchored, inline=True)
         else:
             page = _list_statement(filtered, anchored, bool(skip))
         return FetchedRows(page.all(connection, params))
@@ -201,12 +202,10 @@ def _page_query(
     """
     skip: ColumnElement[int]
     limit: ColumnElement[int]
-    first: int | ColumnElement[int]
     if inline:
         skip, limit = inline_number("skip"), inline_number("limit")
-        first = literal_column("1", Integer)
     else:
-        skip, limit, first = bindparam("skip"), bindparam("limit"), 1
+        skip, limit = bindparam("skip"), bindparam("limit")
     conditions = _page_conditions(filtered, anchored)
     if skipping:
         first_id = (
@@ -214,7 +213,7 @@ def _page_query(
             .where(*conditions)
             .order_by(Score.id)
             .offset(skip)
-            .limit(first)
+            .limit(literal_column("1", Integer))  # a number PostgreSQL can cost
             .scalar_subquery()
         )
         # The anchor bounds the skip; the page itself starts at its first id.
@@ -227,31 +226,26 @@ def _page_query(
 
 @cache
 def _list_statement(
-    filtered: bool, anchored: bool, skipping: bool, limited: bool = True
+    filtered: bool, anchored: bool, skipping: bool, limited: bool = True, inline: bool = False
 ) -> DriverStatement:
-    # Sixteen shapes in all, each built and compiled once.
-    return DriverStatement(_page_query(filtered, anchored, skipping, limited))
+    """The list query of one shape, built and compiled once.
 
-
-@cache
-def _numbered_page_statement(filtered: bool, anchored: bool, skipping: bool) -> DriverStatement:
-    """A page for PostgreSQL, its skip and limit written into the statement's text.
-
+    inline (PostgreSQL's pages): skip and limit are written into the text.
     PostgreSQL keeps one plan for all values of a prepared statement only if
     that plan costs no more than those it makes for the values given. It
     cannot cost a LIMIT or OFFSET that is a parameter (it assumes a tenth of
     the rows), nor a comparison with the anchor (a third), so it planned
-    every page anew. Here the numbers are in the text, and an anchored page
-    starts from a subquery's id, which no plan knows in advance: one plan
-    serves every request for the page, about a tenth less CPU per page.
-    The statement is compiled once; each skip and limit makes a text of its
-    own (app/driver.py), which earns its plan only once it repeats. So only
-    a skip below ANCHOR_EVERY is written in, as every skip is once a
-    listing's anchors are built (app/services/positions.py); a larger one
-    (no anchors yet, each page a new skip) keeps the parameters. SQLite
-    plans when it prepares, so it keeps them all.
+    every page anew. With the numbers in the text, and an anchored page
+    starting from a subquery's id, which no plan knows in advance, one plan
+    serves every request for the page: about a tenth less CPU per page. Each
+    skip and limit makes a text of its own (app/driver.py), which earns its
+    plan only once it repeats. So only a skip below ANCHOR_EVERY is written
+    in, as every skip is once a listing's anchors are built
+    (app/services/positions.py); a larger one (no anchors yet, each page a
+    new skip) keeps the parameters. SQLite plans when it prepares, so it
+    keeps them all.
     """
-    return DriverStatement(_page_query(filtered, anchored, skipping, True, inline=True))
+    return DriverStatement(_page_query(filtered, anchored, skipping, limited, inline))
 
 
 def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:

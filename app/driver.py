@@ -82,7 +82,10 @@ class DriverStatement:
             compiled = cast(SQLCompiler, self._statement.compile(dialect=dialect))
             processors = []
             for name, bind in compiled.binds.items():
-                process = bind.type.bind_processor(dialect)
+                # The dialect's implementation of the type, as Core uses: a
+                # TypeDecorator's own bind_processor chains only its generic
+                # impl's, and on SQLite a datetime then reached the driver.
+                process = bind.type.dialect_impl(dialect).bind_processor(dialect)
                 if process is not None:
                     processors.append((name, process))
             names = tuple(compiled.positiontup) if compiled.positiontup else None

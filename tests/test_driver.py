@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, cast, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.database import core_write, request_connection
@@ -33,6 +33,24 @@ def test_a_driver_insert_reads_back_exactly_through_core(app):
     assert stored.created_at == datetime(2026, 11, 26, 3, 4, 5, 678901, tzinfo=UTC)
     assert stored.value_json == '{"big":1000000000000000000000000000000,"text":"é\\u0000"}'
     assert (stored.entity, stored.project, stored.created_by) == ("team", "proj", "someone")
+
+
+@pytest.mark.parametrize("microsecond", [678901, 0])
+def test_a_driver_insert_stores_the_text_core_would(app, microsecond):
+    # The dialect's own bind processing, as Core applies it: on SQLite a
+    # datetime is written in SQLAlchemy's form, always with microseconds, not
+    # by the driver's default adapter (deprecated since Python 3.12), which
+    # leaves them out of a whole second.
+    driver_row, core_row = _row("by-driver"), _row("by-core")
+    moment = datetime(2026, 11, 26, 3, 4, 5, microsecond, tzinfo=UTC)
+    driver_row["created_at"] = core_row["created_at"] = moment
+    stored_text = select(cast(Score.created_at, String)).order_by(Score.id)
+    with app.app_context():
+        with core_write() as connection:
+            score_inserts.insert_rows(connection, [driver_row])
+            connection.execute(insert(Score), core_row)
+        by_core, by_driver = request_connection().execute(stored_text).scalars().all()
+    assert by_driver == by_core
 
 
 def test_driver_errors_are_sqlalchemy_errors_and_roll_back(app):

@@ -190,7 +190,12 @@ def check_targets(results: list[dict], profile) -> list[dict]:
                 add(db, f"{case}: >= {times}x peer", f"{gain:.2f}x", gain >= times)
         ours = find(results, db, "create c=64", "ours")
         if ours and db == "sqlite":
-            add(db, "create c=64: p99 < 50 ms", f"{ours['p99_ms']:.1f} ms", ours["p99_ms"] < 50)
+            figure = f"{ours['p99_ms']:.1f} ms"
+            ceil = find(results, db, "create c=64", "ceiling")
+            if ceil:
+                # An absolute target: on a slow machine the bare framework misses it too.
+                figure += f" (ceiling {ceil['p99_ms']:.1f})"
+            add(db, "create c=64: p99 < 50 ms", figure, ours["p99_ms"] < 50)
         for case in cases(results, db, "list"):
             ours, peer = find(results, db, case, "ours"), find(results, db, case, "peer")
             if ours and peer:

@@ -211,7 +211,8 @@ def check_targets(results: list[dict], profile) -> list[dict]:
             start, deep = (
                 (find(results, db, ladder[i], "ours") for i in (0, -1)) if ladder else (None, None)
             )
-            if start and deep:
+            # A case whose every request failed has no time per page to compare.
+            if start and deep and start["rps"] and deep["rps"]:
                 # Time per page = clients / throughput (Little's law, exact for wrk's
                 # closed loop). Not the p50: with 8 clients the latencies are bimodal,
                 # one mode per worker, since the kernel may hand one worker 1 of the
@@ -221,7 +222,7 @@ def check_targets(results: list[dict], profile) -> list[dict]:
                 add(
                     db,
                     f"{prefix}: time per page not growing with depth (deepest/start <= 1.5)",
-                    f"{growth:.2f}x (p50 {deep['p50_ms'] / start['p50_ms']:.2f}x)",
+                    f"{growth:.2f}x (p50 {ratio(deep['p50_ms'], start['p50_ms'])})",
                     growth <= 1.5,
                 )
         for case in cases(results, db, "stream"):

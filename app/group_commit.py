@@ -11,9 +11,15 @@ a refused item's caller raises its own error, the rest of the batch stands.
 
 With one request at a time (sync workers) every batch holds one row and this
 is a plain commit.
+
+A batch's transaction and sync cost about as much as a dozen of its rows, so
+the bigger the batch, the less each create costs. When the last batch held
+more than one item (others write at the same time), the next leader waits a
+little for more to join, as PostgreSQL's commit_delay does (see Gathering).
 """
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -25,6 +31,38 @@ MAX_BATCH = 256
 # What write_batch returns: None when every item was written, else one entry
 # per item, None for written and the error to raise for refused.
 Outcomes = Sequence[BaseException | None] | None
+
+
+class Gathering:
+    """How a leader waits for more items to join its batch: while its process is busy.
+
+    The leader sleeps in steps and goes on waiting while the process's other
+    threads kept its CPU at least half busy during the step: the requests
+    they work on are the creates that would join. Once the process idles,
+    whoever will join has joined, and waiting longer would only add latency.
+    A batch waits at most `longest` seconds.
+    """
+
+    def __init__(
+        self,
+        step: float = 0.0002,
+        longest: float = 0.002,
+        cpu_clock: Callable[[], float] = time.process_time,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.step, self.longest = step, longest
+        self._cpu_clock, self._clock, self._sleep = cpu_clock, clock, sleep
+
+    def wait(self, queued: Callable[[], int]) -> None:
+        """Return once the process idles, `longest` has passed or the batch is full."""
+        deadline = self._clock() + self.longest
+        cpu = self._cpu_clock()
+        while queued() < MAX_BATCH and self._clock() < deadline:
+            self._sleep(self.step)
+            spent, cpu = cpu, self._cpu_clock()
+            if cpu - spent < self.step / 2:
+                return
 
 
 class _Waiter(Generic[Item]):
@@ -51,11 +89,16 @@ class _Waiter(Generic[Item]):
 class GroupCommit(Generic[Item]):
     """Hands items to write_batch in groups; submit() returns once its item is written."""
 
-    def __init__(self, write_batch: Callable[[list[Item]], Outcomes]):
+    def __init__(
+        self, write_batch: Callable[[list[Item]], Outcomes], gathering: Gathering | None = None
+    ):
         self._write_batch = write_batch
+        self._gathering = gathering or Gathering()
         self._lock = threading.Lock()
         self._queue: list[_Waiter[Item]] = []
         self._leader_active = False
+        # Whether the last batch held more than one item: a lone writer never waits.
+        self._concurrent = False
 
     def submit(self, item: Item) -> None:
         """Write item, together with whatever other threads submit meanwhile."""
@@ -74,8 +117,11 @@ class GroupCommit(Generic[Item]):
         self._lead(waiter)
 
     def _lead(self, waiter: _Waiter[Item]) -> None:
+        if self._concurrent:
+            self._gathering.wait(lambda: len(self._queue))
         with self._lock:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            self._concurrent = len(batch) > 1
         errors: Sequence[BaseException | None] = ()
         try:
             errors = self._write_batch([member.item for member in batch]) or ()

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.group_commit import GroupCommit
+from app.group_commit import MAX_BATCH, Gathering, GroupCommit
 
 
 class Poisoned(Exception):
@@ -101,3 +101,100 @@ def test_an_item_refused_by_the_writer_fails_alone():
     assert refused == {item for item in range(30) if item % 3 == 0}
     assert all(str(outcomes[item]) == f"refused {item}" for item in refused)
     assert sorted(written) == [item for item in range(30) if item % 3]
+
+
+class _FakeProcess:
+    """Clocks for Gathering: each sleep passes `step` seconds, busy for a given share of it."""
+
+    def __init__(self, busy_shares: list[float]):
+        self.now = 0.0
+        self.cpu = 0.0
+        self.sleeps = 0
+        self._busy_shares = busy_shares
+
+    def sleep(self, seconds: float) -> None:
+        share = self._busy_shares[min(self.sleeps, len(self._busy_shares) - 1)]
+        self.sleeps += 1
+        self.now += seconds
+        self.cpu += seconds * share
+
+    def gathering(self, longest: float = 0.002) -> Gathering:
+        return Gathering(
+            step=0.0002,
+            longest=longest,
+            cpu_clock=lambda: self.cpu,
+            clock=lambda: self.now,
+            sleep=self.sleep,
+        )
+
+
+def test_gathering_waits_while_the_process_is_busy_and_stops_once_it_idles():
+    process = _FakeProcess([1.0, 0.8, 0.6, 0.1, 1.0])
+    process.gathering().wait(lambda: 3)
+    assert process.sleeps == 4  # the fourth step found the process idle
+
+
+def test_gathering_stops_after_the_longest_wait_however_busy():
+    process = _FakeProcess([1.0])
+    process.gathering(longest=0.002).wait(lambda: 3)
+    assert process.sleeps == pytest.approx(10, abs=1)
+    assert process.now == pytest.approx(0.002, abs=0.0002)
+
+
+def test_gathering_does_not_wait_for_a_full_batch():
+    process = _FakeProcess([1.0])
+    process.gathering().wait(lambda: MAX_BATCH)
+    assert process.sleeps == 0
+
+
+class _JoinWhileGathering(Gathering):
+    """Lets `joiners` more submitters queue during the wait, as busy request threads would."""
+
+    def __init__(self, group_ref: list, joiners: list):
+        super().__init__()
+        self.group_ref = group_ref
+        self.joiners = joiners
+        self.calls = 0
+
+    def wait(self, queued) -> None:
+        self.calls += 1
+        for item in self.joiners:
+            threading.Thread(target=self.group_ref[0].submit, args=(item,)).start()
+        _wait_until(lambda: queued() == 1 + len(self.joiners))
+
+
+def _wait_until(condition) -> None:
+    for _ in range(5000):
+        if condition():
+            return
+        threading.Event().wait(0.001)
+    raise AssertionError("timed out")
+
+
+def test_a_leader_gathers_only_after_a_shared_batch_and_its_batch_takes_the_joiners():
+    batches: list[list[str]] = []
+    group_ref: list[GroupCommit] = []
+    gathering = _JoinWhileGathering(group_ref, ["e", "f", "g"])
+
+    def write_batch(items):
+        if not batches:  # the first batch is written once two more have queued behind it
+            _wait_until(lambda: len(group._queue) == 2)
+        batches.append(list(items))
+
+    group = GroupCommit(write_batch, gathering)
+    group_ref.append(group)
+    first = threading.Thread(target=group.submit, args=("a",))
+    first.start()
+    _wait_until(lambda: group._leader_active)
+    behind = [threading.Thread(target=group.submit, args=(item,)) for item in ("b", "c")]
+    for thread in behind:
+        thread.start()
+    for thread in (first, *behind):
+        thread.join()
+    assert gathering.calls == 0  # [a] was alone and [b, c] was led after a lone batch
+    group.submit("d")
+    _wait_until(lambda: len(batches) == 3)
+    assert batches[0] == ["a"]
+    assert sorted(batches[1]) == ["b", "c"]
+    assert batches[2][0] == "d" and sorted(batches[2]) == ["d", "e", "f", "g"]
+    assert gathering.calls == 1

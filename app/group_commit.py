@@ -60,8 +60,8 @@ class Gathering:
         cpu = self._cpu_clock()
         while queued() < MAX_BATCH and self._clock() < deadline:
             self._sleep(self.step)
-            spent, cpu = cpu, self._cpu_clock()
-            if cpu - spent < self.step / 2:
+            before, cpu = cpu, self._cpu_clock()
+            if cpu - before < self.step / 2:
                 return
 
 

@@ -150,16 +150,20 @@ def test_gathering_does_not_wait_for_a_full_batch():
 class _JoinWhileGathering(Gathering):
     """Lets `joiners` more submitters queue during the wait, as busy request threads would."""
 
-    def __init__(self, group_ref: list, joiners: list):
+    def __init__(self, joiners: list):
         super().__init__()
-        self.group_ref = group_ref
         self.joiners = joiners
+        self.group: GroupCommit | None = None
+        self.threads: list[threading.Thread] = []
         self.calls = 0
 
     def wait(self, queued) -> None:
+        assert self.group is not None
         self.calls += 1
         for item in self.joiners:
-            threading.Thread(target=self.group_ref[0].submit, args=(item,)).start()
+            thread = threading.Thread(target=self.group.submit, args=(item,))
+            thread.start()
+            self.threads.append(thread)
         _wait_until(lambda: queued() == 1 + len(self.joiners))
 
 
@@ -173,8 +177,7 @@ def _wait_until(condition) -> None:
 
 def test_a_leader_gathers_only_after_a_shared_batch_and_its_batch_takes_the_joiners():
     batches: list[list[str]] = []
-    group_ref: list[GroupCommit] = []
-    gathering = _JoinWhileGathering(group_ref, ["e", "f", "g"])
+    gathering = _JoinWhileGathering(["e", "f", "g"])
 
     def write_batch(items):
         if not batches:  # the first batch is written once two more have queued behind it
@@ -182,7 +185,7 @@ def test_a_leader_gathers_only_after_a_shared_batch_and_its_batch_takes_the_join
         batches.append(list(items))
 
     group = GroupCommit(write_batch, gathering)
-    group_ref.append(group)
+    gathering.group = group
     first = threading.Thread(target=group.submit, args=("a",))
     first.start()
     _wait_until(lambda: group._leader_active)
@@ -193,7 +196,8 @@ def test_a_leader_gathers_only_after_a_shared_batch_and_its_batch_takes_the_join
         thread.join()
     assert gathering.calls == 0  # [a] was alone and [b, c] was led after a lone batch
     group.submit("d")
-    _wait_until(lambda: len(batches) == 3)
+    for thread in gathering.threads:
+        thread.join()
     assert batches[0] == ["a"]
     assert sorted(batches[1]) == ["b", "c"]
     assert batches[2][0] == "d" and sorted(batches[2]) == ["d", "e", "f", "g"]

@@ -8,6 +8,8 @@ command line override these settings.
 import gc
 import os
 
+from app import gunicorn_worker
+
 # Threaded workers: the creates a worker has in hand at once share one
 # transaction and one disk sync (app/group_commit.py), and clients keep
 # their connections alive between requests. A batch holds at most as many
@@ -30,11 +32,14 @@ def default_threads(database_url: str) -> int:
 
 threads = int(os.environ.get("WEB_THREADS") or default_threads(os.environ.get("DATABASE_URL", "")))
 
-# A listening socket per worker, so the kernel spreads new connections over
-# the workers. On one shared socket, whichever worker wakes first accepts
-# most of a burst (57-61 of 64 here, bench/README.md) and, with keep-alive,
-# then serves nearly everything while the others idle.
-reuse_port = True
+# One listening socket for all workers, and a worker takes new connections
+# only while no other holds fewer (app/gunicorn_worker.py): 16 clients split
+# 8/8, where the kernel's spread over a socket per worker (reuse_port) gave
+# 10/6 or worse nearly half the time and a worker's creates share its
+# batches. On the shared socket without it, whichever worker woke first
+# accepted most of a burst (bench/README.md).
+worker_class = "app.gunicorn_worker.BalancedThreadWorker"
+reuse_port = False
 
 # Each worker on a CPU of its own, while there are no more workers than usable
 # CPUs ("auto"; "off" lets the kernel move them). A worker's threads take turns
@@ -67,10 +72,17 @@ def cpu_for_new_worker(workers: int, cpus: list[int], taken: list[int | None]) -
 
 
 def pre_fork(server, worker) -> None:
-    """In the master: choose the new worker's CPU from what its live siblings hold."""
+    """In the master: choose the new worker's CPU and its seat on the connection board."""
+    siblings = list(server.WORKERS.values())
     # getattr: workers booted before a HUP reload from an older config have no `cpu`.
-    siblings = [getattr(sibling, "cpu", None) for sibling in server.WORKERS.values()]
-    worker.cpu = cpu_for_new_worker(server.num_workers, usable_cpus(), siblings)
+    taken = [getattr(sibling, "cpu", None) for sibling in siblings]
+    worker.cpu = cpu_for_new_worker(server.num_workers, usable_cpus(), taken)
+    gunicorn_worker.seat_new_worker(worker, siblings, server.num_workers)
+
+
+def child_exit(_server, worker) -> None:
+    """In the master, once a worker has exited: its seat is free, and the others may listen."""
+    gunicorn_worker.leave_board(worker)
 
 
 def post_fork(_server, worker) -> None:

@@ -16,7 +16,8 @@ before = gc.get_freeze_count()
 settings["post_worker_init"](None)
 print(json.dumps({
     "workers": settings["workers"], "threads": settings["threads"],
-    "reuse_port": settings["reuse_port"], "frozen": gc.get_freeze_count() - before,
+    "reuse_port": settings["reuse_port"], "worker_class": settings["worker_class"],
+    "frozen": gc.get_freeze_count() - before,
 }))
 """
 
@@ -54,9 +55,10 @@ def _cpus_for(cases: list, **environ: str) -> list:
     return json.loads(done.stdout)
 
 
-def test_defaults_are_threaded_workers_each_on_a_socket_of_its_own():
+def test_defaults_are_balanced_threaded_workers_on_one_shared_socket():
     loaded = _load()
-    assert (loaded["workers"], loaded["threads"], loaded["reuse_port"]) == (2, 32, True)
+    assert (loaded["workers"], loaded["threads"], loaded["reuse_port"]) == (2, 32, False)
+    assert loaded["worker_class"] == "app.gunicorn_worker.BalancedThreadWorker"
 
 
 def test_postgresql_gets_fewer_threads_by_default_and_an_empty_setting_is_the_default():

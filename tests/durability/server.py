@@ -4,6 +4,7 @@ import contextlib
 import http.client
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -50,6 +51,39 @@ def tcp_sockets(port: int, state: str) -> set[str]:
         if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
             inodes.add(f"socket:[{fields[9]}]")
     return inodes
+
+
+def socket_fds(pid: int) -> dict[int, str]:
+    """A process's descriptors and what they link to ("socket:[N]" for a socket)."""
+    links = {}
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            links[int(fd.name)] = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+    return links
+
+
+_WATCHED_FD = re.compile(r"^tfd:\s+(\d+)", re.MULTILINE)
+
+
+def listening(pid: int, port: int) -> bool:
+    """Whether a worker's poller (an epoll) watches the listening socket of `port`.
+
+    A worker listens only while no other holds fewer connections
+    (app/gunicorn_worker.py).
+    """
+    try:
+        links = socket_fds(pid)
+        listeners = {fd for fd, link in links.items() if link in tcp_sockets(port, LISTEN)}
+        for fd, link in links.items():
+            if link == "anon_inode:[eventpoll]":
+                watched = _WATCHED_FD.findall(Path(f"/proc/{pid}/fdinfo/{fd}").read_text())
+                if listeners & {int(target) for target in watched}:
+                    return True
+    except OSError:
+        pass  # the worker is gone, or its descriptor closed meanwhile
+    return False
 
 
 def _stat_fields(pid_dir: Path) -> list[str]:
@@ -167,7 +201,9 @@ class Server:
                     f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}"
                 )
             ready = health_status(self.port, path=path) == 200
-            if ready and len(group_members(self.process.pid)) > self.workers:
+            booted = ready and len(group_members(self.process.pid)) > self.workers
+            # Once every worker has booted, each one listens while idle.
+            if booted and all(listening(pid, self.port) for pid in self.worker_pids()):
                 return
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn not healthy after {START_TIMEOUT}s:\n{self.log_tail()}")

@@ -1,21 +1,25 @@
-"""`make serve` runs gunicorn as app/gunicorn_conf.py says: one listening socket per worker.
+"""`make serve` runs gunicorn as app/gunicorn_conf.py says: workers that split connections evenly.
 
-The connection-spread test proves what that socket per worker buys on the
-durability server; this one proves the README's command runs with it too.
+The connection-spread tests prove the balanced worker on the durability
+server; this one proves the README's command runs it too.
 """
 
+import http.client
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 from tests.durability.server import (
+    ESTABLISHED,
     LISTEN,
     PROJECT_ROOT,
     free_port,
     group_members,
     health_status,
+    listening,
     tcp_sockets,
 )
 
@@ -38,7 +42,9 @@ def _wait_until_serving(process: subprocess.Popen, port: int, log: Path) -> None
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         assert process.poll() is None, f"make serve exited:\n{log.read_text()[-3000:]}"
-        if health_status(port) == 200 and _gunicorn_processes(process.pid) >= WORKERS + 1:
+        booted = health_status(port) == 200 and _gunicorn_processes(process.pid) >= WORKERS + 1
+        # Once every worker has booted, each one listens while idle.
+        if booted and sum(listening(pid, port) for pid in group_members(process.pid)) == WORKERS:
             return
         time.sleep(0.2)
     raise AssertionError(
@@ -46,7 +52,7 @@ def _wait_until_serving(process: subprocess.Popen, port: int, log: Path) -> None
     )
 
 
-def test_make_serve_gives_each_worker_a_listening_socket(tmp_path):
+def test_make_serve_splits_a_burst_of_connections_evenly_over_its_workers(tmp_path):
     port = free_port()
     env = {
         **os.environ,
@@ -67,14 +73,37 @@ def test_make_serve_gives_each_worker_a_listening_socket(tmp_path):
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+    sockets: list[socket.socket] = []
     try:
         _wait_until_serving(process, port, log)
-        # A worker opens its socket as it boots: give the last one a moment.
-        # On one shared socket (no reuse_port) there is a single listener.
-        deadline = time.monotonic() + 10
-        while len(tcp_sockets(port, LISTEN)) != WORKERS and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(tcp_sockets(port, LISTEN)) == WORKERS
+        assert len(tcp_sockets(port, LISTEN)) == 1  # one socket, shared by the workers
+        sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(10 * WORKERS)]
+        for sock in sockets:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+        for sock in sockets:
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            assert response.status == 200
+            response.read()
+        held = _held_by_workers(process.pid, tcp_sockets(port, ESTABLISHED))
     finally:
+        for sock in sockets:
+            sock.close()
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=15)
+    assert sorted(held) == [10] * WORKERS, f"{held}\n{log.read_text()[-3000:]}"
+
+
+def _held_by_workers(pgid: int, established: set[str]) -> list[int]:
+    """How many of the established connections each gunicorn process of the group holds, if any."""
+    held = []
+    for pid in group_members(pgid):
+        count = 0
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                count += os.readlink(fd) in established
+            except OSError:
+                continue  # closed meanwhile
+        if count:
+            held.append(count)
+    return held

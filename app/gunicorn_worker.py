@@ -1,0 +1,175 @@
+"""gunicorn's threaded worker, taking new connections only while no other worker holds fewer.
+
+A gthread worker serves the connections it accepted, and with keep-alive a
+client stays with one worker. Which worker that is was left to chance: on
+one shared listening socket whichever worker woke first took most of a
+burst (57-61 of 64), and with a socket per worker (SO_REUSEPORT) the kernel
+hashes each connection to one, so 16 clients split 8/8 only a fifth of the
+time and 10/6 or worse nearly half of it. A worker's creates share its
+batches (app/group_commit.py): the one holding 6 connections idles while
+they wait for their sync, the one holding 10 falls behind (bench/README.md).
+
+Here the workers share one listening socket and a board in shared memory
+holding each one's number of open connections. A worker listens only while
+no other holds fewer; after each accept it checks again, and when it stops
+listening it rings the doorbell (an eventfd) of the workers that hold the
+fewest, so that one of them always listens. A worker that stops, or dies,
+leaves the board, and the others are rung.
+
+The master makes the board before it forks the first worker and seats each
+new one (app/gunicorn_conf.py, pre_fork). A worker without a seat, or under
+reuse_port (a socket's connections can only go to its own worker), accepts
+as gthread always did.
+"""
+
+import contextlib
+import mmap
+import os
+import selectors
+
+from gunicorn.workers.gthread import ThreadWorker
+
+# An empty seat: never the fewest.
+_EMPTY = 2**62
+
+
+class ConnectionBoard:
+    """Each worker's number of open connections, in memory the master's forks share."""
+
+    def __init__(self, seats: int):
+        self._memory = mmap.mmap(-1, 8 * seats)  # anonymous, so shared with forks
+        self.counts = memoryview(self._memory).cast("q")
+        self.doorbells = [os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC) for _ in range(seats)]
+        for seat in range(seats):
+            self.counts[seat] = _EMPTY
+
+    def free_seat(self, taken: list[int | None]) -> int | None:
+        """The first seat no live worker holds; None if every one is held."""
+        return next((seat for seat in range(len(self.counts)) if seat not in taken), None)
+
+    def fewest(self) -> int:
+        return min(self.counts)
+
+    def join(self, seat: int, count: int) -> None:
+        """Take a seat and ring the others: those holding more should stop listening."""
+        self.counts[seat] = count
+        self._ring([other for other in range(len(self.counts)) if other != seat])
+
+    def leave(self, seat: int) -> None:
+        """Empty a seat and ring the rest: one of them may now hold the fewest."""
+        self.counts[seat] = _EMPTY
+        self.ring_fewest()
+
+    def ring_fewest(self) -> None:
+        """Wake the workers holding the fewest connections, so that they listen."""
+        fewest = self.fewest()
+        self._ring([seat for seat, count in enumerate(self.counts) if count == fewest])
+
+    def _ring(self, seats: list[int]) -> None:
+        for seat in seats:
+            if self.counts[seat] != _EMPTY:
+                os.eventfd_write(self.doorbells[seat], 1)
+
+
+class Seat:
+    """One worker's place on the board."""
+
+    def __init__(self, board: ConnectionBoard, number: int):
+        self.board, self.number = board, number
+
+    @property
+    def doorbell(self) -> int:
+        return self.board.doorbells[self.number]
+
+    def join(self, count: int) -> None:
+        self.board.join(self.number, count)
+
+    def show(self, count: int) -> None:
+        self.board.counts[self.number] = count
+
+    def holds_fewest(self, count: int) -> bool:
+        return count <= self.board.fewest()
+
+    def leave(self) -> None:
+        self.board.leave(self.number)
+
+
+# Made in the master on first use, so every worker it forks shares it (a HUP
+# reload keeps it: the module stays imported).
+_board: ConnectionBoard | None = None
+
+
+def seat_new_worker(worker, siblings: list, workers: int) -> None:
+    """In the master, before the fork: give the new worker a seat on the board.
+
+    `siblings` are the live workers; `workers` the configured number. The
+    board has a seat for every worker and for as many again, so that the
+    new workers of a reload find seats while the old ones finish.
+    """
+    global _board
+    if _board is None:
+        _board = ConnectionBoard(2 * workers + 2)
+    taken = [sibling.seat.number for sibling in siblings if _seated_on(sibling, _board)]
+    number = _board.free_seat(taken)
+    worker.seat = None if number is None else Seat(_board, number)
+
+
+def _seated_on(worker, board: ConnectionBoard) -> bool:
+    seat = getattr(worker, "seat", None)  # None, or absent for another worker class
+    return seat is not None and seat.board is board
+
+
+def leave_board(worker) -> None:
+    """In the master, once a worker has exited (whether it stopped or was killed)."""
+    if getattr(worker, "seat", None) is not None:
+        worker.seat.leave()
+
+
+class BalancedThreadWorker(ThreadWorker):
+    """A gthread worker that accepts only while it holds the fewest open connections."""
+
+    # Given by seat_new_worker before the fork; None while not balancing.
+    seat: Seat | None = None
+
+    def run(self) -> None:
+        if self.cfg.reuse_port:
+            self.seat = None
+        if self.seat is not None:
+            self.poller.register(self.seat.doorbell, selectors.EVENT_READ, self._on_doorbell)
+            self.seat.join(self._open)
+        super().run()
+
+    # gthread counts its open connections in nr_conns: the board shows each change.
+    @property
+    def nr_conns(self) -> int:
+        return self._open
+
+    @nr_conns.setter
+    def nr_conns(self, value: int) -> None:
+        self._open = value
+        if self.seat is not None:
+            self.seat.show(value)
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        # gthread calls this from its loop while the worker could listen and
+        # does not, and with False once it stops.
+        if self.seat is not None and not self.alive:
+            seat, self.seat = self.seat, None
+            seat.leave()
+        super().set_accept_enabled(enabled and self._holds_fewest())
+
+    def accept(self, listener) -> None:
+        super().accept(listener)
+        if self.seat is not None and not self.seat.holds_fewest(self._open):
+            super().set_accept_enabled(False)
+            self.seat.board.ring_fewest()
+
+    def _holds_fewest(self) -> bool:
+        return self.seat is None or self.seat.holds_fewest(self._open)
+
+    def _on_doorbell(self, doorbell: int) -> None:
+        # Listen or stop listening, as the board now says.
+        with contextlib.suppress(BlockingIOError):  # rung and drained before
+            os.eventfd_read(doorbell)
+        if self.alive:
+            self.set_accept_enabled(self._open < self.worker_connections)

@@ -1,0 +1,112 @@
+"""The connection board the balanced gunicorn workers share (app/gunicorn_worker.py).
+
+The workers' behaviour, on a real gunicorn, is in
+tests/durability/test_connection_spread.py; these tests pin the board's rules.
+"""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from app import gunicorn_worker
+from app.gunicorn_worker import ConnectionBoard
+
+
+def _rung(board: ConnectionBoard) -> list[int]:
+    """The seats whose doorbell rang since the last look (reading clears them)."""
+    rung = []
+    for seat, doorbell in enumerate(board.doorbells):
+        try:
+            os.eventfd_read(doorbell)
+        except BlockingIOError:
+            continue
+        rung.append(seat)
+    return rung
+
+
+@pytest.fixture
+def board():
+    board = ConnectionBoard(4)
+    yield board
+    for doorbell in board.doorbells:
+        os.close(doorbell)
+
+
+def test_empty_seats_are_never_the_fewest_and_free_seats_fill_from_the_first(board):
+    assert board.free_seat([]) == 0
+    assert board.free_seat([0, 2]) == 1
+    assert board.free_seat([0, 1, 2, 3]) is None
+    board.join(2, 5)
+    board.join(3, 7)
+    assert board.fewest() == 5
+
+
+def test_a_joining_worker_rings_every_seated_worker_but_itself(board):
+    board.join(0, 3)
+    _rung(board)
+    board.join(1, 0)
+    # Seat 0 holds more and must stop listening; seats 2 and 3 are empty.
+    assert _rung(board) == [0]
+
+
+def test_a_worker_that_stops_listening_rings_only_the_workers_holding_the_fewest(board):
+    for seat, count in enumerate((4, 2, 3, 2)):
+        board.join(seat, count)
+    _rung(board)
+    board.ring_fewest()
+    assert _rung(board) == [1, 3]
+
+
+def test_a_leaving_worker_empties_its_seat_and_rings_the_new_fewest(board):
+    board.join(0, 1)
+    board.join(1, 6)
+    board.join(2, 4)
+    _rung(board)
+    board.leave(0)
+    assert board.fewest() == 4
+    assert _rung(board) == [2]
+
+
+def test_a_count_shown_by_a_forked_worker_is_seen_by_the_others(board):
+    child = os.fork()
+    if child == 0:  # the worker: show a count, and leave at once
+        board.join(1, 9)
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert board.counts[1] == 9
+    assert board.fewest() == 9
+
+
+@pytest.fixture
+def master(monkeypatch):
+    """The module as a master starts: no board until the first worker is seated."""
+    monkeypatch.setattr(gunicorn_worker, "_board", None)
+    yield
+    if gunicorn_worker._board is not None:
+        for doorbell in gunicorn_worker._board.doorbells:
+            os.close(doorbell)
+
+
+@pytest.mark.usefixtures("master")
+def test_new_workers_take_free_seats_and_a_replacement_takes_the_seat_its_predecessor_left():
+    first, second, replacement = (SimpleNamespace() for _ in range(3))
+    gunicorn_worker.seat_new_worker(first, [], workers=2)
+    gunicorn_worker.seat_new_worker(second, [first], workers=2)
+    assert (first.seat.number, second.seat.number) == (0, 1)
+    assert first.seat.board is second.seat.board
+    assert len(first.seat.board.counts) == 6  # every worker, as many again for a reload, 2 more
+    first.seat.join(3)
+    gunicorn_worker.leave_board(first)  # the master, once the first worker exited
+    assert first.seat.board.counts[0] == first.seat.board.counts[2]  # empty, as never taken
+    gunicorn_worker.seat_new_worker(replacement, [second], workers=2)
+    assert replacement.seat.number == 0
+
+
+@pytest.mark.usefixtures("master")
+def test_workers_of_another_class_are_left_alone():
+    plain, new = SimpleNamespace(), SimpleNamespace()
+    gunicorn_worker.leave_board(plain)  # no seat: nothing to leave
+    gunicorn_worker.seat_new_worker(new, [plain], workers=1)
+    assert new.seat.number == 0

@@ -214,9 +214,9 @@ def check_targets(results: list[dict], profile) -> list[dict]:
             # A case whose every request failed has no time per page to compare.
             if start and deep and start["rps"] and deep["rps"]:
                 # Time per page = clients / throughput (Little's law, exact for wrk's
-                # closed loop). Not the p50: with 8 clients the latencies are bimodal,
-                # one mode per worker, since the kernel may hand one worker 1 of the
-                # connections and the other 7, and the p50 falls in either mode from
+                # closed loop). Not the p50: with 8 clients the latencies were bimodal,
+                # one mode per worker, while the kernel could hand one worker 1 of the
+                # connections and the other 7, and the p50 fell in either mode from
                 # round to round (bench/README.md). Shown beside it.
                 growth = page_time(deep) / page_time(start)
                 add(

@@ -14,7 +14,7 @@ from bench.seed import Database, server_env
 
 PORTS = {"ours": 18101, "peer": 18102, "ceiling": 18103, "floor": 18104}
 # One gunicorn configuration for ours, the ceiling and the floor: what `make serve`
-# runs (app/gunicorn_conf.py: threaded workers, a listening socket per worker),
+# runs (app/gunicorn_conf.py: balanced threaded workers on one listening socket),
 # with the worker counts pinned and a timeout long enough for a full stream.
 GUNICORN_CONFIG = Path("app") / "gunicorn_conf.py"
 

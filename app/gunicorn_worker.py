@@ -43,7 +43,7 @@ class ConnectionBoard:
         for seat in range(seats):
             self.counts[seat] = _EMPTY
 
-    def free_seat(self, taken: list[int | None]) -> int | None:
+    def free_seat(self, taken: list[int]) -> int | None:
         """The first seat no live worker holds; None if every one is held."""
         return next((seat for seat in range(len(self.counts)) if seat not in taken), None)
 

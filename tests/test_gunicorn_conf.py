@@ -29,6 +29,28 @@ settings = runpy.run_path(sys.argv[1])
 cases = json.loads(sys.argv[2])
 print(json.dumps([settings["cpu_for_new_worker"](*case) for case in cases]))
 """
+# The master's hooks on a real board: two workers seated by pre_fork, each
+# showing its connections; then child_exit for the first, as after its death.
+SEAT_PROBE = """
+import json, os, runpy, sys
+from types import SimpleNamespace
+settings = runpy.run_path(sys.argv[1])
+server = SimpleNamespace(WORKERS={}, num_workers=2)
+first, second = SimpleNamespace(), SimpleNamespace()
+for pid, worker in ((1, first), (2, second)):
+    settings["pre_fork"](server, worker)
+    server.WORKERS[pid] = worker
+first.seat.join(3)
+second.seat.join(5)
+os.eventfd_read(first.seat.doorbell)  # rung as the second joined
+settings["child_exit"](server, first)
+try:
+    rung = os.eventfd_read(second.seat.doorbell)
+except BlockingIOError:
+    rung = 0
+print(json.dumps({"seats": [first.seat.number, second.seat.number],
+                  "fewest": second.seat.board.fewest(), "second_rung": rung > 0}))
+"""
 OWN_ENV = ("WEB_CONCURRENCY", "WEB_THREADS", "WEB_CPU_AFFINITY", "DATABASE_URL")
 
 
@@ -116,3 +138,10 @@ def test_affinity_off_pins_nothing_and_a_wrong_value_stops_gunicorn_with_a_clear
     done = _run(PROBE, WEB_CPU_AFFINITY="yes")
     assert done.returncode != 0
     assert "WEB_CPU_AFFINITY must be 'auto' or 'off', not 'yes'" in done.stderr
+
+
+def test_the_master_seats_each_worker_and_frees_the_seat_of_one_that_exits():
+    done = _run(SEAT_PROBE)
+    assert done.returncode == 0, done.stderr
+    # Once the first has gone, the second holds the fewest and is told to listen.
+    assert json.loads(done.stdout) == {"seats": [0, 1], "fewest": 5, "second_rung": True}

@@ -86,6 +86,39 @@ def listening(pid: int, port: int) -> bool:
     return False
 
 
+def held_connections(pid: int, port: int) -> int:
+    """How many established connections to `port` a process holds."""
+    established = tcp_sockets(port, ESTABLISHED)
+    return sum(link in established for link in socket_fds(pid).values())
+
+
+def open_connections(port: int, count: int) -> list[socket.socket]:
+    """Open `count` connections at once, as a pool of clients does; use each once and keep it."""
+    sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    try:
+        use_connections(sockets)
+    except BaseException:
+        close_connections(sockets)
+        raise
+    return sockets
+
+
+def use_connections(sockets: list[socket.socket]) -> None:
+    """GET /health on each connection (which also restarts its keep-alive timeout)."""
+    for sock in sockets:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+    for sock in sockets:
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        assert response.status == 200
+        response.read()
+
+
+def close_connections(sockets: list[socket.socket]) -> None:
+    for sock in sockets:
+        sock.close()
+
+
 def _stat_fields(pid_dir: Path) -> list[str]:
     stat = (pid_dir / "stat").read_text()
     # The command name is in parentheses and may hold spaces; fields follow it.

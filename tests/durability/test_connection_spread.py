@@ -9,6 +9,7 @@ connections (app/gunicorn_worker.py). These tests read which worker holds
 each connection, and which worker listens, from /proc.
 """
 
+import base64
 import http.client
 import os
 import signal
@@ -17,7 +18,14 @@ import time
 
 import pytest
 
-from tests.durability.server import ESTABLISHED, WORKERS, listening, socket_fds, tcp_sockets
+from tests.durability.server import (
+    WORKERS,
+    close_connections,
+    held_connections,
+    listening,
+    open_connections,
+    use_connections,
+)
 
 # The listening socket is the same whatever the database: SQLite only.
 pytestmark = pytest.mark.parametrize("target", ["sqlite"], indirect=True)
@@ -27,34 +35,7 @@ TIMEOUT = 30.0
 
 def _held(server) -> dict[int, int]:
     """How many established connections of the service each worker holds."""
-    established = tcp_sockets(server.port, ESTABLISHED)
-    return {
-        pid: sum(link in established for link in socket_fds(pid).values())
-        for pid in server.worker_pids()
-    }
-
-
-def _connect(server, count: int) -> list[socket.socket]:
-    """Open `count` connections at once, as a pool of clients does; use each once and keep it."""
-    sockets = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(count)]
-    _use(sockets)
-    return sockets
-
-
-def _use(sockets: list[socket.socket]) -> None:
-    # A request also restarts the connection's keep-alive timeout.
-    for sock in sockets:
-        sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
-    for sock in sockets:
-        response = http.client.HTTPResponse(sock)
-        response.begin()
-        assert response.status == 200
-        response.read()
-
-
-def _close(sockets: list[socket.socket]) -> None:
-    for sock in sockets:
-        sock.close()
+    return {pid: held_connections(pid, server.port) for pid in server.worker_pids()}
 
 
 def _wait_for(condition, what: str, server) -> None:
@@ -81,11 +62,11 @@ def test_a_burst_of_keep_alive_connections_splits_evenly_over_the_workers(target
     server = make_server(target)
     server.start()
     for count in (64, 7):
-        sockets = _connect(server, count)
+        sockets = open_connections(server.port, count)
         try:
             held = _held(server)
         finally:
-            _close(sockets)
+            close_connections(sockets)
         assert len(held) == WORKERS
         assert sum(held.values()) == count, held
         # 16 each of 64; 7 over 4 workers is 2, 2, 2 and 1.
@@ -98,7 +79,7 @@ def test_a_replacement_for_a_killed_worker_takes_new_connections_until_it_holds_
 ):
     server = make_server(target)
     server.start()
-    kept = _connect(server, 4 * WORKERS)
+    kept = open_connections(server.port, 4 * WORKERS)
     try:
         workers = set(server.worker_pids())
         victim = min(workers)
@@ -117,13 +98,13 @@ def test_a_replacement_for_a_killed_worker_takes_new_connections_until_it_holds_
         )
         # The victim's connections died with it; asking on the others restarts their keep-alive.
         dead = [sock for sock in kept if not _answers(sock)]
-        _close(dead)
+        close_connections(dead)
         kept = [sock for sock in kept if sock not in dead]
         assert len(kept) == 4 * len(survivors)
-        kept += _connect(server, 4)
+        kept += open_connections(server.port, 4)
         held = _held(server)
     finally:
-        _close(kept)
+        close_connections(kept)
     assert held == {pid: 4 for pid in (*survivors, replacement)}
 
 
@@ -136,13 +117,44 @@ def test_after_a_reload_the_new_workers_split_new_connections_evenly(target, mak
     os.kill(server.process.pid, signal.SIGHUP)
     _wait_for(lambda: len(_new_workers(server, old)) == WORKERS, "reloaded", server)
     _wait_for(lambda: _all_listen(server), "booted", server)
-    sockets = _connect(server, 4 * WORKERS)
+    sockets = open_connections(server.port, 4 * WORKERS)
     try:
         held = _held(server)
     finally:
-        _close(sockets)
+        close_connections(sockets)
     assert set(held) == set(_new_workers(server, old))
     assert set(held.values()) == {4}, held
+
+
+def test_a_stopping_worker_leaves_the_others_listening_while_it_finishes(target, make_server):
+    server = make_server(target, workers=2)
+    server.start()
+    # A create whose body never comes keeps the worker that took it stopping
+    # until it does, with that connection open.
+    token = base64.b64encode(f"api:{server.key}".encode()).decode()
+    slow = socket.create_connection(("127.0.0.1", server.port))
+    slow.sendall(
+        b"POST /v2/my-team/qa/scores HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        + f"Authorization: Basic {token}\r\nContent-Length: 100\r\n\r\n{{".encode()
+    )
+    kept: list[socket.socket] = []
+    try:
+        _wait_for(lambda: 1 in _held(server).values(), "taken", server)
+        stopping = next(pid for pid, held in _held(server).items() if held)
+        (other,) = set(server.worker_pids()) - {stopping}
+        kept = open_connections(server.port, 1)  # now each worker holds one
+        os.kill(stopping, signal.SIGTERM)
+        _wait_for(lambda: not listening(stopping, server.port), "stopping", server)
+        # Had it kept its seat, its one connection would be the fewest, and the
+        # other worker, holding two, would stop listening for it.
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            kept.append(sock)
+            use_connections([sock])
+        assert stopping in server.worker_pids()  # still finishing the create
+        assert _held(server)[other] == 4
+    finally:
+        close_connections([slow, *kept])
 
 
 def _answers(sock: socket.socket) -> bool:

@@ -4,7 +4,6 @@ The connection-spread tests prove the balanced worker on the durability
 server; this one proves the README's command runs it too.
 """
 
-import http.client
 import os
 import signal
 import socket
@@ -13,13 +12,15 @@ import time
 from pathlib import Path
 
 from tests.durability.server import (
-    ESTABLISHED,
     LISTEN,
     PROJECT_ROOT,
+    close_connections,
     free_port,
     group_members,
     health_status,
+    held_connections,
     listening,
+    open_connections,
     tcp_sockets,
 )
 
@@ -77,33 +78,11 @@ def test_make_serve_splits_a_burst_of_connections_evenly_over_its_workers(tmp_pa
     try:
         _wait_until_serving(process, port, log)
         assert len(tcp_sockets(port, LISTEN)) == 1  # one socket, shared by the workers
-        sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(10 * WORKERS)]
-        for sock in sockets:
-            sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
-        for sock in sockets:
-            response = http.client.HTTPResponse(sock)
-            response.begin()
-            assert response.status == 200
-            response.read()
-        held = _held_by_workers(process.pid, tcp_sockets(port, ESTABLISHED))
+        sockets = open_connections(port, 10 * WORKERS)
+        # Of the group (make, the master and the workers), those holding any.
+        held = [n for pid in group_members(process.pid) if (n := held_connections(pid, port))]
     finally:
-        for sock in sockets:
-            sock.close()
+        close_connections(sockets)
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=15)
-    assert sorted(held) == [10] * WORKERS, f"{held}\n{log.read_text()[-3000:]}"
-
-
-def _held_by_workers(pgid: int, established: set[str]) -> list[int]:
-    """How many of the established connections each gunicorn process of the group holds, if any."""
-    held = []
-    for pid in group_members(pgid):
-        count = 0
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                count += os.readlink(fd) in established
-            except OSError:
-                continue  # closed meanwhile
-        if count:
-            held.append(count)
-    return held
+    assert held == [10] * WORKERS, f"{held}\n{log.read_text()[-3000:]}"

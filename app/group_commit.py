@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from app import serving
+
 Item = TypeVar("Item")
 
 # Bounds a transaction's size (and so its latency) under a flood of writers.
@@ -40,7 +42,9 @@ class Gathering:
     threads kept its CPU at least half busy during the step: the requests
     they work on are the creates that would join. Once the process idles,
     whoever will join has joined, and waiting longer would only add latency.
-    A batch waits at most `longest` seconds.
+    It stops at once when every request the server has in hand is already
+    queued (app/serving.py): an idle step would only confirm it. A batch
+    waits at most `longest` seconds.
     """
 
     def __init__(
@@ -50,15 +54,21 @@ class Gathering:
         cpu_clock: Callable[[], float] = time.process_time,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        requests_in_hand: Callable[[], int | None] = serving.requests_in_hand,
     ):
         self.step, self.longest = step, longest
         self._cpu_clock, self._clock, self._sleep = cpu_clock, clock, sleep
+        self._requests_in_hand = requests_in_hand
 
     def wait(self, queued: Callable[[], int]) -> None:
-        """Return once the process idles, `longest` has passed or the batch is full."""
+        """Return once all in hand are queued, the process idles, `longest` has passed or the
+        batch is full. `queued` counts the batch's items, the leader's own included."""
         deadline = self._clock() + self.longest
         cpu = self._cpu_clock()
-        while queued() < MAX_BATCH and self._clock() < deadline:
+        while (waiting := queued()) < MAX_BATCH and self._clock() < deadline:
+            in_hand = self._requests_in_hand()
+            if in_hand is not None and in_hand <= waiting:
+                return
             self._sleep(self.step)
             before, cpu = cpu, self._cpu_clock()
             if cpu - before < self.step / 2:

@@ -29,6 +29,8 @@ import selectors
 
 from gunicorn.workers.gthread import ThreadWorker
 
+from app import serving
+
 # An empty seat: never the fewest.
 _EMPTY = 2**62
 
@@ -132,12 +134,24 @@ class BalancedThreadWorker(ThreadWorker):
     seat: Seat | None = None
 
     def run(self) -> None:
+        serving.tell_requests_in_hand(self.requests_in_hand)
         if self.cfg.reuse_port:
             self.seat = None
         if self.seat is not None:
             self.poller.register(self.seat.doorbell, selectors.EVENT_READ, self._on_doorbell)
             self.seat.join(self._open)
         super().run()
+
+    def requests_in_hand(self) -> int:
+        """Connections whose request a thread is reading or serving, or that wait for one.
+
+        The rest of the open connections wait in the poller for their
+        client's next request (kept alive), or for a first one (pending).
+        Read from a request thread, while the main thread moves connections
+        between them: a connection caught in between counts in hand, so a
+        leader waits on rather than stop early.
+        """
+        return self._open - len(self.keepalived_conns) - len(self.pending_conns)
 
     # gthread counts its open connections in nr_conns: the board shows each change.
     @property

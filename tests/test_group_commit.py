@@ -118,13 +118,14 @@ class _FakeProcess:
         self.now += seconds
         self.cpu += seconds * share
 
-    def gathering(self, longest: float = 0.002) -> Gathering:
+    def gathering(self, longest: float = 0.002, in_hand: int | None = None) -> Gathering:
         return Gathering(
             step=0.0002,
             longest=longest,
             cpu_clock=lambda: self.cpu,
             clock=lambda: self.now,
             sleep=self.sleep,
+            requests_in_hand=lambda: in_hand,
         )
 
 
@@ -139,6 +140,26 @@ def test_gathering_stops_after_the_longest_wait_however_busy():
     process.gathering(longest=0.002).wait(lambda: 3)
     assert process.sleeps == pytest.approx(10, abs=1)
     assert process.now == pytest.approx(0.002, abs=0.0002)
+
+
+def test_gathering_stops_at_once_when_every_request_in_hand_is_queued():
+    process = _FakeProcess([1.0])
+    process.gathering(in_hand=3).wait(lambda: 3)
+    assert process.sleeps == 0
+
+
+def test_gathering_waits_while_a_request_in_hand_is_not_queued_yet():
+    # One of the four in hand is still being read or validated: wait as the CPU says.
+    process = _FakeProcess([1.0, 0.8, 0.1])
+    process.gathering(in_hand=4).wait(lambda: 3)
+    assert process.sleeps == 3
+
+
+def test_gathering_stops_once_the_last_request_in_hand_joins():
+    process = _FakeProcess([1.0])
+    queued = iter([2, 3, 4])  # one more joins during each step
+    process.gathering(in_hand=4).wait(lambda: next(queued))
+    assert process.sleeps == 2  # the busy CPU alone would have waited on
 
 
 def test_gathering_does_not_wait_for_a_full_batch():

@@ -5,12 +5,14 @@ tests/durability/test_connection_spread.py; these tests pin the board's rules.
 """
 
 import os
+from collections import deque
 from types import SimpleNamespace
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
 
-from app import gunicorn_worker
-from app.gunicorn_worker import ConnectionBoard
+from app import gunicorn_worker, serving
+from app.gunicorn_worker import BalancedThreadWorker, ConnectionBoard
 
 
 def _rung(board: ConnectionBoard) -> list[int]:
@@ -110,3 +112,26 @@ def test_workers_of_another_class_are_left_alone():
     gunicorn_worker.leave_board(plain)  # no seat: nothing to leave
     gunicorn_worker.seat_new_worker(new, [plain], workers=1)
     assert new.seat.number == 0
+
+
+def test_a_worker_has_in_hand_the_connections_neither_kept_alive_nor_pending():
+    # As gthread holds them: 7 open, 2 kept alive in the poller, 1 waiting for a first request.
+    worker = object.__new__(BalancedThreadWorker)
+    worker.nr_conns = 7
+    worker.keepalived_conns = deque(["kept", "kept"])
+    worker.pending_conns = deque(["new"])
+    assert worker.requests_in_hand() == 4
+
+
+def test_a_worker_tells_the_app_its_requests_in_hand_as_it_starts_serving(monkeypatch):
+    monkeypatch.setattr(serving, "_requests_in_hand", None)
+    assert serving.requests_in_hand() is None  # flask run, or another worker class
+    monkeypatch.setattr(ThreadWorker, "run", lambda worker: None)  # gthread's loop
+    worker = object.__new__(BalancedThreadWorker)
+    worker.cfg = SimpleNamespace(reuse_port=True)  # not balancing: no board here
+    worker.nr_conns = 3
+    worker.keepalived_conns, worker.pending_conns = deque(["kept"]), deque()
+    worker.run()
+    assert serving.requests_in_hand() == 2
+    worker.nr_conns = 5
+    assert serving.requests_in_hand() == 4

@@ -112,8 +112,8 @@ def test_after_a_reload_the_new_workers_split_new_connections_evenly(target, mak
     server = make_server(target)
     server.start()
     old = set(server.worker_pids())
-    # The old workers' seats must empty as they stop, or the new ones would
-    # wait for a worker that no longer listens.
+    # A reload starts the new workers while the old ones still hold their
+    # seats: the board must seat them all, and the old seats empty as they go.
     os.kill(server.process.pid, signal.SIGHUP)
     _wait_for(lambda: len(_new_workers(server, old)) == WORKERS, "reloaded", server)
     _wait_for(lambda: _all_listen(server), "booted", server)

@@ -13,8 +13,9 @@ Here the workers share one listening socket and a board in shared memory
 holding each one's number of open connections. A worker listens only while
 no other holds fewer; after each accept it checks again, and when it stops
 listening it rings the doorbell (an eventfd) of the workers that hold the
-fewest, so that one of them always listens. A worker that stops, or dies,
-leaves the board, and the others are rung.
+fewest, so that one of them always listens. A worker that joins rings the
+others, so that those holding more stop listening; one that stops, or
+dies, leaves the board, and the rest are rung.
 
 The master makes the board before it forks the first worker and seats each
 new one (app/gunicorn_conf.py, pre_fork). A worker without a seat, or under
@@ -148,8 +149,9 @@ class BalancedThreadWorker(ThreadWorker):
         The rest of the open connections wait in the poller for their
         client's next request (kept alive), or for a first one (pending).
         Read from a request thread, while the main thread moves connections
-        between them: a connection caught in between counts in hand, so a
-        leader waits on rather than stop early.
+        between them: one caught moving into the pool counts in hand, so a
+        leader waits on rather than stop early; one caught moving out has
+        been answered and would not join.
         """
         return self._open - len(self.keepalived_conns) - len(self.pending_conns)
 

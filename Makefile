@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WEB_CONCURRENCY ?= 2
-# Empty: app/gunicorn_conf.py picks the threads for the database (32 SQLite, 16 PostgreSQL).
+# Empty: app/server/gunicorn_conf.py picks the threads for the database (32 SQLite, 16 PostgreSQL).
 WEB_THREADS ?=
 PYTEST_ARGS ?=
 
@@ -28,11 +28,11 @@ run: upgrade
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # gunicorn's settings (threaded workers, a listening socket per worker) are
-# in app/gunicorn_conf.py, shared with the benchmark and the durability tests.
+# in app/server/gunicorn_conf.py, shared with the benchmark and the durability tests.
 serve: upgrade
 	$(FLASK) bootstrap --url http://$(HOST):$(PORT)
 	WEB_CONCURRENCY=$(WEB_CONCURRENCY) WEB_THREADS=$(WEB_THREADS) \
-		$(BIN)/gunicorn -c app/gunicorn_conf.py --bind $(HOST):$(PORT) 'app:create_app()'
+		$(BIN)/gunicorn -c app/server/gunicorn_conf.py --bind $(HOST):$(PORT) 'app:create_app()'
 
 # First, alone, the tests that stop PostgreSQL (pytest's exit code 5, "nothing
 # collected", is fine there); then everything else in parallel.

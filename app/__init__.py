@@ -46,7 +46,7 @@ def register_sessions(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions and set up the database engine."""
-    from app.database import configure_engine, register_request_connection
+    from app import storage
 
     db.init_app(app)
     migrate.init_app(
@@ -54,9 +54,7 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
-    register_request_connection(app)
-    with app.app_context():
-        configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
+    storage.configure(app)
 
 
 def register_blueprints(app: Flask) -> None:

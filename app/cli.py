@@ -7,8 +7,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from app import storage
 from app.cli_demo import demo_data_command
-from app.services import backup, keys, users
+from app.services import keys, users
 from app.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage users.")
@@ -33,7 +34,7 @@ def create_user_command(
     try:
         user = users.create_user(username, password, is_admin=admin, entities=entities)
     except DomainError as exc:
-        raise click.ClickException(exc.message) from None
+        raise click.ClickException(str(exc)) from None
     role = "admin" if user.is_admin else "entities: " + (", ".join(user.entities) or "none")
     click.echo(f"Created user '{user.username}' ({role}).")
 
@@ -68,7 +69,7 @@ def revoke_key_command(prefix: str) -> None:
     try:
         record = keys.revoke_key(prefix)
     except DomainError as exc:
-        raise click.ClickException(exc.message) from None
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Revoked key {record.prefix}… of '{record.user.username}'.")
 
 
@@ -100,9 +101,9 @@ def bootstrap_command(url: str) -> None:
 def backup_command(path: str) -> None:
     """Write a consistent copy of the live SQLite database to PATH."""
     try:
-        pages = backup.backup_to(path)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from None
+        pages = storage.backup_to(path)
+    except storage.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Backed up {pages} pages to {path} (integrity check: ok).")
 
 
@@ -113,9 +114,9 @@ def backup_command(path: str) -> None:
 def restore_command(path: str) -> None:
     """Replace the SQLite database with the backup at PATH (stop the server first)."""
     try:
-        backup.restore_from(path)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from None
+        storage.restore_from(path)
+    except storage.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Restored from {path}.")
 
 

@@ -7,11 +7,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import insert
 
-from app.database import write_transaction
 from app.models import Score
 from app.score_ids import id_at
-from app.services import positions
 from app.services.scores import new_score_row
+from app.storage import record_settled_change, write_transaction
 from app.validation import validate_score
 
 SCORERS = {
@@ -79,5 +78,5 @@ def demo_data_command(entity: str, project: str, count: int, days: int, seed: in
             session.execute(insert(Score), rows[start : start + 5000])
             # Ids in the past land among settled ones: running workers must
             # forget the positions and summaries they remember of the project.
-            positions.record_settled_change(session.connection(), entity, project)
+            record_settled_change(session.connection(), entity, project)
     click.echo(f"Added {len(rows)} demo scores to {entity}/{project}.")

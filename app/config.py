@@ -4,7 +4,7 @@ import os
 import secrets
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from app.storage.engine import engine_options
 
 
 def _database_url(instance_path: str) -> str:
@@ -53,44 +53,20 @@ def _sqlite_synchronous() -> str:
     return level
 
 
-def web_threads() -> int:
-    """Request threads per worker process on PostgreSQL, as app/gunicorn_conf.py runs them."""
-    return int(os.environ.get("WEB_THREADS") or "16")
+def default_web_threads(database_url: str) -> int:
+    """Request threads per worker when WEB_THREADS is not set: 32 on SQLite, 16 on PostgreSQL.
+
+    A worker's concurrent creates share one batch, so more threads mean
+    bigger batches on SQLite; on PostgreSQL each thread may hold two pooled
+    connections, and 16 keeps two workers within the server's default limit
+    of 100 (bench/README.md#threads).
+    """
+    return 16 if database_url.strip().startswith("postgres") else 32
 
 
-def _engine_options(url: str) -> dict:
-    """Pool settings; on PostgreSQL, bounded waits for a host that stops answering."""
-    options: dict = {}
-    if url.startswith("sqlite"):
-        # A request may hold a session connection and a Core one while it
-        # waits for the writer lock: an unbounded pool can never deadlock on
-        # that, and SQLite connections are only file handles.
-        options.update(pool_size=10, max_overflow=-1)
-    if url.startswith("postgresql"):
-        # No pre-ping (a round trip per request): a connection that died
-        # fails its request with a 503 and the pool is refreshed.
-        options["pool_recycle"] = 1800
-        # Every request thread may hold a connection, and a streamed list a
-        # second one: a smaller pool makes threads queue for connections, a
-        # smaller kept size makes them open and close connections under load.
-        threads = web_threads()
-        options.update(pool_size=threads, max_overflow=threads)
-        # Without these a silent database host holds a request until the
-        # worker is killed, and the client gets the server's HTML 500.
-        options["connect_args"] = {
-            "connect_timeout": 5,
-            "keepalives": 1,
-            "keepalives_idle": 5,
-            "keepalives_interval": 2,
-            "keepalives_count": 3,
-            "tcp_user_timeout": 10_000,
-        }
-        if "options" not in make_url(url).query:
-            # Streaming a large project is costed past jit_above_cost, and
-            # compiling it delayed the first row by 0.2 s; no query here
-            # is analytic enough to win that back. A URL's own options win.
-            options["connect_args"]["options"] = "-c jit=off"
-    return options
+def web_threads(database_url: str) -> int:
+    """Request threads per worker process, as the gunicorn settings run them."""
+    return int(os.environ.get("WEB_THREADS") or default_web_threads(database_url))
 
 
 def load(instance_path: str) -> dict:
@@ -106,7 +82,7 @@ def load(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SQLITE_SYNCHRONOUS": _sqlite_synchronous(),
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, web_threads(database_url)),
         "WTF_CSRF_TIME_LIMIT": None,
         # Checked by the admin blueprint, where a cookie signs people in; the
         # API authenticates every request with a key, so it needs none.

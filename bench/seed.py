@@ -121,10 +121,13 @@ def ours_rows(profile: Profile, postgres: bool, app_root: Path) -> Iterator[tupl
 
 
 def _scorer_digests(app_root: Path) -> list[str]:
-    """app.services.scores.scorer_digest of each scorer, computed by the measured code."""
+    """scorer_digest of each scorer, computed by the measured code (where its revision keeps it)."""
     program = (
         "import json, sys\n"
-        "from app.services.scores import scorer_digest\n"
+        "try:\n"
+        "    from app.storage import scorer_digest\n"
+        "except ImportError:\n"
+        "    from app.services.scores import scorer_digest\n"
         "print(json.dumps([scorer_digest(s) for s in json.loads(sys.argv[1])]))"
     )
     done = subprocess.run(

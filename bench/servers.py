@@ -14,14 +14,18 @@ from bench.seed import Database, server_env
 
 PORTS = {"ours": 18101, "peer": 18102, "ceiling": 18103, "floor": 18104}
 # One gunicorn configuration for ours, the ceiling and the floor: what `make serve`
-# runs (app/gunicorn_conf.py: balanced threaded workers on one listening socket),
+# runs (app/server/gunicorn_conf.py: balanced threaded workers on one listening socket),
 # with the worker counts pinned and a timeout long enough for a full stream.
-GUNICORN_CONFIG = Path("app") / "gunicorn_conf.py"
+GUNICORN_CONFIG = Path("app") / "server" / "gunicorn_conf.py"
+# Where revisions before app/server/ kept it (bench --rev of an older commit).
+OLD_GUNICORN_CONFIG = Path("app") / "gunicorn_conf.py"
 
 
 def gunicorn_args(kind: str, app_root: Path = settings.PROJECT_ROOT) -> tuple[str, ...]:
     """The shared flags on a database kind, with app_root's configuration (else the tree's)."""
     config = app_root / GUNICORN_CONFIG
+    if not config.exists():
+        config = app_root / OLD_GUNICORN_CONFIG
     if not config.exists():  # a revision from before the file
         config = settings.PROJECT_ROOT / GUNICORN_CONFIG
     return (

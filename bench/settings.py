@@ -18,7 +18,7 @@ CREATE_PROJECT = "create"  # emptied before each run
 RUNS = 10  # evaluation runs in the seeded project; together they hold half of its scores
 WORKERS = 2
 # Threads per worker on each database, as `make serve` runs ours when WEB_THREADS
-# is not set (default_threads in app/gunicorn_conf.py); every server of a run gets them.
+# is not set (default_web_threads in app/config.py); every server of a run gets them.
 THREADS = {"sqlite": 32, "postgresql": 16}
 SECTIONS = ("create", "read", "list", "stream", "admin")
 

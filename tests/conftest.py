@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.services import positions, summary_cache
+from app.storage import list_anchors, summary_rows
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -85,8 +85,8 @@ def make_app(tmp_path, monkeypatch):
 
     yield make
     # A list-position build may still be reading (app/services/positions.py).
-    positions.wait_for_builds()
-    summary_cache.forget_all()
+    list_anchors.wait_for_builds()
+    summary_rows.forget_all()
     for application in built:
         with application.app_context():
             db.session.remove()

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from app.extensions import db
 from app.models import Score
 from app.score_ids import id_at
-from app.services.scores import scorer_digest
+from app.storage import scorer_digest
 from tests.builders import basic, make_api_user
 
 URL = "/v2/team/times/scores"

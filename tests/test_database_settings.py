@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import create_engine, text
 
-from app import config
 from app.extensions import db
+from app.storage import engine_options
 
 
 def test_postgresql_connections_run_without_jit(app, database_url):
@@ -18,7 +18,7 @@ def test_options_in_the_url_are_the_operators_and_win(database_url):
     if database_url.startswith("sqlite"):
         pytest.skip("connection options are PostgreSQL's")
     url = database_url + ("&" if "?" in database_url else "?") + "options=-c%20jit%3Don"
-    engine = create_engine(url, **config._engine_options(url))
+    engine = create_engine(url, **engine_options(url, threads=4))
     try:
         with engine.connect() as connection:
             assert connection.execute(text("SHOW jit")).scalar() == "on"

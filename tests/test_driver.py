@@ -7,12 +7,14 @@ import pytest
 from sqlalchemy import String, cast, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.database import core_write, request_connection
-from app.driver import DriverStatement, inline_number
+from app import storage
 from app.extensions import db
 from app.models import Score
 from app.models._time import utcnow
-from app.services import api_rows, keys, score_inserts, scores
+from app.services import keys, scores
+from app.storage import core_write, request_connection, score_inserts
+from app.storage import score_lines as api_rows
+from app.storage.compiled import DriverStatement, inline_number
 from app.validation import validate_score
 from tests.builders import basic, make_api_user, post_score, score_body
 
@@ -176,7 +178,7 @@ def test_a_stream_that_loses_its_connection_after_its_last_batch_is_answered_who
     ids = [post_score(client, key) for _ in range(3)]
     with app.app_context():
         stream = scores.list_api_rows("team", "proj")
-        assert isinstance(stream, scores.RowStream)
+        assert isinstance(stream, storage.RowStream)
         with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.group_commit import MAX_BATCH, Gathering, GroupCommit
+from app.storage.group_commit import MAX_BATCH, Gathering, GroupCommit
 
 
 class Poisoned(Exception):

@@ -1,4 +1,4 @@
-"""app/gunicorn_conf.py, run as gunicorn runs it (a module's globals): its settings and its hook."""
+"""app/server/gunicorn_conf.py, run as gunicorn runs it (a module's globals): settings and hooks."""
 
 import json
 import os
@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-CONFIG = Path(__file__).resolve().parents[1] / "app" / "gunicorn_conf.py"
+CONFIG = Path(__file__).resolve().parents[1] / "app" / "server" / "gunicorn_conf.py"
 
 # In a child process: freezing objects in the test process would outlive the test.
 PROBE = """
@@ -80,7 +80,7 @@ def _cpus_for(cases: list, **environ: str) -> list:
 def test_defaults_are_balanced_threaded_workers_on_one_shared_socket():
     loaded = _load()
     assert (loaded["workers"], loaded["threads"], loaded["reuse_port"]) == (2, 32, False)
-    assert loaded["worker_class"] == "app.gunicorn_worker.BalancedThreadWorker"
+    assert loaded["worker_class"] == "app.server.balanced_worker.BalancedThreadWorker"
 
 
 def test_postgresql_gets_fewer_threads_by_default_and_an_empty_setting_is_the_default():
@@ -114,11 +114,12 @@ def test_the_app_sizes_its_pool_for_the_threads_gunicorn_runs(monkeypatch):
     from app import config
 
     monkeypatch.delenv("WEB_THREADS", raising=False)
-    assert config.web_threads() == _load(DATABASE_URL="postgresql://u@h/db")["threads"]
+    for url, threads in (("postgresql://u@h/db", 16), ("sqlite:////tmp/x.db", 32), ("", 32)):
+        assert config.web_threads(url) == _load(DATABASE_URL=url)["threads"] == threads
     monkeypatch.setenv("WEB_THREADS", "")
-    assert config.web_threads() == 16
+    assert config.web_threads("postgresql://u@h/db") == 16
     monkeypatch.setenv("WEB_THREADS", "3")
-    assert config.web_threads() == _load(WEB_THREADS="3")["threads"] == 3
+    assert config.web_threads("sqlite://") == _load(WEB_THREADS="3")["threads"] == 3
 
 
 def test_new_workers_spread_one_per_cpu_and_fill_the_cpu_a_dead_one_left():

@@ -12,9 +12,11 @@ from sqlalchemy import delete, insert, update
 from app.extensions import db
 from app.models import Score
 from app.score_ids import id_at
-from app.services import positions, summary, summary_cache
+from app.services import summary
 from app.services.browse import Filters
-from app.services.scores import scorer_digest
+from app.storage import scorer_digest
+from app.storage import list_anchors as positions
+from app.storage import summary_rows as summary_cache
 from tests.builders import basic, make_api_user, post_score
 
 SETTLED = 300

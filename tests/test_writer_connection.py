@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.database import core_write
 from app.extensions import db
 from app.models import Score
-from app.services import keys, score_batches, score_inserts, scores
+from app.services import keys, scores
+from app.storage import core_write, score_batches, score_inserts
+from app.storage.writer_connection import WriterConnection
 from app.validation import validate_score
-from app.writer_connection import WriterConnection
 from tests.builders import basic, make_api_user, post_score, score_body
 
 

@@ -14,7 +14,7 @@ from app.api.body import (
 from app.api.params import QueryError, parse_list_query
 from app.api.responses import error_response, json_response, validation_error
 from app.auth import current_api_user
-from app.services import api_rows, idempotency, scores
+from app.services import idempotency, scores
 from app.services.errors import Conflict, DomainError, Forbidden, NotAuthenticated
 from app.validation import ScoreCreate, ScoreRulesError, validate_score
 
@@ -96,7 +96,7 @@ def read_score(entity: str, project: str, score_id: str):
     row = scores.read_api_row(entity, project, score_id)
     if row is None:
         return error_response(404, "Score not found")
-    line = api_rows.api_line(row)
+    line = scores.api_line(row)
     return Response(line, mimetype="application/json")
 
 
@@ -120,7 +120,7 @@ def _jsonl(rows):
     try:
         chunk: list[str] = []
         for row in rows:
-            chunk.append(api_rows.api_line(row))
+            chunk.append(scores.api_line(row))
             if len(chunk) == LINES_PER_CHUNK:
                 yield "\n".join(chunk) + "\n"
                 chunk = []

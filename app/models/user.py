@@ -3,11 +3,24 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models._time import UTCDateTime, utcnow
+
+
+def may_use_entity(is_admin: bool, holds_grant: bool) -> bool:
+    """Who may read and write an entity's data: an admin, or a user granted the entity.
+
+    The one statement of the rule; may_use_entity_clause is its SQL form.
+    """
+    return is_admin or holds_grant
+
+
+def may_use_entity_clause(is_admin, granted_entity) -> ColumnElement[bool]:
+    """may_use_entity in SQL, over a row that outer-joined the grant for the entity asked for."""
+    return is_admin | granted_entity.is_not(None)
 
 
 class User(UserMixin, db.Model):
@@ -32,7 +45,7 @@ class User(UserMixin, db.Model):
 
     def may_use(self, entity: str) -> bool:
         """Whether this user may read and write scores of the entity."""
-        return self.is_admin or any(grant.entity == entity for grant in self.grants)
+        return may_use_entity(self.is_admin, any(grant.entity == entity for grant in self.grants))
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session: a changed token logs the user out.

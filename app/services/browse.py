@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from app.extensions import db
 from app.models import Score
 from app.score_ids import id_floor
-from app.services.scores import API_COLUMNS, scorer_digest
+from app.storage import API_COLUMNS, scorer_digest
 
 SCAN_WINDOW = 10_000
 PREVIEW_CHARS = 160

@@ -4,7 +4,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from app.services.api_rows import api_line, format_timestamp
+from app.storage import api_line, format_timestamp
 
 CSV_COLUMNS = (
     "score_id",

@@ -7,13 +7,13 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from app.database import core_write
 from app.jsonbody import dumps_value
 from app.models import IdempotencyKey
 from app.models._time import utcnow
 from app.services.errors import Conflict, DomainError
 from app.services.keys import ApiPrincipal
-from app.services.scores import SCORES_TABLE, new_score_row
+from app.services.scores import new_score_row
+from app.storage import core_write, insert_scores
 from app.validation import ScoreCreate
 
 # Keys are honoured for at least this long, then purged.
@@ -81,7 +81,7 @@ def _create_or_replay(user_id: int, key: str, request_hash: str, row: dict) -> t
             return existing.score_id, True
         if existing is not None:
             connection.execute(delete(IdempotencyKey).where(this_key))
-        connection.execute(SCORES_TABLE.insert(), row)
+        insert_scores(connection, [row])
         connection.execute(
             insert(IdempotencyKey).values(
                 user_id=user_id,

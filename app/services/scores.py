@@ -1,45 +1,21 @@
 """Scores: create, read, list and delete within one entity/project."""
 
-import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import cache, lru_cache
 
 import uuid_utils
-from sqlalchemy import Integer, bindparam, delete, literal_column, select
-from sqlalchemy.sql import ColumnElement
 
-from app.database import core_write, request_connection
-from app.driver import DriverStatement, inline_number
+from app import storage
 from app.extensions import db
 from app.jsonbody import dumps_value
 from app.models import Score
-from app.services import api_rows, positions, score_batches
+from app.services import keys
 from app.validation import ScoreCreate
 
 SOURCES = ("api", "ui")
-SCORES_TABLE = Score.__table__
-STREAM_BATCH = 2000
-
-# The columns of a score as the API returns it, in the order of the contract.
-API_COLUMNS = (
-    Score.id,
-    Score.prediction_id,
-    Score.scorer,
-    Score.value_json,
-    Score.evaluation_run_id,
-    Score.created_by,
-    api_rows.api_timestamp(Score.created_at),
-)
-
-
-@lru_cache(maxsize=1024)
-def scorer_digest(scorer: str) -> str:
-    """The indexed stand-in for a scorer name (see Score.scorer_digest).
-
-    Cached: a project's creates name a handful of scorers over and over.
-    """
-    return hashlib.sha256(scorer.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+# How the API shows rows read by read_api_row and list_api_rows (app.storage).
+FetchedRows = storage.FetchedRows
+api_line = storage.api_line
 
 
 def new_score_row(entity: str, project: str, fields: ScoreCreate, author: str, source: str) -> dict:
@@ -52,7 +28,7 @@ def new_score_row(entity: str, project: str, fields: ScoreCreate, author: str, s
         "project": project,
         "prediction_id": fields.prediction_id,
         "scorer": fields.scorer,
-        "scorer_digest": scorer_digest(fields.scorer),
+        "scorer_digest": storage.scorer_digest(fields.scorer),
         "value_json": dumps_value(fields.value),
         "evaluation_run_id": fields.evaluation_run_id,
         "created_by": author,
@@ -66,7 +42,7 @@ def create_score(
 ) -> str:
     """Store one validated score by a known author and return its id."""
     row = new_score_row(entity, project, fields, author, source)
-    score_batches.store(db.engine, score_batches.PendingCreate(row))
+    storage.store_score(row)
     return row["id"]
 
 
@@ -74,77 +50,21 @@ def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest:
     """Store one validated score for whoever holds the key with this digest; return its id.
 
     The key is checked by the batch that stores the score, just before its
-    insert (in the same transaction on SQLite), once for all the creates
-    that share it. Raises NotAuthenticated for a key that is not
-    active and Forbidden when its owner may not use the entity; nothing is
-    stored then.
+    insert, once for all the creates that share it. Raises NotAuthenticated
+    for a key that is not active and Forbidden when its owner may not use
+    the entity; nothing is stored then.
     """
     row = new_score_row(entity, project, fields, author="", source="api")
-    score_batches.store(db.engine, score_batches.PendingCreate(row, digest))
+    try:
+        storage.store_score(row, digest)
+    except storage.KeyRefused as refused:
+        raise keys.refusal_error(refused) from None
     return row["id"]
-
-
-def could_be_stored(text: str) -> bool:
-    """Whether a stored id could equal text: validation refuses NUL, and
-    PostgreSQL cannot even compare against a string that holds one."""
-    return "\x00" not in text
-
-
-_IN_PROJECT = (Score.entity == bindparam("entity"), Score.project == bindparam("project"))
-_READ_ONE = DriverStatement(select(*API_COLUMNS).where(Score.id == bindparam("id"), *_IN_PROJECT))
 
 
 def read_api_row(entity: str, project: str, score_id: str) -> Sequence | None:
     """The API row of one score of this entity/project, or None."""
-    if not could_be_stored(score_id):
-        return None
-    params = {"id": score_id, "entity": entity, "project": project}
-    return _READ_ONE.first(request_connection(), params)
-
-
-def get_score(entity: str, project: str, score_id: str) -> Score | None:
-    """The score with this id in this entity/project, or None."""
-    if not could_be_stored(score_id):
-        return None
-    return db.session.get(Score, (entity, project, score_id))
-
-
-class RowStream:
-    """Rows of a list read in batches, on the driver cursor of a connection of its own.
-
-    A streamed response outlives the request's session (Flask tears the
-    context down before the body is sent), so the stream holds its own
-    connection and closes it when the body is done. Rows come as the driver
-    returns them, as pages do: no per-row work in SQLAlchemy.
-    """
-
-    def __init__(self, statement: DriverStatement, params: dict):
-        self._connection = db.engine.connect()
-        try:
-            self._batches = statement.batches(self._connection, params, STREAM_BATCH)
-            # The first batch is read now, in the view: a server-side cursor
-            # (PostgreSQL) fetches only here, and a database failure before
-            # the body starts must still be a JSON 503, not the server's 500.
-            self._first = next(self._batches, [])
-        except BaseException:
-            self._connection.close()
-            raise
-
-    def __iter__(self) -> Iterator[Sequence]:
-        yield from self._first
-        for batch in self._batches:
-            yield from batch
-
-    def close(self) -> None:
-        self._batches.close()
-        self._connection.close()
-
-
-class FetchedRows(list):
-    """A short result read in full on the request's own connection."""
-
-    def close(self) -> None:
-        """Nothing to release: the rows are already here."""
+    return storage.read_api_row(entity, project, score_id)
 
 
 def list_api_rows(
@@ -153,115 +73,18 @@ def list_api_rows(
     evaluation_run_id: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
-) -> RowStream | FetchedRows:
-    """Run the list query now; yields API rows oldest first.
-
-    A bounded page is read at once on the request's connection; anything
-    larger streams in batches over a connection of its own.
-    """
-    if evaluation_run_id is not None and not could_be_stored(evaluation_run_id):
-        return FetchedRows()
-    params: dict = {"entity": entity, "project": project, "run": evaluation_run_id}
-    anchor = None
-    if offset and offset >= positions.ANCHOR_EVERY:
-        # Start from a remembered id near the offset, then skip the rest on
-        # the covering index alone (ids only) before reading full rows.
-        listing = (entity, project, evaluation_run_id)
-        anchor, offset = positions.start_of(request_connection(), listing, offset)
-    params.update(anchor=anchor, skip=offset, limit=limit)
-    if limit is not None and limit <= STREAM_BATCH:
-        # A page: a cached statement, run on the driver cursor.
-        connection = request_connection()
-        filtered, anchored = evaluation_run_id is not None, anchor is not None
-        skip = offset or 0
-        if connection.dialect.name == "postgresql" and skip < positions.ANCHOR_EVERY:
-            # An anchored page starts from a subquery's id even with no skip.
-            page = _list_statement(filtered, anchored, bool(skip) or anchored, inline=True)
-        else:
-            page = _list_statement(filtered, anchored, bool(skip))
-        return FetchedRows(page.all(connection, params))
-    shape = (evaluation_run_id is not None, anchor is not None, bool(offset), limit is not None)
-    return RowStream(_list_statement(*shape), params)
+) -> storage.RowStream | storage.FetchedRows:
+    """API rows oldest first: a page read now, or a stream whose first batch is read now."""
+    return storage.list_api_rows(entity, project, evaluation_run_id, limit, offset)
 
 
-def _page_conditions(filtered: bool, anchored: bool) -> tuple[ColumnElement[bool], ...]:
-    conditions: tuple[ColumnElement[bool], ...] = _IN_PROJECT
-    if filtered:
-        conditions += (Score.evaluation_run_id == bindparam("run"),)
-    if anchored:
-        conditions += (Score.id >= bindparam("anchor"),)
-    return conditions
-
-
-def _page_query(
-    filtered: bool, anchored: bool, skipping: bool, limited: bool, inline: bool = False
-):
-    """The list query of one shape, its values left as named parameters.
-
-    inline: skip and limit written into the statement's text instead.
-    """
-    skip: ColumnElement[int]
-    limit: ColumnElement[int]
-    if inline:
-        skip, limit = inline_number("skip"), inline_number("limit")
-    else:
-        skip, limit = bindparam("skip"), bindparam("limit")
-    conditions = _page_conditions(filtered, anchored)
-    if skipping:
-        first_id = (
-            select(Score.id)
-            .where(*conditions)
-            .order_by(Score.id)
-            .offset(skip)
-            .limit(literal_column("1", Integer))  # a number PostgreSQL can cost
-            .scalar_subquery()
-        )
-        # The anchor bounds the skip; the page itself starts at its first id.
-        conditions = (*_page_conditions(filtered, anchored=False), Score.id >= first_id)
-    query = select(*API_COLUMNS).where(*conditions).order_by(Score.id)
-    if limited:
-        query = query.limit(limit)
-    return query
-
-
-@cache
-def _list_statement(
-    filtered: bool, anchored: bool, skipping: bool, limited: bool = True, inline: bool = False
-) -> DriverStatement:
-    """The list query of one shape, built and compiled once.
-
-    inline (PostgreSQL's pages): skip and limit are written into the text.
-    PostgreSQL keeps one plan for all values of a prepared statement only if
-    that plan costs no more than those it makes for the values given. It
-    cannot cost a LIMIT or OFFSET that is a parameter (it assumes a tenth of
-    the rows), nor a comparison with the anchor (a third), so it planned
-    every page anew. With the numbers in the text, and an anchored page
-    starting from a subquery's id, which no plan knows in advance, one plan
-    serves every request for the page: about a tenth less CPU per page. Each
-    skip and limit makes a text of its own (app/driver.py), which earns its
-    plan only once it repeats. So only a skip below ANCHOR_EVERY is written
-    in, as every skip is once a listing's anchors are built
-    (app/services/positions.py); a larger one (no anchors yet, each page a
-    new skip) keeps the parameters. SQLite plans when it prepares, so it
-    keeps them all.
-    """
-    return DriverStatement(_page_query(filtered, anchored, skipping, limited, inline))
+def get_score(entity: str, project: str, score_id: str) -> Score | None:
+    """The score with this id in this entity/project, or None."""
+    if not storage.could_be_stored(score_id):
+        return None
+    return db.session.get(Score, (entity, project, score_id))
 
 
 def delete_scores(entity: str, project: str, score_ids: Sequence[str]) -> int:
     """Delete the given ids of this entity/project; return how many existed."""
-    unique_ids = [score_id for score_id in dict.fromkeys(score_ids) if could_be_stored(score_id)]
-    deleted = 0
-    with core_write() as connection:
-        # Chunks keep each statement under every database's parameter limit.
-        for start in range(0, len(unique_ids), 500):
-            chunk = unique_ids[start : start + 500]
-            result = connection.execute(
-                delete(Score).where(
-                    Score.entity == entity, Score.project == project, Score.id.in_(chunk)
-                )
-            )
-            deleted += result.rowcount
-        if deleted:
-            positions.record_settled_change(connection, entity, project)
-    return deleted
+    return storage.delete_score_rows(entity, project, score_ids)

@@ -7,11 +7,11 @@ from functools import cached_property
 
 from sqlalchemy import func
 
+from app import storage
 from app.extensions import db
 from app.models import Score
-from app.services import summary_cache
 from app.services.browse import Filters, conditions, windowed
-from app.services.summary_cache import SummaryRow
+from app.storage import SummaryRow
 
 SUMMARY_LIMIT = 2_000
 # Longer values are counted but not parsed: scorer metrics are short JSON.
@@ -146,7 +146,7 @@ def summarise(entity: str, project: str, filters: Filters) -> Summary:
     if secondary:
         query, edge = windowed(primary, secondary, True, limit, _COLUMNS)
         return _summary(_summary_rows(connection.execute(query)), edge is not None)
-    return summary_cache.newest_rows(connection, entity, project, filters, read, limit, _summary)
+    return storage.newest_rows(connection, entity, project, filters, read, limit, _summary)
 
 
 _COLUMNS = (Score.id, Score.scorer, func.substr(Score.value_json, 1, PARSE_MAX_CHARS + 1))

@@ -7,10 +7,10 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.database import write_transaction
 from app.extensions import db
 from app.models import EntityGrant, User
 from app.services.errors import Conflict, DomainError
+from app.storage import write_transaction
 
 
 def _hash_password(password: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-WORKERS = 4  # each with app/gunicorn_conf.py's threads, as `make serve` runs them
+WORKERS = 4  # each with app/server/gunicorn_conf.py's threads, as `make serve` runs them
 START_TIMEOUT = 30.0
 
 
@@ -71,7 +71,7 @@ def listening(pid: int, port: int) -> bool:
     """Whether a worker's poller (an epoll) watches the listening socket of `port`.
 
     A worker listens only while no other holds fewer connections
-    (app/gunicorn_worker.py).
+    (app/server/balanced_worker.py).
     """
     try:
         links = socket_fds(pid)
@@ -210,7 +210,7 @@ class Server:
                 [
                     str(BIN / "gunicorn"),
                     "-c",
-                    "app/gunicorn_conf.py",  # as `make serve` runs it
+                    "app/server/gunicorn_conf.py",  # as `make serve` runs it
                     "--workers",
                     str(self.workers),
                     "--bind",

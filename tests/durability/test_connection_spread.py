@@ -5,7 +5,7 @@ listening socket whichever worker woke first accepted most of a burst (57-61
 of 64 with two workers), and on a socket per worker the kernel's hash split
 16 clients 10/6 or worse nearly half the time (bench/README.md). The service
 shares one socket, and a worker listens only while no other holds fewer
-connections (app/gunicorn_worker.py). These tests read which worker holds
+connections (app/server/balanced_worker.py). These tests read which worker holds
 each connection, and which worker listens, from /proc.
 """
 

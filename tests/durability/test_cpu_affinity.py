@@ -1,6 +1,6 @@
 """Each gunicorn worker runs on a CPU of its own, threads and replacements included.
 
-app/gunicorn_conf.py pins the workers while there are no more of them than
+app/server/gunicorn_conf.py pins the workers while there are no more of them than
 usable CPUs (bench/README.md has what that buys). These tests read the
 affinity the kernel holds for the real workers of a real gunicorn.
 """

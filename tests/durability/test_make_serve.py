@@ -1,4 +1,4 @@
-"""`make serve` runs gunicorn as app/gunicorn_conf.py says: workers that split connections evenly.
+"""`make serve` runs gunicorn as app/server/gunicorn_conf.py says: workers split connections evenly.
 
 The connection-spread tests prove the balanced worker on the durability
 server; this one proves the README's command runs it too.

@@ -1,10 +1,10 @@
 """What the server running the app can tell it: how many requests it has in hand.
 
 The group commit's leader waits for the creates its worker is preparing
-(app/group_commit.py). Once every request the worker holds is already
+(app/storage/group_commit.py). Once every request the worker holds is already
 waiting in the batch, nobody else can join, and waiting on would only idle
 the CPU. Only the server knows the requests it has read or is reading
-(app/gunicorn_worker.py tells); under any other server, the leader goes by
+(balanced_worker.py tells); under any other server, the leader goes by
 the CPU alone.
 """
 

@@ -25,10 +25,11 @@ from datetime import timedelta
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from app.driver import DriverStatement
 from app.models import ProjectChange, Score
 from app.models._time import utcnow
 from app.score_ids import id_floor
+from app.storage.compiled import DriverStatement
+from app.storage.engine import is_postgresql
 
 ANCHOR_EVERY = 1_000
 # Older than any write can take from choosing its id to committing (the
@@ -156,7 +157,7 @@ def record_settled_change(connection: Connection, entity: str, project: str) -> 
 
 
 def _dialect_insert(connection: Connection):
-    if connection.dialect.name == "postgresql":
+    if is_postgresql(connection):
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert

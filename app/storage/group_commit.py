@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from app import serving
+from app.server import requests_in_hand as server_signal
 
 Item = TypeVar("Item")
 
@@ -43,7 +43,7 @@ class Gathering:
     they work on are the creates that would join. Once the process idles,
     whoever will join has joined, and waiting longer would only add latency.
     It stops at once when every request the server has in hand is already
-    queued (app/serving.py): an idle step would only confirm it. A batch
+    queued (app/server/requests_in_hand.py): an idle step would only confirm it. A batch
     waits at most `longest` seconds.
     """
 
@@ -54,7 +54,7 @@ class Gathering:
         cpu_clock: Callable[[], float] = time.process_time,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        requests_in_hand: Callable[[], int | None] = serving.requests_in_hand,
+        requests_in_hand: Callable[[], int | None] = server_signal.requests_in_hand,
     ):
         self.step, self.longest = step, longest
         self._cpu_clock, self._clock, self._sleep = cpu_clock, clock, sleep

@@ -3,11 +3,11 @@
 A gthread worker serves the connections it accepted, and with keep-alive a
 client stays with one worker. Which worker that is was left to chance: on
 one shared listening socket whichever worker woke first took most of a
-burst (57-61 of 64), and with a socket per worker (SO_REUSEPORT) the kernel
-hashes each connection to one, so 16 clients split 8/8 only a fifth of the
-time and 10/6 or worse nearly half of it. A worker's creates share its
-batches (app/group_commit.py): the one holding 6 connections idles while
-they wait for their sync, the one holding 10 falls behind (bench/README.md).
+burst, and with a socket per worker (SO_REUSEPORT) the kernel's hash split
+16 clients unevenly most of the time. A worker's creates share its batches
+(app/storage/group_commit.py): the worker holding fewer clients idles while
+they wait for their sync, the other falls behind
+(bench/README.md#balanced-workers).
 
 Here the workers share one listening socket and a board in shared memory
 holding each one's number of open connections. A worker listens only while
@@ -18,19 +18,60 @@ others, so that those holding more stop listening; one that stops, or
 dies, leaves the board, and the rest are rung.
 
 The master makes the board before it forks the first worker and seats each
-new one (app/gunicorn_conf.py, pre_fork). A worker without a seat, or under
+new one (gunicorn_conf.py, pre_fork). A worker without a seat, or under
 reuse_port (a socket's connections can only go to its own worker), accepts
 as gthread always did.
+
+It builds on parts of gthread that are not gunicorn's public API
+(RELIED_ON); gunicorn_conf.py falls back to plain gthread when they are
+missing, and tests/test_balanced_worker.py fails so that an upgrade is noticed.
 """
 
 import contextlib
+import inspect
 import mmap
 import os
 import selectors
+from importlib.metadata import version
 
+from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
-from app import serving
+from app.server import requests_in_hand as server_signal
+
+WORKER_CLASS = "app.server.balanced_worker.BalancedThreadWorker"
+
+# What BalancedThreadWorker takes from gthread's ThreadWorker beyond its public
+# settings: each method it overrides or calls, each attribute it reads, and
+# the counter it watches, with the statements of gthread that must keep it
+# current. A gunicorn release that changes any of them needs a look here.
+RELIED_ON = {
+    "methods": ("run", "accept", "set_accept_enabled"),
+    "attributes": ("poller", "alive", "worker_connections", "keepalived_conns", "pending_conns"),
+    "nr_conns counted in": ("__init__", "accept", "finish_request", "murder_keepalived"),
+}
+
+
+def gunicorn_version() -> str:
+    return version("gunicorn")
+
+
+def missing_internals() -> list[str]:
+    """What of RELIED_ON this gunicorn's gthread worker lacks; empty when all is there."""
+    missing = [
+        f"ThreadWorker.{name}" for name in RELIED_ON["methods"] if not hasattr(ThreadWorker, name)
+    ]
+    try:
+        source = inspect.getsource(gthread)
+    except OSError:  # no source to read (a frozen build): trust the methods alone
+        return missing
+    missing += [f"self.{name}" for name in RELIED_ON["attributes"] if f"self.{name}" not in source]
+    for method in RELIED_ON["nr_conns counted in"]:
+        function = getattr(ThreadWorker, method, None)
+        if function is None or "self.nr_conns" not in inspect.getsource(function):
+            missing.append(f"nr_conns in ThreadWorker.{method}")
+    return missing
+
 
 # An empty seat: never the fewest.
 _EMPTY = 2**62
@@ -135,7 +176,7 @@ class BalancedThreadWorker(ThreadWorker):
     seat: Seat | None = None
 
     def run(self) -> None:
-        serving.tell_requests_in_hand(self.requests_in_hand)
+        server_signal.tell_requests_in_hand(self.requests_in_hand)
         if self.cfg.reuse_port:
             self.seat = None
         if self.seat is not None:

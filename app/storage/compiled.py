@@ -11,7 +11,7 @@ One addition: a read in autocommit (PostgreSQL's API reads and key checks)
 that finds its pooled connection dropped by the server runs once more on a
 new one. A write never does here, even one that returns rows: lost in
 autocommit, it may have committed, and only its caller knows how to run it
-again safely (app/writer_connection.py).
+again safely (writer_connection.py).
 """
 
 import re

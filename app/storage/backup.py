@@ -4,14 +4,18 @@ import os
 import sqlite3
 import tempfile
 
-from app import wal_sync
 from app.extensions import db
-from app.services.errors import DomainError
+from app.storage import wal_sync
+from app.storage.engine import is_sqlite
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message says why."""
 
 
 def _require_sqlite() -> None:
-    if db.engine.dialect.name != "sqlite":
-        raise DomainError(
+    if not is_sqlite(db.engine):
+        raise BackupError(
             "Backups here are for SQLite; for PostgreSQL use pg_dump and pg_restore "
             "(see the README)."
         )
@@ -51,7 +55,7 @@ def restore_from(path: str) -> None:
     """
     _require_sqlite()
     if not os.path.isfile(path):
-        raise DomainError(f"No backup file at {path}")
+        raise BackupError(f"No backup file at {path}")
     source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         _check_integrity(source)
@@ -76,4 +80,4 @@ def _sqlite3_connection(connection) -> sqlite3.Connection:
 def _check_integrity(connection: sqlite3.Connection) -> None:
     result = connection.execute("PRAGMA integrity_check").fetchone()[0]
     if result != "ok":
-        raise DomainError(f"Integrity check failed: {result}")
+        raise BackupError(f"Integrity check failed: {result}")

@@ -1,6 +1,6 @@
 """The statements that store a batch of new scores, as each database runs them best.
 
-SQLite runs a batch in one transaction (app/writer_connection.py): one
+SQLite runs a batch in one transaction (writer_connection.py): one
 prepared INSERT, stepped once per row.
 
 PostgreSQL commits each statement by itself, so a batch is one statement:
@@ -30,9 +30,10 @@ from sqlalchemy import JSON, Text, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from app.driver import DriverStatement
 from app.models import Score
-from app.services import keys
+from app.storage import key_lookup
+from app.storage.compiled import DriverStatement
+from app.storage.engine import is_postgresql
 
 _SCORES = Score.__table__
 _COLUMNS = [column.name for column in _SCORES.columns]
@@ -42,7 +43,7 @@ _CHECKED_COLUMNS = [name for name in _COLUMNS if name != "created_by"]
 
 def insert_rows(connection: Connection, rows: list[dict], again: bool = False) -> None:
     """Store the rows (each a dict of every column): all of them or, on error, none."""
-    if connection.dialect.name == "postgresql":
+    if is_postgresql(connection):
         _DOCUMENT[again].run(connection, {"rows": _document(rows)})
     else:
         _STEPPED[again].run_many(connection, rows)  # in the caller's transaction
@@ -54,10 +55,10 @@ def insert_if_allowed(
     """Look the key up and store the rows if it may write to the entity, in one statement.
 
     PostgreSQL only. The rows' created_by is the key's owner, and the key is
-    marked used as keys.mark_used would. Returns the lookup's row
-    (keys.KEY_LOOKUP) for keys.found_key; None for an unknown key.
+    marked used as key_lookup.mark_used would. Returns the lookup's row
+    (key_lookup.KEY_LOOKUP) for key_lookup.found_key; None for an unknown key.
     """
-    params = keys.lookup_params(digest, entity, now)
+    params = key_lookup.lookup_params(digest, entity, now)
     params.update(rows=_document(rows), used_at=now)
     return _CHECKED[again].first(connection, params)
 
@@ -94,14 +95,14 @@ def _stepped_insert(again: bool) -> DriverStatement:
 
 
 def _checked_insert(again: bool) -> DriverStatement:
-    found = keys.KEY_LOOKUP.cte("presented_key")
+    found = key_lookup.KEY_LOOKUP.cte("presented_key")
     batch = _from_document()
     columns = [batch.c[name] for name in _CHECKED_COLUMNS]
-    allowed = select(*columns, found.c.username).join(found, keys.allows_entity(found))
+    allowed = select(*columns, found.c.username).join(found, key_lookup.allows_entity(found))
     stored = postgresql.insert(_SCORES).from_select([*_CHECKED_COLUMNS, "created_by"], allowed)
     if again:
         stored = stored.on_conflict_do_nothing()
-    marked = keys.marking_used(found)
+    marked = key_lookup.marking_used(found)
     # A data-modifying CTE runs to completion whether or not the query reads it.
     statement = select(found).add_cte(stored.cte("stored"), marked.cte("marked"))
     return DriverStatement(statement, writes=True)

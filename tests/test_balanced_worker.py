@@ -1,4 +1,4 @@
-"""The connection board the balanced gunicorn workers share (app/gunicorn_worker.py).
+"""The connection board the balanced gunicorn workers share (app/server/balanced_worker.py).
 
 The workers' behaviour, on a real gunicorn, is in
 tests/durability/test_connection_spread.py; these tests pin the board's rules.
@@ -11,8 +11,9 @@ from types import SimpleNamespace
 import pytest
 from gunicorn.workers.gthread import ThreadWorker
 
-from app import gunicorn_worker, serving
-from app.gunicorn_worker import BalancedThreadWorker, ConnectionBoard
+from app.server import balanced_worker as gunicorn_worker
+from app.server import requests_in_hand as serving
+from app.server.balanced_worker import BalancedThreadWorker, ConnectionBoard
 
 
 def _rung(board: ConnectionBoard) -> list[int]:

@@ -4,9 +4,9 @@ A plain create defers its key check to here (app/api/guard.py): the batch
 looks each distinct key up once, refuses the creates whose key is not
 active or not granted the entity, and inserts the rest. On SQLite the
 lookup and the insert share one transaction; on PostgreSQL the insert is
-one statement, committed by itself (app/writer_connection.py), and when
+one statement, committed by itself (writer_connection.py), and when
 the whole batch presents one key, the lookup is part of that statement
-(app/services/score_inserts.py).
+(score_inserts.py).
 """
 
 import threading
@@ -16,10 +16,11 @@ from functools import partial
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from app.group_commit import GroupCommit
 from app.models._time import utcnow
-from app.services import keys, score_inserts
-from app.writer_connection import WriterConnection
+from app.storage import key_lookup, score_inserts
+from app.storage.engine import is_postgresql
+from app.storage.group_commit import GroupCommit
+from app.storage.writer_connection import WriterConnection
 
 
 @dataclass
@@ -33,8 +34,8 @@ class PendingCreate:
 def store(engine: Engine, create: PendingCreate) -> None:
     """Write the create with whatever else its worker writes meanwhile.
 
-    Returns once it is stored and durable; raises the error that refused it
-    (NotAuthenticated, Forbidden) or that failed its whole batch.
+    Returns once it is stored and durable; raises KeyRefused for a key that
+    may not write to the entity, or the error that failed its whole batch.
     """
     _group_for(engine).submit(create)
 
@@ -49,7 +50,7 @@ def insert_batch(
 def _store_batch(
     creates: list[PendingCreate], connection: Connection, again: bool
 ) -> list[BaseException | None]:
-    if connection.dialect.name == "postgresql":
+    if is_postgresql(connection):
         presented = {(create.key_digest, create.row["entity"]) for create in creates}
         if len(presented) == 1:
             ((digest, entity),) = presented
@@ -70,7 +71,7 @@ def _store_checked_in_insert(
 ) -> list[BaseException | None]:
     now = utcnow()
     rows = [create.row for create in creates]
-    found = keys.found_key(
+    found = key_lookup.found_key(
         score_inserts.insert_if_allowed(connection, rows, digest, entity, now, again), digest
     )
     return [_verdict(found, create) for create in creates]
@@ -79,7 +80,7 @@ def _store_checked_in_insert(
 def _check_keys(connection: Connection, creates: list[PendingCreate]) -> list[BaseException | None]:
     """Fill in each key-authenticated create's author, or the error that refuses it."""
     now = utcnow()
-    found: dict[tuple[str, str], keys.KeyCheck | None] = {}
+    found: dict[tuple[str, str], key_lookup.KeyCheck | None] = {}
     outcomes: list[BaseException | None] = []
     for create in creates:
         digest, entity = create.key_digest, create.row["entity"]
@@ -87,24 +88,24 @@ def _check_keys(connection: Connection, creates: list[PendingCreate]) -> list[Ba
             outcomes.append(None)
             continue
         if (digest, entity) not in found:
-            found[digest, entity] = keys.check_key(connection, digest, entity, now)
+            found[digest, entity] = key_lookup.check_key(connection, digest, entity, now)
         outcomes.append(_verdict(found[digest, entity], create))
     stale = sorted({check.key_id for check in found.values() if check and check.stale})
     if stale:
-        keys.mark_used(connection, stale, now)
+        key_lookup.mark_used(connection, stale, now)
     return outcomes
 
 
-def _verdict(check: keys.KeyCheck | None, create: PendingCreate) -> BaseException | None:
+def _verdict(check: key_lookup.KeyCheck | None, create: PendingCreate) -> BaseException | None:
     """None if the key lets the create be stored (its author filled in), else the error."""
-    refused = keys.refusal(check, create.row["entity"])
+    refused = key_lookup.refusal(check, create.row["entity"])
     if refused is None and check is not None:
-        create.row["created_by"] = check.principal.username
+        create.row["created_by"] = check.username
     return refused
 
 
 # One group per engine: the creates of a worker's threads share batches
-# (app/group_commit.py), written on a connection the group keeps.
+# (group_commit.py), written on a connection the group keeps.
 _groups: dict[Engine, GroupCommit[PendingCreate]] = {}
 _groups_lock = threading.Lock()
 

@@ -3,7 +3,7 @@
 A summary reads the newest SUMMARY_LIMIT matching scores: 2,000 rows that a
 filter such as an evaluation run scatters over tens of thousands, about half
 of the page's time. Scores are never updated, and no id older than
-positions.SETTLED_AFTER can still be inserted, so matching rows below that
+list_anchors.SETTLED_AFTER can still be inserted, so matching rows below that
 boundary, once read, stay exactly as they are until the project's deletion
 count moves. Each view re-reads only the rows at or above its entry's
 boundary (none, on a project nobody is writing to) and merges them with the
@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from app.models._time import utcnow
 from app.score_ids import id_floor
-from app.services import positions
+from app.storage import list_anchors
 
 # (id, scorer, value text or None when too long to parse), newest first.
 SummaryRow = tuple[str, str, str | None]
@@ -66,9 +66,9 @@ def newest_rows(
     key = (connection.engine.url.render_as_string(), entity, project, filters, limit)
     with _lock:
         entry = _cache.get(key)
-    boundary = id_floor(utcnow() - positions.SETTLED_AFTER)
+    boundary = id_floor(utcnow() - list_anchors.SETTLED_AFTER)
     if entry is not None:
-        deletions, present = positions.changes_and_presence(
+        deletions, present = list_anchors.changes_and_presence(
             connection, entity, project, entry.rows[0][0]
         )
         if deletions == entry.deletions and present:
@@ -84,7 +84,7 @@ def newest_rows(
                 _store(key, _advanced(entry, fresh, boundary, limit), result)
                 return result
     else:
-        deletions = positions.changes_and_presence(connection, entity, project, "")[0]
+        deletions = list_anchors.changes_and_presence(connection, entity, project, "")[0]
     rows = read(None, limit)
     result = compute(rows)
     settled = [row for row in rows if row[0] < boundary]

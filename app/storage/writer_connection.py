@@ -4,7 +4,7 @@ Checking a connection out of the pool for each batch, switching it into a
 write transaction and back, and returning it cost more than the batch's own
 statements on SQLite, and on PostgreSQL took three isolation-level switches
 (autocommit reads, then the write, then back). A group has one leader at a
-time (app/group_commit.py), so one connection, left in write mode, serves
+time (group_commit.py), so one connection, left in write mode, serves
 all its batches.
 
 On SQLite a batch runs in one transaction, begun IMMEDIATE under the
@@ -17,7 +17,7 @@ After a failure the connection is closed and the next batch opens a new
 one. A kept connection may have been dropped while idle (PostgreSQL
 restarted): a batch that finds it gone runs once more on a new connection,
 told so, since it cannot know whether its write was stored before the
-connection went (app/services/score_inserts.py skips what was). When any
+connection went (score_inserts.py skips what was). When any
 connection of the engine's pool is invalidated, this one is replaced before
 its next batch too, as the pool replaces the others.
 """
@@ -29,7 +29,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from app.database import writer_lock
+from app.storage.engine import is_sqlite
+from app.storage.transactions import writer_lock
 
 Result = TypeVar("Result")
 
@@ -62,7 +63,7 @@ class WriterConnection:
                 connection = self._connection or self._open()
                 try:
                     # Begin now rather than at the first Core execute: statements run
-                    # on the driver cursor (app/driver.py) must land in the transaction.
+                    # on the driver cursor (compiled.py) must land in the transaction.
                     # In PostgreSQL's autocommit, begin and commit send nothing.
                     connection.begin()
                     result = batch(connection, again)
@@ -94,7 +95,7 @@ class WriterConnection:
 
     def _open(self) -> Connection:
         connection = self._engine.connect()
-        if connection.dialect.name == "sqlite":
+        if is_sqlite(connection):
             connection.execution_options(sqlite_write=True)  # every begin is BEGIN IMMEDIATE
         else:
             connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -1,77 +1,25 @@
-"""Database engine set-up: SQLite pragmas and write transactions that never deadlock."""
+"""Transactions and connections: write transactions that never deadlock, and the
+Core connection the API's hot paths read on."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, g
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from app import wal_sync
-from app.driver import DriverStatement
 from app.extensions import db
-from app.writer_lock import WriterLock
-
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Run on the driver cursor: every write begins with one (see app/driver.py).
-_BEGIN_IMMEDIATE = DriverStatement(text("BEGIN IMMEDIATE"))
-_BEGIN = DriverStatement(text("BEGIN"))
-
-
-_writer_locks: dict[str, WriterLock] = {}
-
-
-def configure_engine(engine: Engine, synchronous: str) -> None:
-    """Install per-connection settings; on SQLite, take control of BEGIN."""
-    if engine.dialect.name != "sqlite":
-        return
-    database = engine.url.database
-    if database and database != ":memory:" and database not in _writer_locks:
-        _writer_locks[database] = WriterLock(f"{database}.writelock")
-
-    # FULL is kept by syncing the WAL after each commit ourselves, outside
-    # the writer lock (app/wal_sync.py); SQLite itself runs NORMAL.
-    wal_synced = synchronous == "FULL"
-    pragma_level = "NORMAL" if wal_synced else synchronous
-
-    if wal_synced:
-
-        @event.listens_for(engine, "do_connect")
-        def _durable_factory(_dialect, _record, _cargs, cparams):
-            cparams["factory"] = wal_sync.DurableConnection
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy, not pysqlite, decide when a transaction begins.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA synchronous={pragma_level}")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        # A deferred transaction that reads first and then writes gets
-        # SQLITE_BUSY at once if another writer got in between (the busy
-        # timeout does not apply to that upgrade). Writes therefore begin
-        # IMMEDIATE, taking the write lock up front, and simply queue.
-        options = connection.get_execution_options()
-        if options.get("sqlite_write"):
-            _BEGIN_IMMEDIATE.run(connection, {})
-        elif not options.get("sqlite_plain_reads"):
-            _BEGIN.run(connection, {})
+from app.storage import wal_sync
+from app.storage.engine import is_sqlite, writer_lock_for
 
 
 @contextmanager
-def writer_lock(bind: Engine) -> Iterator[None]:
+def writer_lock(bind) -> Iterator[None]:
     """Queue behind the other writers of a SQLite file; a no-op elsewhere.
 
     The WAL sync of what the block commits waits until the queue is left,
     so the next writer does not wait out this one's fdatasync.
     """
-    lock = _writer_locks.get(bind.url.database or "") if bind.dialect.name == "sqlite" else None
+    lock = writer_lock_for(bind)
     if lock is None:
         yield
         return
@@ -81,10 +29,10 @@ def writer_lock(bind: Engine) -> Iterator[None]:
 
 @contextmanager
 def write_transaction():
-    """Run the block as one write transaction, committed at the end or rolled back."""
+    """Run the block as one write transaction on the ORM session, committed at the end."""
     session = db.session()
     bind = session.get_bind()
-    sqlite = bind.dialect.name == "sqlite"
+    sqlite = is_sqlite(bind)
     with writer_lock(bind):
         if sqlite:
             # End any read (say, the auth lookup) so the write can start with
@@ -111,7 +59,7 @@ def request_connection() -> Connection:
     connection = g.get("core_connection")
     if connection is None or connection.closed:
         connection = db.engine.connect()
-        if connection.dialect.name == "sqlite":
+        if is_sqlite(connection):
             connection.execution_options(sqlite_plain_reads=True)
         else:
             connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -123,7 +71,7 @@ def request_connection() -> Connection:
 def core_write() -> Iterator[Connection]:
     """A write transaction on the request connection, committed at the end or rolled back."""
     connection = request_connection()
-    sqlite = connection.dialect.name == "sqlite"
+    sqlite = is_sqlite(connection)
     with writer_lock(connection.engine):
         # Only reads came before, outside a transaction: close SQLAlchemy's
         # view of them, then begin for real (BEGIN IMMEDIATE on SQLite).
@@ -135,7 +83,7 @@ def core_write() -> Iterator[Connection]:
             connection.execution_options(isolation_level=connection.default_isolation_level)
         try:
             # Begin now rather than at the first Core execute: statements run
-            # on the driver cursor (app/driver.py) must land in the transaction.
+            # on the driver cursor (compiled.py) must land in the transaction.
             connection.begin()
             yield connection
             connection.commit()

@@ -1,0 +1,80 @@
+"""Storage: the only package that knows databases apart, and how rows reach the disk
+fast and safely (connections, the SQLite writer lock, WAL syncing, group
+commit, compiled statements, list anchors, remembered rows, backups).
+
+Services call what this module exports; its other modules are its own
+(`make lint` checks both).
+"""
+
+from flask import Flask
+
+from app.extensions import db
+from app.storage.backup import BackupError, backup_to, restore_from
+from app.storage.engine import configure_engine, engine_options
+from app.storage.key_lookup import KeyCheck, KeyRefused
+from app.storage.list_anchors import record_settled_change
+from app.storage.score_batches import PendingCreate
+from app.storage.score_batches import store as _store
+from app.storage.score_inserts import insert_rows as insert_scores
+from app.storage.score_lines import api_line, format_timestamp
+from app.storage.score_rows import (
+    API_COLUMNS,
+    FetchedRows,
+    RowStream,
+    could_be_stored,
+    delete_score_rows,
+    list_api_rows,
+    read_api_row,
+    scorer_digest,
+)
+from app.storage.summary_rows import SummaryRow, newest_rows
+from app.storage.transactions import (
+    core_write,
+    register_request_connection,
+    request_connection,
+    write_transaction,
+)
+
+__all__ = [
+    "API_COLUMNS",
+    "BackupError",
+    "FetchedRows",
+    "KeyCheck",
+    "KeyRefused",
+    "RowStream",
+    "SummaryRow",
+    "api_line",
+    "backup_to",
+    "configure",
+    "core_write",
+    "could_be_stored",
+    "delete_score_rows",
+    "engine_options",
+    "format_timestamp",
+    "insert_scores",
+    "list_api_rows",
+    "newest_rows",
+    "read_api_row",
+    "record_settled_change",
+    "request_connection",
+    "restore_from",
+    "scorer_digest",
+    "store_score",
+    "write_transaction",
+]
+
+
+def configure(app: Flask) -> None:
+    """Set up the bound engine's connections and the per-request Core connection."""
+    register_request_connection(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
+
+
+def store_score(row: dict, key_digest: str | None = None) -> None:
+    """Store a new score's row, durably, in a batch with whatever else this worker stores.
+
+    key_digest: check this key for the row's entity first and make its owner
+    the author; raises KeyRefused when it may not write there.
+    """
+    _store(db.engine, PendingCreate(row, key_digest))

@@ -10,25 +10,36 @@ WEB_CONCURRENCY ?= 2
 WEB_THREADS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run serve upgrade test test-fast lint bench bench-quick clean
+.PHONY: install install-dev run dev serve upgrade test test-fast lint bench bench-quick clean
 
+# Serving needs only the app's own dependencies; tests, lint and the
+# benchmark add the development extras (pyproject.toml) to the same venv.
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
 upgrade: install
 	$(FLASK) db upgrade
 
-run: upgrade
-	$(FLASK) bootstrap --url http://$(HOST):$(PORT)
-	$(FLASK) run --host $(HOST) --port $(PORT)
+# `make run` and `make serve` both serve with gunicorn, as in production; its
+# settings (app/server/gunicorn_conf.py) are shared with the benchmark and the
+# durability tests. For Flask's reloading debug server: `make dev`.
+run: serve
 
-# gunicorn's settings (threaded workers, a listening socket per worker) are
-# in app/server/gunicorn_conf.py, shared with the benchmark and the durability tests.
+dev: upgrade
+	$(FLASK) bootstrap --url http://$(HOST):$(PORT)
+	$(FLASK) run --debug --host $(HOST) --port $(PORT)
+
 serve: upgrade
 	$(FLASK) bootstrap --url http://$(HOST):$(PORT)
 	WEB_CONCURRENCY=$(WEB_CONCURRENCY) WEB_THREADS=$(WEB_THREADS) \
@@ -36,22 +47,26 @@ serve: upgrade
 
 # First, alone, the tests that stop PostgreSQL (pytest's exit code 5, "nothing
 # collected", is fine there); then everything else in parallel.
-test: install
+test: install-dev
 	$(BIN)/pytest -m outage $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(BIN)/pytest -n auto -m "not outage" $(PYTEST_ARGS)
 
-test-fast: install
+test-fast: install-dev
 	$(BIN)/pytest -n auto -m "not browser and not slow and not outage" $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	@# Only storage knows one database from another.
+	@! grep -rnw dialect app --include='*.py' | grep -v '^app/storage/' || \
+		{ echo "'dialect' outside app/storage/"; exit 1; }
 
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench
 
-bench-quick: install
+bench-quick: install-dev
 	$(BIN)/python -m bench --quick
 
 clean:

@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_sessions(app)
     register_extensions(app)
     register_blueprints(app)
+    register_security_headers(app)
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -65,6 +66,13 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Content-Security-Policy and friends on every page (app/security_headers.py)."""
+    from app.security_headers import register_security_headers as register
+
+    register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

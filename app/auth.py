@@ -4,6 +4,7 @@ from flask import request
 
 from app.extensions import api_auth, basic_auth, login_manager, token_auth
 from app.services import keys, users
+from app.validation import path_segment_errors
 
 
 @basic_auth.verify_password
@@ -18,8 +19,11 @@ def _verify_bearer(token: str):
 
 
 def _entity() -> str | None:
-    # The entity the request is for, so one query can check the grant too.
-    return (request.view_args or {}).get("entity")
+    # The entity the request is for, so one query can check the grant too. A
+    # name no entity can have (the guard refuses it next) is looked up as none:
+    # PostgreSQL cannot even compare a string holding NUL.
+    entity = (request.view_args or {}).get("entity")
+    return entity if entity is None or not path_segment_errors(entity) else None
 
 
 def credentials_were_sent() -> bool:

@@ -4,6 +4,7 @@ import os
 import secrets
 from pathlib import Path
 
+from app.server.threads import web_threads
 from app.storage.engine import engine_options
 
 
@@ -51,22 +52,6 @@ def _sqlite_synchronous() -> str:
             f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_LEVELS)}"
         )
     return level
-
-
-def default_web_threads(database_url: str) -> int:
-    """Request threads per worker when WEB_THREADS is not set: 32 on SQLite, 16 on PostgreSQL.
-
-    A worker's concurrent creates share one batch, so more threads mean
-    bigger batches on SQLite; on PostgreSQL each thread may hold two pooled
-    connections, and 16 keeps two workers within the server's default limit
-    of 100 (bench/README.md#threads).
-    """
-    return 16 if database_url.strip().startswith("postgres") else 32
-
-
-def web_threads(database_url: str) -> int:
-    """Request threads per worker process, as the gunicorn settings run them."""
-    return int(os.environ.get("WEB_THREADS") or default_web_threads(database_url))
 
 
 def load(instance_path: str) -> dict:

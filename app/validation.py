@@ -10,13 +10,18 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 MAX_VALUE_DEPTH = 64
 ID_MAX_LENGTH = 256
 SCORER_MAX_LENGTH = 1024
+PATH_SEGMENT_MAX_LENGTH = 128
 FIELD_ORDER = ("prediction_id", "scorer", "value", "evaluation_run_id")
+# Characters an entity or project name may not hold: C0 controls, DEL, and the
+# path separator (a name is one segment of every URL that carries it).
+_SEGMENT_FORBIDDEN = "\x00-\x1f\x7f/"
+_SEGMENT_BREAKER = re.compile(f"[{_SEGMENT_FORBIDDEN}]")
 
 
 # Valid UTF-8 cannot carry surrogates; only a "\ud800" escape can.
@@ -85,6 +90,45 @@ Scorer = Annotated[
     Field(min_length=1, max_length=SCORER_MAX_LENGTH),
     AfterValidator(_check_identifier),
 ]
+
+
+def _check_segment(text: str) -> str:
+    found = _SEGMENT_BREAKER.search(text)
+    if found is None:
+        return text
+    if found.group() == "/":
+        raise PydanticCustomError("string_slash", "String should not contain '/'")
+    raise PydanticCustomError(
+        "string_control_character", "String should not contain control characters"
+    )
+
+
+# An entity or project name: one segment of a URL path, in the API, the forms,
+# the OpenAPI document and the tables' columns alike.
+PathSegment = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=PATH_SEGMENT_MAX_LENGTH,
+        json_schema_extra={"pattern": f"^[^{_SEGMENT_FORBIDDEN}]+$"},
+    ),
+    AfterValidator(_check_segment),
+]
+_PATH_SEGMENT = TypeAdapter(PathSegment)
+
+
+def path_segment_errors(text: str) -> list[dict]:
+    """What is wrong with an entity or project name, as pydantic errors without a loc."""
+    try:
+        _PATH_SEGMENT.validate_python(text)
+    except ValidationError as exc:
+        return [_plain(error) for error in exc.errors(include_url=False)]
+    return []
+
+
+def path_segment_schema() -> dict:
+    """The JSON Schema of a name, for the OpenAPI document."""
+    return _PATH_SEGMENT.json_schema()
 
 
 class ScoreCreate(BaseModel):

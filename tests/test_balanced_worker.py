@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from gunicorn.workers.gthread import ThreadWorker
 
-from app.server import balanced_worker as gunicorn_worker
+from app.server import balanced_worker
 from app.server import requests_in_hand as serving
 from app.server.balanced_worker import BalancedThreadWorker, ConnectionBoard
 
@@ -85,33 +85,33 @@ def test_a_count_shown_by_a_forked_worker_is_seen_by_the_others(board):
 @pytest.fixture
 def master(monkeypatch):
     """The module as a master starts: no board until the first worker is seated."""
-    monkeypatch.setattr(gunicorn_worker, "_board", None)
+    monkeypatch.setattr(balanced_worker, "_board", None)
     yield
-    if gunicorn_worker._board is not None:
-        for doorbell in gunicorn_worker._board.doorbells:
+    if balanced_worker._board is not None:
+        for doorbell in balanced_worker._board.doorbells:
             os.close(doorbell)
 
 
 @pytest.mark.usefixtures("master")
 def test_new_workers_take_free_seats_and_a_replacement_takes_the_seat_its_predecessor_left():
     first, second, replacement = (SimpleNamespace() for _ in range(3))
-    gunicorn_worker.seat_new_worker(first, [], workers=2)
-    gunicorn_worker.seat_new_worker(second, [first], workers=2)
+    balanced_worker.seat_new_worker(first, [], workers=2)
+    balanced_worker.seat_new_worker(second, [first], workers=2)
     assert (first.seat.number, second.seat.number) == (0, 1)
     assert first.seat.board is second.seat.board
     assert len(first.seat.board.counts) == 6  # every worker, as many again for a reload, 2 more
     first.seat.join(3)
-    gunicorn_worker.leave_board(first)  # the master, once the first worker exited
+    balanced_worker.leave_board(first)  # the master, once the first worker exited
     assert first.seat.board.counts[0] == first.seat.board.counts[2]  # empty, as never taken
-    gunicorn_worker.seat_new_worker(replacement, [second], workers=2)
+    balanced_worker.seat_new_worker(replacement, [second], workers=2)
     assert replacement.seat.number == 0
 
 
 @pytest.mark.usefixtures("master")
 def test_workers_of_another_class_are_left_alone():
     plain, new = SimpleNamespace(), SimpleNamespace()
-    gunicorn_worker.leave_board(plain)  # no seat: nothing to leave
-    gunicorn_worker.seat_new_worker(new, [plain], workers=1)
+    balanced_worker.leave_board(plain)  # no seat: nothing to leave
+    balanced_worker.seat_new_worker(new, [plain], workers=1)
     assert new.seat.number == 0
 
 
@@ -136,3 +136,23 @@ def test_a_worker_tells_the_app_its_requests_in_hand_as_it_starts_serving(monkey
     assert serving.requests_in_hand() == 2
     worker.nr_conns = 5
     assert serving.requests_in_hand() == 4
+
+
+def test_this_gunicorn_has_every_internal_the_balanced_worker_builds_on():
+    # Fails on a gunicorn release that changed one: serving would fall back to
+    # plain gthread (gunicorn_conf.py), so look at RELIED_ON before upgrading.
+    assert balanced_worker.missing_internals() == [], balanced_worker.RELIED_ON
+
+
+def test_each_kind_of_internal_a_release_could_drop_is_noticed(monkeypatch):
+    relied_on = {
+        "methods": ("run", "a_method_gone"),
+        "attributes": ("poller", "an_attribute_gone"),
+        "nr_conns counted in": ("accept", "handle_exit"),  # handle_exit does not count
+    }
+    monkeypatch.setattr(balanced_worker, "RELIED_ON", relied_on)
+    assert balanced_worker.missing_internals() == [
+        "ThreadWorker.a_method_gone",
+        "self.an_attribute_gone",
+        "nr_conns in ThreadWorker.handle_exit",
+    ]

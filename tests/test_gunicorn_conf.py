@@ -2,8 +2,11 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 CONFIG = Path(__file__).resolve().parents[1] / "app" / "server" / "gunicorn_conf.py"
@@ -111,15 +114,15 @@ def test_a_booted_worker_leaves_its_start_up_objects_out_of_garbage_collection()
 def test_the_app_sizes_its_pool_for_the_threads_gunicorn_runs(monkeypatch):
     # Both read WEB_THREADS; their defaults must agree, or the PostgreSQL pool
     # of a default `make serve` would be smaller than its thread count.
-    from app import config
+    from app.server import threads
 
     monkeypatch.delenv("WEB_THREADS", raising=False)
-    for url, threads in (("postgresql://u@h/db", 16), ("sqlite:////tmp/x.db", 32), ("", 32)):
-        assert config.web_threads(url) == _load(DATABASE_URL=url)["threads"] == threads
+    for url, count in (("postgresql://u@h/db", 16), ("sqlite:////tmp/x.db", 32), ("", 32)):
+        assert threads.web_threads(url) == _load(DATABASE_URL=url)["threads"] == count
     monkeypatch.setenv("WEB_THREADS", "")
-    assert config.web_threads("postgresql://u@h/db") == 16
+    assert threads.web_threads("postgresql://u@h/db") == 16
     monkeypatch.setenv("WEB_THREADS", "3")
-    assert config.web_threads("sqlite://") == _load(WEB_THREADS="3")["threads"] == 3
+    assert threads.web_threads("sqlite://") == _load(WEB_THREADS="3")["threads"] == 3
 
 
 def test_new_workers_spread_one_per_cpu_and_fill_the_cpu_a_dead_one_left():
@@ -146,3 +149,53 @@ def test_the_master_seats_each_worker_and_frees_the_seat_of_one_that_exits():
     assert done.returncode == 0, done.stderr
     # Once the first has gone, the second holds the fewest and is told to listen.
     assert json.loads(done.stdout) == {"seats": [0, 1], "fewest": 5, "second_rung": True}
+
+
+# gunicorn's settings as they would load on a release without one of the
+# internals the balanced worker needs.
+FALLBACK_CONFIG = """
+import runpy
+from app.server import balanced_worker
+balanced_worker.RELIED_ON["methods"] += ("a_method_this_release_dropped",)
+globals().update(
+    (name, value) for name, value in runpy.run_path({config!r}).items()
+    if not name.startswith("__")
+)
+"""
+
+
+def test_serving_falls_back_to_gthread_with_a_warning_when_gunicorn_lacks_an_internal(tmp_path):
+    config = tmp_path / "fallback_conf.py"
+    config.write_text(FALLBACK_CONFIG.format(config=str(CONFIG)))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in OWN_ENV}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'scores.db'}", INSTANCE_PATH=str(tmp_path))
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(config), "--workers", "1",
+             "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+            cwd=CONFIG.parents[2], env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            assert _health_within(f"http://127.0.0.1:{port}/health", seconds=30) == 200
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    text = log.read_text()
+    assert "lacks what the balanced worker needs" in text
+    assert "a_method_this_release_dropped" in text
+    assert "serving with gthread" in text
+
+
+def _health_within(url: str, seconds: float) -> int | None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status
+        except OSError:
+            time.sleep(0.2)
+    return None

@@ -10,9 +10,8 @@ from sqlalchemy import insert, select
 from app.extensions import db
 from app.models import Score
 from app.score_ids import id_at
-from app.storage import list_api_rows, scorer_digest
 from app.storage import list_anchors as positions
-from app.storage import request_connection
+from app.storage import list_api_rows, request_connection, scorer_digest
 from app.storage import score_rows as scores
 from tests.builders import basic, make_api_user, post_score
 

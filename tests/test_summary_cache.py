@@ -14,8 +14,8 @@ from app.models import Score
 from app.score_ids import id_at
 from app.services import summary
 from app.services.browse import Filters
-from app.storage import scorer_digest
 from app.storage import list_anchors as positions
+from app.storage import scorer_digest
 from app.storage import summary_rows as summary_cache
 from tests.builders import basic, make_api_user, post_score
 

@@ -27,6 +27,5 @@ from app.admin import (  # noqa: E402,F401  (routes register on import)
     keys,
     projects,
     scores,
-    security,
     templating,
 )

@@ -4,9 +4,13 @@ import json
 from dataclasses import dataclass
 
 from app import jsonbody
-from app.validation import MAX_VALUE_DEPTH, ScoreCreate, ScoreRulesError, validate_score
-
-SEGMENT_MAX = 128  # entity and project, as the API's path segments
+from app.validation import (
+    MAX_VALUE_DEPTH,
+    ScoreCreate,
+    ScoreRulesError,
+    path_segment_errors,
+    validate_score,
+)
 
 
 @dataclass
@@ -27,16 +31,8 @@ class ScoreInputError(Exception):
 
 
 def segment_errors(text: str) -> list[str]:
-    """What is wrong with an entity or project name (the API's path rules, plus '/')."""
-    if not text:
-        return ["String should have at least 1 character"]
-    if len(text) > SEGMENT_MAX:
-        return [f"String should have at most {SEGMENT_MAX} characters"]
-    if any(ord(char) < 32 or ord(char) == 127 for char in text):
-        return ["String should not contain control characters"]
-    if "/" in text:
-        return ["String should not contain '/'"]
-    return []
+    """What is wrong with an entity or project name: the messages the API gives."""
+    return [error["msg"] for error in path_segment_errors(text)]
 
 
 _MISSING = object()

@@ -3,7 +3,7 @@
 from functools import cache
 
 from app.api.params import MAX_ROWS
-from app.validation import ScoreCreate
+from app.validation import ScoreCreate, path_segment_schema
 
 REF = "#/components/schemas/{model}"
 
@@ -24,13 +24,7 @@ def _path_param(name: str) -> dict:
         "in": "path",
         "name": name,
         "required": True,
-        "schema": {
-            "title": name.replace("_", " ").title(),
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 128,
-            "pattern": "^[^\u0000-\u001f\u007f]+$",
-        },
+        "schema": {"title": name.replace("_", " ").title(), **path_segment_schema()},
     }
 
 

@@ -14,20 +14,19 @@ def utcnow() -> datetime:
 class UTCDateTime(TypeDecorator):
     """A DateTime that stores UTC and always reads back timezone-aware.
 
-    SQLite has no time zones, so naive values read from it are tagged UTC.
+    Values are written in UTC: PostgreSQL keeps the zone, SQLite's text form
+    drops it, so naive values read back are UTC and tagged so.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value, _database):
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        if value is not None and dialect.name == "sqlite":
-            return value.astimezone(UTC).replace(tzinfo=None)
-        return value
+        return None if value is None else value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value, _database):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value

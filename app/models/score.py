@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models._time import UTCDateTime
+from app.validation import PATH_SEGMENT_MAX_LENGTH
 
 
 class Score(db.Model):
@@ -14,8 +15,8 @@ class Score(db.Model):
 
     # A UUIDv7 string: sorting by id sorts by creation time.
     id: Mapped[str] = mapped_column(String(36))
-    entity: Mapped[str] = mapped_column(String(128))
-    project: Mapped[str] = mapped_column(String(128))
+    entity: Mapped[str] = mapped_column(String(PATH_SEGMENT_MAX_LENGTH))
+    project: Mapped[str] = mapped_column(String(PATH_SEGMENT_MAX_LENGTH))
     prediction_id: Mapped[str] = mapped_column(String(256))
     scorer: Mapped[str] = mapped_column(String(1024))
     # A short digest of scorer: a btree cannot index a 1024-character

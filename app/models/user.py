@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models._time import UTCDateTime, utcnow
+from app.validation import PATH_SEGMENT_MAX_LENGTH
 
 
 def may_use_entity(is_admin: bool, holds_grant: bool) -> bool:
@@ -58,6 +59,6 @@ class EntityGrant(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    entity: Mapped[str] = mapped_column(String(128), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(PATH_SEGMENT_MAX_LENGTH), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="grants")

@@ -9,8 +9,8 @@ import gc
 import logging
 import os
 
-from app.config import web_threads
 from app.server import balanced_worker
+from app.server.threads import web_threads
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threaded workers: a worker's concurrent creates share one transaction and

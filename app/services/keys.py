@@ -11,8 +11,7 @@ from app.models import ApiKey, User
 from app.models._time import utcnow
 from app.models.user import may_use_entity
 from app.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
-from app.storage import key_lookup, request_connection, write_transaction
-from app.storage.key_lookup import KeyCheck, KeyRefused
+from app.storage import KeyCheck, KeyRefused, look_up_key, mark_used_now, write_transaction
 
 KEY_PREFIX = "sk_"
 PREFIX_LENGTH = 12  # "sk_" and 9 characters: enough to tell keys apart
@@ -86,11 +85,11 @@ def authenticate_key(key: str, entity: str | None = None) -> ApiPrincipal | None
     if digest is None:
         return None
     now = utcnow()
-    found = key_lookup.check_key(request_connection(), digest, entity, now)
+    found = look_up_key(digest, entity, now)
     if found is None:
         return None
     if found.stale:
-        key_lookup.mark_used_now(found.key_id, now)
+        mark_used_now(found.key_id, now)
     return ApiPrincipal.from_check(found)
 
 

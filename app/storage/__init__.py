@@ -9,9 +9,10 @@ Services call what this module exports; its other modules are its own
 from flask import Flask
 
 from app.extensions import db
+from app.storage import key_lookup
 from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.engine import configure_engine, engine_options
-from app.storage.key_lookup import KeyCheck, KeyRefused
+from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
 from app.storage.score_batches import PendingCreate
 from app.storage.score_batches import store as _store
@@ -41,6 +42,8 @@ __all__ = [
     "FetchedRows",
     "KeyCheck",
     "KeyRefused",
+    "look_up_key",
+    "mark_used_now",
     "RowStream",
     "SummaryRow",
     "api_line",
@@ -69,6 +72,11 @@ def configure(app: Flask) -> None:
     register_request_connection(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
+
+
+def look_up_key(digest: str, entity: str | None, now) -> KeyCheck | None:
+    """The active key with this digest and its owner's grant for the entity, or None."""
+    return key_lookup.check_key(request_connection(), digest, entity, now)
 
 
 def store_score(row: dict, key_digest: str | None = None) -> None:

@@ -1,8 +1,7 @@
 """Security headers on every UI response (the JSON API keeps its own headers)."""
 
-from flask import Response
+from flask import Flask, Response
 
-from app.admin import bp
 from app.api.errors import is_api_request
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -26,10 +25,14 @@ HEADERS = {
 }
 
 
-@bp.after_app_request
 def _security_headers(response: Response) -> Response:
     """Add the headers to pages, error pages, redirects and static files alike."""
     if not is_api_request():
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
     return response
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send the headers with every response that is not the API's."""
+    app.after_request(_security_headers)

@@ -16,6 +16,8 @@ from pydantic_core import PydanticCustomError
 MAX_VALUE_DEPTH = 64
 ID_MAX_LENGTH = 256
 SCORER_MAX_LENGTH = 1024
+# Weave refs to an evaluation or a model: as long as a scorer's.
+REF_MAX_LENGTH = SCORER_MAX_LENGTH
 PATH_SEGMENT_MAX_LENGTH = 128
 FIELD_ORDER = ("prediction_id", "scorer", "value", "evaluation_run_id")
 # Characters an entity or project name may not hold: C0 controls, DEL, and the

@@ -66,8 +66,13 @@ def test_sqlite_writes_take_the_write_lock_up_front(app, database_url):
         fields = validate_score(score_body())
         scores.create_score("team", "proj", fields, "someone")
     transaction = statements[statements.index("BEGIN IMMEDIATE") :]
+    # The score, then the statistics kept with it (a row per leaf), in one transaction.
     assert transaction[1].startswith("INSERT INTO scores")
-    assert transaction[2] == "COMMIT"
+    commit = transaction.index("COMMIT")
+    assert commit > 2
+    assert all(
+        statement.startswith("INSERT INTO score_stats") for statement in transaction[2:commit]
+    )
 
 
 def _spy_on_fdatasync(monkeypatch, lock_path: str) -> list[tuple[str, bool]]:

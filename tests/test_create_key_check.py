@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import ApiKey, Score
 from app.services import keys, scores
-from app.storage import score_batches
+from app.storage import row_batches as score_batches
+from app.storage.row_inserts import SCORES
 from app.storage.writer_connection import WriterConnection
 from app.validation import validate_score
 from tests.builders import basic, bearer, make_api_user, post_score, score_body
@@ -94,7 +95,7 @@ def test_one_batch_stores_the_allowed_and_refuses_the_rest(app):
     )
     with app.app_context():
         writer = WriterConnection(db.engine)
-        outcomes = score_batches.insert_batch(writer, creates)
+        outcomes = score_batches.insert_batch(writer, SCORES, creates)
         writer.close()
         verdicts = [
             None if outcome is None else ("unknown" if outcome.unknown else "not granted")
@@ -195,7 +196,7 @@ def test_a_batch_presenting_one_key_gets_one_answer_and_is_stored_whole_or_not(
     ]
     with app.app_context():
         writer = WriterConnection(db.engine)
-        outcomes = score_batches.insert_batch(writer, creates)
+        outcomes = score_batches.insert_batch(writer, SCORES, creates)
         writer.close()
         authors = db.session.scalars(select(Score.created_by)).all()
         last_used = db.session.scalar(select(ApiKey.last_used_at))

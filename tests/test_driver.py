@@ -12,9 +12,10 @@ from app.extensions import db
 from app.models import Score
 from app.models._time import utcnow
 from app.services import keys, scores
-from app.storage import core_write, request_connection, score_inserts
+from app.storage import core_write, request_connection, row_inserts
 from app.storage import score_lines as api_rows
 from app.storage.compiled import DriverStatement, inline_number
+from app.storage.row_inserts import SCORES
 from app.validation import validate_score
 from tests.builders import basic, make_api_user, post_score, score_body
 
@@ -30,7 +31,7 @@ def _row(score_id: str) -> dict:
 def test_a_driver_insert_reads_back_exactly_through_core(app):
     with app.app_context():
         with core_write() as connection:
-            score_inserts.insert_rows(connection, [_row("driver-1")])
+            row_inserts.insert_rows(connection, SCORES, [_row("driver-1")])
         stored = db.session.get(Score, ("team", "proj", "driver-1"))
     assert stored.created_at == datetime(2026, 11, 26, 3, 4, 5, 678901, tzinfo=UTC)
     assert stored.value_json == '{"big":1000000000000000000000000000000,"text":"é\\u0000"}'
@@ -49,7 +50,7 @@ def test_a_driver_insert_stores_the_text_core_would(app, microsecond):
     stored_text = select(cast(Score.created_at, String)).order_by(Score.id)
     with app.app_context():
         with core_write() as connection:
-            score_inserts.insert_rows(connection, [driver_row])
+            row_inserts.insert_rows(connection, SCORES, [driver_row])
             connection.execute(insert(Score), core_row)
         by_core, by_driver = request_connection().execute(stored_text).scalars().all()
     assert by_driver == by_core
@@ -58,9 +59,9 @@ def test_a_driver_insert_stores_the_text_core_would(app, microsecond):
 def test_driver_errors_are_sqlalchemy_errors_and_roll_back(app):
     with app.app_context():
         with core_write() as connection:
-            score_inserts.insert_rows(connection, [_row("driver-2")])
+            row_inserts.insert_rows(connection, SCORES, [_row("driver-2")])
         with pytest.raises(IntegrityError), core_write() as connection:
-            score_inserts.insert_rows(connection, [_row("driver-3"), _row("driver-2")])
+            row_inserts.insert_rows(connection, SCORES, [_row("driver-3"), _row("driver-2")])
         stored = request_connection().execute(select(Score.id).order_by(Score.id)).scalars().all()
     assert stored == ["driver-2"]  # driver-3 went with its transaction
 
@@ -80,7 +81,7 @@ def test_inline_numbers_are_written_into_the_text_of_each_execution(app):
     statement = DriverStatement(ids.offset(inline_number("skip")).limit(inline_number("limit")))
     with app.app_context():
         with core_write() as connection:
-            score_inserts.insert_rows(connection, [_row(name) for name in ("a", "b", "c")])
+            row_inserts.insert_rows(connection, SCORES, [_row(name) for name in ("a", "b", "c")])
         connection = request_connection()
         assert statement.all(connection, {"skip": 1, "limit": 1}) == [("b",)]
         assert statement.all(connection, {"skip": 0, "limit": 2}) == [("a",), ("b",)]
@@ -143,11 +144,11 @@ def test_a_write_in_autocommit_is_not_run_again_on_a_dropped_connection(app, dat
         # It may have committed before the connection went: the error stands.
         with pytest.raises(DBAPIError) as raised:
             if write == "rows":
-                score_inserts.insert_rows(connection, [_row("driver-lost")])
+                row_inserts.insert_rows(connection, SCORES, [_row("driver-lost")])
             else:
                 digest, now = keys.hash_key(key), utcnow()
-                score_inserts.insert_if_allowed(
-                    connection, [_row("driver-lost")], digest, "team", now
+                row_inserts.insert_if_allowed(
+                    connection, SCORES, [_row("driver-lost")], digest, "team", now
                 )
         assert raised.value.connection_invalidated
         connection.close()
@@ -162,7 +163,7 @@ def test_a_value_too_long_for_its_column_is_refused_not_cut_short(app, database_
     row["prediction_id"] = "p" * 257
     with app.app_context():
         with pytest.raises(DBAPIError), core_write() as connection:
-            score_inserts.insert_rows(connection, [row])
+            row_inserts.insert_rows(connection, SCORES, [row])
         assert db.session.get(Score, ("team", "proj", "driver-long")) is None
 
 

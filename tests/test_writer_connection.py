@@ -11,7 +11,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from app.extensions import db
 from app.models import Score
 from app.services import keys, scores
-from app.storage import core_write, score_batches, score_inserts
+from app.storage import core_write, row_inserts
+from app.storage import row_batches as score_batches
+from app.storage.row_inserts import SCORES
 from app.storage.writer_connection import WriterConnection
 from app.validation import validate_score
 from tests.builders import basic, make_api_user, post_score, score_body
@@ -191,7 +193,7 @@ def test_a_batch_stored_before_its_connection_was_lost_is_not_stored_twice(
 
     with app.app_context():
         writer = LosingWriter(db.engine)
-        outcomes = score_batches.insert_batch(writer, creates)
+        outcomes = score_batches.insert_batch(writer, SCORES, creates)
         writer.close()
         stored = db.session.scalar(select(func.count()).select_from(Score))
     assert runs == [False, True]
@@ -203,9 +205,9 @@ def test_a_rerun_stores_the_rows_not_yet_stored_and_skips_the_rest(app):
     rows = [create.row for create in _pending_creates(2)]
     with app.app_context():
         with core_write() as connection:
-            score_inserts.insert_rows(connection, rows[:1])
+            row_inserts.insert_rows(connection, SCORES, rows[:1])
         with core_write() as connection:
-            score_inserts.insert_rows(connection, rows, again=True)
+            row_inserts.insert_rows(connection, SCORES, rows, again=True)
         stored = db.session.scalars(select(Score.id).order_by(Score.id)).all()
     assert stored == sorted(row["id"] for row in rows)
 
@@ -219,6 +221,6 @@ def test_a_batch_is_stored_whole_or_not_at_all(app):
     with app.app_context():
         writer = WriterConnection(db.engine)
         with pytest.raises(IntegrityError):
-            score_batches.insert_batch(writer, creates)
+            score_batches.insert_batch(writer, SCORES, creates)
         writer.close()
         assert db.session.scalar(select(func.count()).select_from(Score)) == 0

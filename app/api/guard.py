@@ -2,7 +2,7 @@
 
 One exception, for speed: a plain create (small body, no Idempotency-Key, a
 key-shaped credential) has its key checked by the batch that stores the
-score, once for all the creates that share it (services/score_batches.py). Its
+score, once for all the creates that share it (app/storage/row_batches.py). Its
 body is parsed first, but it is still answered 401 or 403 before anything
 about the body: a refused body is answered only after the key was checked
 here, as for any other request.

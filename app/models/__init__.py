@@ -1,9 +1,23 @@
 """The tables, one module each."""
 
 from app.models.api_key import ApiKey
+from app.models.evaluation_run import EvaluationRun
 from app.models.idempotency import IdempotencyKey
+from app.models.prediction import Prediction
 from app.models.project_change import ProjectChange
 from app.models.score import Score
+from app.models.score_stat import RunPredictionCount, ScoreStat
 from app.models.user import EntityGrant, User
 
-__all__ = ["ApiKey", "EntityGrant", "IdempotencyKey", "ProjectChange", "Score", "User"]
+__all__ = [
+    "ApiKey",
+    "EntityGrant",
+    "EvaluationRun",
+    "IdempotencyKey",
+    "Prediction",
+    "ProjectChange",
+    "RunPredictionCount",
+    "Score",
+    "ScoreStat",
+    "User",
+]

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models._time import UTCDateTime
-from app.validation import PATH_SEGMENT_MAX_LENGTH
+from app.validation import ID_MAX_LENGTH, PATH_SEGMENT_MAX_LENGTH, SCORER_MAX_LENGTH
 
 
 class Score(db.Model):
@@ -17,15 +17,15 @@ class Score(db.Model):
     id: Mapped[str] = mapped_column(String(36))
     entity: Mapped[str] = mapped_column(String(PATH_SEGMENT_MAX_LENGTH))
     project: Mapped[str] = mapped_column(String(PATH_SEGMENT_MAX_LENGTH))
-    prediction_id: Mapped[str] = mapped_column(String(256))
-    scorer: Mapped[str] = mapped_column(String(1024))
+    prediction_id: Mapped[str] = mapped_column(String(ID_MAX_LENGTH))
+    scorer: Mapped[str] = mapped_column(String(SCORER_MAX_LENGTH))
     # A short digest of scorer: a btree cannot index a 1024-character
     # multibyte scorer on PostgreSQL (index rows are capped near 2.7 kB).
     scorer_digest: Mapped[str] = mapped_column(String(32))
     # The value as compact JSON text, exactly as it will be returned: text
     # round-trips big integers, 0.1 and "\u0000" on every database.
     value_json: Mapped[str] = mapped_column(Text)
-    evaluation_run_id: Mapped[str | None] = mapped_column(String(256))
+    evaluation_run_id: Mapped[str | None] = mapped_column(String(ID_MAX_LENGTH))
     created_by: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ Services call what this module exports; its other modules are its own
 """
 
 from flask import Flask
+from sqlalchemy.engine import Connection
 
 from app.extensions import db
 from app.storage import key_lookup
@@ -14,9 +15,9 @@ from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.engine import configure_engine, engine_options
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
-from app.storage.score_batches import PendingCreate
-from app.storage.score_batches import store as _store
-from app.storage.score_inserts import insert_rows as insert_scores
+from app.storage.row_batches import PendingCreate
+from app.storage.row_batches import store as _store
+from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
 from app.storage.score_lines import api_line, format_timestamp
 from app.storage.score_rows import (
     API_COLUMNS,
@@ -62,6 +63,7 @@ __all__ = [
     "request_connection",
     "restore_from",
     "scorer_digest",
+    "store_prediction",
     "store_score",
     "write_transaction",
 ]
@@ -85,4 +87,14 @@ def store_score(row: dict, key_digest: str | None = None) -> None:
     key_digest: check this key for the row's entity first and make its owner
     the author; raises KeyRefused when it may not write there.
     """
-    _store(db.engine, PendingCreate(row, key_digest))
+    _store(db.engine, SCORES, PendingCreate(row, key_digest))
+
+
+def store_prediction(row: dict, key_digest: str | None = None) -> None:
+    """Store a new prediction's row, as store_score stores a score's."""
+    _store(db.engine, PREDICTIONS, PendingCreate(row, key_digest))
+
+
+def insert_scores(connection: Connection, rows: list[dict]) -> None:
+    """Store score rows, with their statistics, in the caller's write transaction."""
+    insert_rows(connection, SCORES, rows)

@@ -2,7 +2,7 @@
 
 The statement runs on every API request, on the driver cursor (compiled.py);
 a batch of creates on PostgreSQL runs it inside its insert
-(score_inserts.py), so the key check costs no round trip of its own.
+(row_inserts.py), so the key check costs no round trip of its own.
 """
 
 import hmac

@@ -48,6 +48,16 @@ def write_transaction():
             raise
 
 
+@contextmanager
+def engine_write(engine) -> Iterator[Connection]:
+    """A write transaction on a connection of its own, outside any request's."""
+    with writer_lock(engine), engine.connect() as connection:
+        if is_sqlite(connection):
+            connection.execution_options(sqlite_write=True)
+        with connection.begin():
+            yield connection
+
+
 def request_connection() -> Connection:
     """A Core connection for this app context: the API's hot paths skip the ORM session.
 

@@ -17,7 +17,7 @@ After a failure the connection is closed and the next batch opens a new
 one. A kept connection may have been dropped while idle (PostgreSQL
 restarted): a batch that finds it gone runs once more on a new connection,
 told so, since it cannot know whether its write was stored before the
-connection went (score_inserts.py skips what was). When any
+connection went (row_inserts.py skips what was). When any
 connection of the engine's pool is invalidated, this one is replaced before
 its next batch too, as the pool replaces the others.
 """

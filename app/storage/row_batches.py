@@ -1,12 +1,16 @@
 """Creates written in batches: what the group commit's leader does with a batch.
 
+Scores and predictions each have a group per engine: the creates of a
+worker's threads share batches (group_commit.py), written on a connection
+the group keeps, with the tallies kept beside them (row_inserts.py).
+
 A plain create defers its key check to here (app/api/guard.py): the batch
 looks each distinct key up once, refuses the creates whose key is not
 active or not granted the entity, and inserts the rest. On SQLite the
 lookup and the insert share one transaction; on PostgreSQL the insert is
 one statement, committed by itself (writer_connection.py), and when
 the whole batch presents one key, the lookup is part of that statement
-(score_inserts.py).
+(row_inserts.py).
 """
 
 import threading
@@ -17,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from app.models._time import utcnow
-from app.storage import key_lookup, score_inserts
+from app.storage import key_lookup, row_inserts
 from app.storage.engine import is_postgresql
 from app.storage.group_commit import GroupCommit
 from app.storage.writer_connection import WriterConnection
@@ -25,30 +29,30 @@ from app.storage.writer_connection import WriterConnection
 
 @dataclass
 class PendingCreate:
-    """A new score's row, and the digest of the key to check for it (None: author known)."""
+    """A new row, and the digest of the key to check for it (None: author known)."""
 
     row: dict
     key_digest: str | None = None
 
 
-def store(engine: Engine, create: PendingCreate) -> None:
+def store(engine: Engine, kind: row_inserts.RowKind, create: PendingCreate) -> None:
     """Write the create with whatever else its worker writes meanwhile.
 
     Returns once it is stored and durable; raises KeyRefused for a key that
     may not write to the entity, or the error that failed its whole batch.
     """
-    _group_for(engine).submit(create)
+    _group_for(engine, kind).submit(create)
 
 
 def insert_batch(
-    writer: WriterConnection, creates: list[PendingCreate]
+    writer: WriterConnection, kind: row_inserts.RowKind, creates: list[PendingCreate]
 ) -> list[BaseException | None]:
     """Check the batch's keys and insert what they allow: one outcome per create."""
-    return writer.run(partial(_store_batch, creates))
+    return writer.run(partial(_store_batch, kind, creates))
 
 
 def _store_batch(
-    creates: list[PendingCreate], connection: Connection, again: bool
+    kind: row_inserts.RowKind, creates: list[PendingCreate], connection: Connection, again: bool
 ) -> list[BaseException | None]:
     if is_postgresql(connection):
         presented = {(create.key_digest, create.row["entity"]) for create in creates}
@@ -57,23 +61,27 @@ def _store_batch(
             if digest is not None:
                 # One statement looks the key up and inserts (a data-modifying
                 # CTE): a server round trip saved. SQLite has none to save.
-                return _store_checked_in_insert(connection, creates, digest, entity, again)
+                return _store_checked_in_insert(connection, kind, creates, digest, entity, again)
     outcomes = _check_keys(connection, creates)
     accepted = [create.row for create, refused in zip(creates, outcomes, strict=True)
                 if refused is None]  # fmt: skip
     if accepted:
-        score_inserts.insert_rows(connection, accepted, again)
+        row_inserts.insert_rows(connection, kind, accepted, again)
     return outcomes
 
 
 def _store_checked_in_insert(
-    connection: Connection, creates: list[PendingCreate], digest: str, entity: str, again: bool
+    connection: Connection,
+    kind: row_inserts.RowKind,
+    creates: list[PendingCreate],
+    digest: str,
+    entity: str,
+    again: bool,
 ) -> list[BaseException | None]:
     now = utcnow()
     rows = [create.row for create in creates]
-    found = key_lookup.found_key(
-        score_inserts.insert_if_allowed(connection, rows, digest, entity, now, again), digest
-    )
+    stored = row_inserts.insert_if_allowed(connection, kind, rows, digest, entity, now, again)
+    found = key_lookup.found_key(stored, digest)
     return [_verdict(found, create) for create in creates]
 
 
@@ -104,26 +112,27 @@ def _verdict(check: key_lookup.KeyCheck | None, create: PendingCreate) -> BaseEx
     return refused
 
 
-# One group per engine: the creates of a worker's threads share batches
-# (group_commit.py), written on a connection the group keeps.
-_groups: dict[Engine, GroupCommit[PendingCreate]] = {}
+_groups: dict[tuple[Engine, row_inserts.RowKind], GroupCommit[PendingCreate]] = {}
 _groups_lock = threading.Lock()
 
 
-def _group_for(engine: Engine) -> GroupCommit[PendingCreate]:
-    group = _groups.get(engine)
+def _group_for(engine: Engine, kind: row_inserts.RowKind) -> GroupCommit[PendingCreate]:
+    group = _groups.get((engine, kind))
     if group is None:
         with _groups_lock:
-            group = _groups.get(engine)
+            group = _groups.get((engine, kind))
             if group is None:
                 writer = WriterConnection(engine)
-                group = _groups[engine] = GroupCommit(partial(insert_batch, writer))
-                event.listen(engine, "engine_disposed", _forget_group)
+                group = GroupCommit(partial(insert_batch, writer, kind))
+                _groups[engine, kind] = group
+                if not event.contains(engine, "engine_disposed", _forget_groups):
+                    event.listen(engine, "engine_disposed", _forget_groups)
     return group
 
 
-def _forget_group(engine: Engine) -> None:
-    # A disposed engine's group goes with it (tests dispose one per app); the
-    # writer closed its connection on the same event.
+def _forget_groups(engine: Engine) -> None:
+    # A disposed engine's groups go with it (tests dispose one per app); the
+    # writers closed their connections on the same event.
     with _groups_lock:
-        _groups.pop(engine, None)
+        for key in [key for key in _groups if key[0] is engine]:
+            del _groups[key]

@@ -1,0 +1,176 @@
+"""The statements that store a batch of new rows (scores or predictions), with the tallies
+kept beside them, as each database runs them best.
+
+SQLite runs a batch in one transaction (writer_connection.py): one
+prepared INSERT, stepped once per row, then the tallies' upserts.
+
+PostgreSQL commits each statement by itself, so a batch is one statement:
+the rows travel as one JSON document, which json_populate_recordset reads
+back as rows of the table's own type, into an INSERT ... SELECT whose
+RETURNING feeds the tallies' upserts, data-modifying CTEs of the same
+statement. Its text is the same for any number of rows, so psycopg
+converts and prepares it once, and one JSON parameter costs the worker
+half the CPU of an array per column (bench/README.md#postgresql-round-trips-and-plans).
+When every create of a batch presents the same key for the same entity
+(one client's run: the usual case), the key lookup joins the same
+statement, which inserts the rows only if the key allows them and marks
+the key used: one round trip per batch, and nothing left to fail after the
+rows are stored.
+
+A batch run again after its connection was lost may have been stored by its
+first run, so a rerun skips the rows whose id is already there, and tallies
+only what it stored. A first run never does: ids are new UUIDv7s, so a
+conflict there is an error to report.
+"""
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import JSON, Table, Text, bindparam, cast, func, literal_column, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.selectable import CTE
+
+from app.models import Prediction, Score
+from app.storage import key_lookup, run_counts, score_stats
+from app.storage.compiled import DriverStatement
+from app.storage.engine import is_postgresql
+
+
+@dataclass(frozen=True)
+class RowKind:
+    """A table whose new rows are written in batches, and the tallies kept beside it."""
+
+    table: Table
+    # SQLite: add the tallies of rows just stored, in the same transaction.
+    tally_on_sqlite: Callable[[Connection, Sequence[dict]], None]
+    # PostgreSQL: data-modifying CTEs tallying the rows a `stored` CTE returned.
+    tally_for_stored: Callable[[CTE], CTE]
+    # PostgreSQL: the parameters those CTEs read, beside `rows`.
+    tally_params: Callable[[Sequence[dict]], dict]
+
+    @property
+    def columns(self) -> list[str]:
+        return [column.name for column in self.table.columns]
+
+
+SCORES = RowKind(
+    Score.__table__,
+    score_stats.add_on_sqlite,
+    score_stats.add_for_stored,
+    lambda rows: {"leaves": score_stats.leaf_document(rows)},
+)
+PREDICTIONS = RowKind(
+    Prediction.__table__, run_counts.add_on_sqlite, run_counts.add_for_stored, lambda rows: {}
+)
+
+
+def insert_rows(
+    connection: Connection, kind: RowKind, rows: Sequence[dict], again: bool = False
+) -> None:
+    """Store the rows (each a dict of every column) and their tallies: all or, on error, none."""
+    if is_postgresql(connection):
+        params = {"rows": _document(rows), **kind.tally_params(rows)}
+        _document_insert(kind, again).first(connection, params)
+        return
+    if again:
+        rows = _not_yet_stored(connection, kind, rows)
+    _stepped_insert(kind, again).run_many(connection, list(rows))  # in the caller's transaction
+    kind.tally_on_sqlite(connection, rows)
+
+
+def insert_if_allowed(
+    connection: Connection,
+    kind: RowKind,
+    rows: Sequence[dict],
+    digest: str,
+    entity: str,
+    now,
+    again: bool = False,
+) -> Sequence | None:
+    """Look the key up and store the rows if it may write to the entity, in one statement.
+
+    PostgreSQL only. The rows' created_by is the key's owner, and the key is
+    marked used as key_lookup.mark_used would. Returns the lookup's row
+    (key_lookup.KEY_LOOKUP) for key_lookup.found_key; None for an unknown key.
+    """
+    params = key_lookup.lookup_params(digest, entity, now)
+    params.update(rows=_document(rows), used_at=now, **kind.tally_params(rows))
+    return _checked_insert(kind, again).first(connection, params)
+
+
+def _not_yet_stored(connection: Connection, kind: RowKind, rows: Sequence[dict]) -> list[dict]:
+    table = kind.table
+    stored = set()
+    for row in rows:
+        found = connection.execute(
+            select(table.c.id).where(
+                table.c.entity == row["entity"],
+                table.c.project == row["project"],
+                table.c.id == row["id"],
+            )
+        ).first()
+        if found is not None:
+            stored.add(row["id"])
+    return [row for row in rows if row["id"] not in stored]
+
+
+def _isoformat(value: datetime) -> str:
+    return value.isoformat()  # the only values of a row that JSON has no type for
+
+
+# Strings as they are (validation has refused NUL and lone surrogates).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_isoformat)
+
+
+def _document(rows: Sequence[dict]) -> str:
+    return _ENCODER.encode(rows)
+
+
+def _from_document(kind: RowKind):
+    """The rows of the `rows` parameter, as the table's row type: each value goes
+    through its column type's input, so one too long is refused, not cut short."""
+    rows = cast(bindparam("rows", type_=Text), JSON)
+    record = literal_column(f"NULL::{kind.table.name}")
+    return func.json_populate_recordset(record, rows).table_valued(*kind.columns, name="batch")
+
+
+def _stored(kind: RowKind, insert) -> CTE:
+    """The insert as a CTE returning what the tallies need of each row it stored."""
+    table = kind.table
+    returned = (table.c.id, table.c.entity, table.c.project, table.c.evaluation_run_id)
+    return insert.returning(*returned).cte("stored")
+
+
+@cache
+def _document_insert(kind: RowKind, again: bool) -> DriverStatement:
+    batch = _from_document(kind)
+    insert = postgresql.insert(kind.table).from_select(kind.columns, select(*batch.c))
+    stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
+    # A data-modifying CTE runs to completion whether or not the query reads it.
+    statement = select(func.count()).select_from(stored).add_cte(kind.tally_for_stored(stored))
+    return DriverStatement(statement, writes=True)
+
+
+@cache
+def _stepped_insert(kind: RowKind, again: bool) -> DriverStatement:
+    statement = sqlite.insert(kind.table)
+    return DriverStatement(statement.on_conflict_do_nothing() if again else statement)
+
+
+@cache
+def _checked_insert(kind: RowKind, again: bool) -> DriverStatement:
+    found = key_lookup.KEY_LOOKUP.cte("presented_key")
+    batch = _from_document(kind)
+    checked = [name for name in kind.columns if name != "created_by"]
+    allowed = select(*(batch.c[name] for name in checked), found.c.username).join(
+        found, key_lookup.allows_entity(found)
+    )
+    insert = postgresql.insert(kind.table).from_select([*checked, "created_by"], allowed)
+    stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
+    marked = key_lookup.marking_used(found)
+    statement = select(found).add_cte(stored, kind.tally_for_stored(stored), marked.cte("marked"))
+    return DriverStatement(statement, writes=True)

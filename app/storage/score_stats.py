@@ -1,0 +1,364 @@
+"""Statistics kept with the scores: written in the transaction that stores them.
+
+Each (project, run, scorer, leaf of the value) has a row of counts, a sum,
+a minimum and a maximum (app/models/score_stat.py, leaves as
+app/score_values.py walks them). Every insert of scores adds its rows'
+contributions: on SQLite in the batch's transaction, on PostgreSQL in the
+batch's one statement, counted only for the rows that statement stored.
+Every write bumps the root row's version.
+
+A deletion cannot take a minimum back, so it marks the root rows of what
+it touched dirty instead; a dirty group (project, run, scorer) is counted
+again from its scores before it is read. The recount writes back only if
+the root's version is still the one it read before scanning, under a row
+lock taken in key order, which is the order every writer takes its locks
+in too: a write that raced the recount is never lost, and none deadlocks.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import (
+    Double,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    column,
+    false,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.selectable import CTE
+
+from app.models import Score, ScoreStat
+from app.score_values import BOOLEAN, NUMBER, ROOT_PATH, TEXT, leaves
+from app.storage.compiled import DriverStatement
+from app.storage.engine import is_postgresql
+from app.storage.transactions import engine_write
+
+_STATS = ScoreStat.__table__
+GROUP_COLUMNS = ("entity", "project", "run_key", "scorer_digest")
+KEY_COLUMNS = (*GROUP_COLUMNS, "path")
+COUNTERS = (
+    "value_count",
+    "numeric_count",
+    "numeric_sum",
+    "bool_count",
+    "true_count",
+    "text_count",
+    "skipped_leaves",
+)
+
+
+@dataclass
+class Tally:
+    """One leaf's statistics, as kept in a row of score_stats."""
+
+    scorer: str
+    value_count: int = 0
+    numeric_count: int = 0
+    numeric_sum: float = 0.0
+    numeric_min: float | None = None
+    numeric_max: float | None = None
+    bool_count: int = 0
+    true_count: int = 0
+    text_count: int = 0
+    skipped_leaves: int = 0
+
+    def add(self, kind: str, number: float | None) -> None:
+        """Count one value of the leaf."""
+        self.value_count += 1
+        if kind == NUMBER:
+            assert number is not None
+            self.numeric_count += 1
+            self.numeric_sum += number
+            if self.numeric_min is None or number < self.numeric_min:
+                self.numeric_min = number
+            if self.numeric_max is None or number > self.numeric_max:
+                self.numeric_max = number
+        elif kind == BOOLEAN:
+            self.bool_count += 1
+            self.true_count += number == 1.0
+        elif kind == TEXT:
+            self.text_count += 1
+
+
+@dataclass
+class Tallies:
+    """Tallies by (entity, project, run_key, scorer_digest, path)."""
+
+    by_key: dict[tuple, Tally] = field(default_factory=dict)
+
+    def add_score(
+        self, entity: str, project: str, run: str | None, digest: str, scorer: str, value_json: str
+    ) -> None:
+        """Count one stored score."""
+        found, skipped = leaves(json.loads(value_json))
+        group = (entity, project, run or "", digest)
+        for leaf in found:
+            tally = self.by_key.get((*group, leaf.path))
+            if tally is None:
+                tally = self.by_key[(*group, leaf.path)] = Tally(scorer)
+            tally.add(leaf.kind, leaf.number)
+        self.by_key[(*group, ROOT_PATH)].skipped_leaves += skipped
+
+    def rows(self) -> list[dict]:
+        """One score_stats row per key, in key order (the order locks are taken in)."""
+        return [
+            {**dict(zip(KEY_COLUMNS, key, strict=True)), **vars(tally)}
+            for key, tally in sorted(self.by_key.items())
+        ]
+
+
+def tally_rows(rows: Iterable[dict]) -> Tallies:
+    """The tallies of new score rows (dicts of every column)."""
+    tallies = Tallies()
+    for row in rows:
+        tallies.add_score(
+            row["entity"],
+            row["project"],
+            row["evaluation_run_id"],
+            row["scorer_digest"],
+            row["scorer"],
+            row["value_json"],
+        )
+    return tallies
+
+
+# --- Adding a batch's contributions -------------------------------------------------------
+
+
+def _lower(connection_kind: str, stored: ColumnElement, new: ColumnElement) -> ColumnElement:
+    # The smaller of two values where either may be null (no number yet).
+    if connection_kind == "postgresql":
+        return func.least(stored, new)
+    return func.min(func.coalesce(stored, new), func.coalesce(new, stored))
+
+
+def _higher(connection_kind: str, stored: ColumnElement, new: ColumnElement) -> ColumnElement:
+    if connection_kind == "postgresql":
+        return func.greatest(stored, new)
+    return func.max(func.coalesce(stored, new), func.coalesce(new, stored))
+
+
+def _merged(statement, kind: str):
+    """An upsert that adds what it brings to a row already there."""
+    new = statement.excluded
+    merge = {name: _STATS.c[name] + new[name] for name in COUNTERS}
+    merge.update(
+        numeric_min=_lower(kind, _STATS.c.numeric_min, new.numeric_min),
+        numeric_max=_higher(kind, _STATS.c.numeric_max, new.numeric_max),
+        version=_STATS.c.version + 1,
+    )
+    return statement.on_conflict_do_update(index_elements=list(KEY_COLUMNS), set_=merge)
+
+
+_SQLITE_ADD = DriverStatement(
+    _merged(
+        sqlite.insert(_STATS).values({c.name: bindparam(c.name) for c in _STATS.columns}), "sqlite"
+    )
+)
+
+
+def add_on_sqlite(connection: Connection, rows: Sequence[dict]) -> None:
+    """Add the rows' contributions, in the caller's transaction (SQLite)."""
+    stats = tally_rows(rows).rows()
+    for row in stats:
+        row.update(version=1, dirty=False)
+    if stats:
+        _SQLITE_ADD.run_many(connection, stats)
+
+
+# PostgreSQL: the leaves travel as one JSON document beside the batch's rows,
+# and the upsert counts only those whose score the statement stored.
+_LEAF_COLUMNS = (
+    column("id", String),
+    column("entity", String),
+    column("project", String),
+    column("run_key", String),
+    column("scorer_digest", String),
+    column("scorer", String),
+    column("path", String),
+    column("kind", String),
+    column("number", Double),
+    column("skipped", Integer),
+)
+
+
+def leaf_document(rows: Iterable[dict]) -> str:
+    """The leaves of new score rows, as the JSON document add_for_stored() reads."""
+    records = []
+    for row in rows:
+        found, skipped = leaves(json.loads(row["value_json"]))
+        base = {
+            "id": row["id"],
+            "entity": row["entity"],
+            "project": row["project"],
+            "run_key": row["evaluation_run_id"] or "",
+            "scorer_digest": row["scorer_digest"],
+            "scorer": row["scorer"],
+        }
+        for index, leaf in enumerate(found):
+            records.append(
+                {
+                    **base,
+                    "path": leaf.path,
+                    "kind": leaf.kind,
+                    "number": leaf.number,
+                    "skipped": skipped if index == 0 else 0,
+                }
+            )
+    return json.dumps(records, ensure_ascii=False, separators=(",", ":"))
+
+
+def add_for_stored(stored: CTE) -> CTE:
+    """A data-modifying CTE adding the `leaves` parameter's contributions of the rows
+    `stored` returned (by id), for a PostgreSQL statement that inserts scores."""
+    document = cast(bindparam("leaves", type_=Text), postgresql.JSON)
+    leaf = (
+        func.json_to_recordset(document)
+        .table_valued(*_LEAF_COLUMNS)
+        .render_derived(name="leaf", with_types=True)
+    )
+    kind, number = leaf.c.kind, leaf.c.number
+    numbers = kind == NUMBER
+    booleans = kind == BOOLEAN
+    keys = [leaf.c[name] for name in KEY_COLUMNS]
+    counted = (
+        select(
+            *keys,
+            func.min(leaf.c.scorer),
+            literal(1, type_=Integer),
+            false(),
+            func.count(),
+            func.count().filter(numbers),
+            func.coalesce(func.sum(number).filter(numbers), literal(0.0, type_=Double)),
+            func.min(number).filter(numbers),
+            func.max(number).filter(numbers),
+            func.count().filter(booleans),
+            func.count().filter(and_(booleans, number == 1.0)),
+            func.count().filter(kind == TEXT),
+            func.sum(leaf.c.skipped),
+        )
+        .select_from(leaf.join(stored, stored.c.id == leaf.c.id))
+        .group_by(*keys)
+        .order_by(*keys)  # rows are locked in key order, as everywhere
+    )
+    names = [
+        *KEY_COLUMNS,
+        "scorer",
+        "version",
+        "dirty",
+        "value_count",
+        "numeric_count",
+        "numeric_sum",
+        "numeric_min",
+        "numeric_max",
+        "bool_count",
+        "true_count",
+        "text_count",
+        "skipped_leaves",
+    ]
+    upsert = _merged(postgresql.insert(_STATS).from_select(names, counted), "postgresql")
+    return upsert.cte("counted")
+
+
+# --- Deletions, and counting again -------------------------------------------------------
+
+
+def _in_group(group: Sequence[str]) -> ColumnElement[bool]:
+    return and_(
+        *(_STATS.c[name] == value for name, value in zip(GROUP_COLUMNS, group, strict=True))
+    )
+
+
+def _locked(query, connection: Connection):
+    # SQLite's writers already queue on the writer lock.
+    return query.with_for_update() if is_postgresql(connection) else query
+
+
+def mark_dirty(connection: Connection, groups: Iterable[Sequence[str]]) -> None:
+    """Mark groups (entity, project, run_key, scorer_digest) whose scores were deleted,
+    in the caller's transaction, locking their root rows in key order as writers do."""
+    for group in set(map(tuple, groups)):
+        roots = select(_STATS.c.version).where(_in_group(group), _STATS.c.path == ROOT_PATH)
+        if connection.execute(_locked(roots, connection)).first() is None:
+            continue
+        connection.execute(
+            update(_STATS)
+            .where(_in_group(group), _STATS.c.path == ROOT_PATH)
+            .values(dirty=True, version=_STATS.c.version + 1)
+        )
+
+
+_DIRTY = (
+    select(*(_STATS.c[name] for name in GROUP_COLUMNS), _STATS.c.version)
+    .where(
+        _STATS.c.entity == bindparam("entity"),
+        _STATS.c.project == bindparam("project"),
+        _STATS.c.path == ROOT_PATH,
+        _STATS.c.dirty.is_(True),
+    )
+    .order_by(*(_STATS.c[name] for name in GROUP_COLUMNS))
+)
+
+
+def _group_scores(group: Sequence[str]):
+    entity, project, run_key, digest = group
+    run = Score.evaluation_run_id.is_(None) if run_key == "" else Score.evaluation_run_id == run_key
+    return select(
+        Score.entity,
+        Score.project,
+        Score.evaluation_run_id,
+        Score.scorer_digest,
+        Score.scorer,
+        Score.value_json,
+    ).where(Score.entity == entity, Score.project == project, run, Score.scorer_digest == digest)
+
+
+def recount_dirty(engine: Engine, entity: str, project: str) -> None:
+    """Count every dirty group of the project again from its scores."""
+    with engine.connect() as connection:
+        dirty = connection.execute(_DIRTY, {"entity": entity, "project": project}).all()
+    for *group, version in dirty:
+        recount(engine, group, version)
+
+
+def recount(engine: Engine, group: Sequence[str], version: int) -> bool:
+    """Count one group again; write the result back if nothing wrote to it since `version`.
+
+    Returns whether it was written (False: a write raced it; the group stays
+    dirty and the next read counts it again).
+    """
+    with engine.connect() as connection:
+        tallies = Tallies()
+        for row in connection.execute(_group_scores(group)):
+            tallies.add_score(*row)
+    counted = {row["path"]: row for row in tallies.rows()}
+    with engine_write(engine) as connection:
+        held = select(_STATS.c.path, _STATS.c.version).where(_in_group(group))
+        current = dict(connection.execute(_locked(held.order_by(_STATS.c.path), connection)).all())
+        if current.get(ROOT_PATH) != version:
+            return False
+        gone = [path for path in current if path not in counted]
+        if gone:
+            connection.execute(_STATS.delete().where(_in_group(group), _STATS.c.path.in_(gone)))
+        for path, row in counted.items():
+            row.update(version=version + 1, dirty=False)
+            if path in current:
+                values = {name: value for name, value in row.items() if name not in KEY_COLUMNS}
+                connection.execute(
+                    update(_STATS).where(_in_group(group), _STATS.c.path == path).values(values)
+                )
+            else:
+                connection.execute(_STATS.insert(), [row])
+    return True

@@ -1,10 +1,21 @@
-"""Fixtures: a fresh database per test on SQLite, and on PostgreSQL when
-TEST_DATABASE_URL is set; real credentials through small builders."""
+"""Fixtures: a fresh database per test on SQLite, and on PostgreSQL too; real
+credentials through small builders.
 
+PostgreSQL is the server TEST_DATABASE_URL names (CI sets it) or, outside CI,
+a server answering on 127.0.0.1:5432 (as PGUSER, by default postgres), in a
+database of this checkout's own, created on demand. When there is neither,
+its cases are skipped and the run ends with one line that says so.
+"""
+
+import hashlib
 import os
 import threading
+from contextlib import suppress
+from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
@@ -13,12 +24,56 @@ from app import create_app
 from app.extensions import db
 from app.storage import list_anchors, summary_rows
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# The reason of every skipped PostgreSQL case; .ci/run looks for it.
+NOT_SET = "TEST_DATABASE_URL is not set"
+LOCAL_SERVER = "127.0.0.1:5432"
+# Set when this run found the local server itself, for xdist workers and subprocesses.
+FOUND_FLAG = "TEST_DATABASE_URL_FOUND"
+
+
+def _local_database() -> tuple[str, str]:
+    """(URL, "") of this checkout's database on the local server, or ("", why not)."""
+    user = os.environ.get("PGUSER", "postgres")
+    checkout = str(Path(__file__).resolve().parent.parent)
+    name = "scores_dev_" + hashlib.sha256(checkout.encode()).hexdigest()[:8]
+    host, port = LOCAL_SERVER.split(":")
+    try:
+        with psycopg.connect(
+            host=host, port=port, user=user, dbname="postgres", connect_timeout=2, autocommit=True
+        ) as connection:
+            query = "SELECT 1 FROM pg_database WHERE datname = %s"
+            if connection.execute(query, (name,)).fetchone() is None:
+                # Another xdist worker may make it first.
+                with suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                    connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        # libpq's first line ends with the cause: "Connection refused", "password ...".
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return "", first.rsplit(" failed: ", 1)[-1].removeprefix("FATAL:").strip()
+    return f"postgresql://{user}@{LOCAL_SERVER}/{name}", ""
+
+
+def _postgresql() -> tuple[str, str]:
+    """The PostgreSQL URL for this run and, when there is none, why not."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"], ""
+    if os.environ.get("CI"):
+        return "", "CI names its server explicitly"
+    url, why_not = _local_database()
+    if url:
+        # Other conftests, test modules and spawned servers read it from the environment.
+        os.environ["TEST_DATABASE_URL"] = url
+        os.environ[FOUND_FLAG] = "1"
+    return url, why_not
+
+
+PG_URL, PG_WHY_NOT = _postgresql()
+PG_FOUND = bool(os.environ.get(FOUND_FLAG))
 
 
 def _database_params():
     params = [pytest.param("sqlite", id="sqlite")]
-    marks = [] if PG_URL else [pytest.mark.skip(reason="TEST_DATABASE_URL is not set")]
+    marks = [] if PG_URL else [pytest.mark.skip(reason=NOT_SET)]
     params.append(pytest.param("postgresql", id="postgresql", marks=marks))
     return params
 
@@ -121,4 +176,34 @@ def pytest_configure(config):
     if os.environ.get("CI") and not PG_URL:
         raise pytest.UsageError(
             "CI is set but TEST_DATABASE_URL is not: PostgreSQL would be skipped"
+        )
+
+
+def pytest_report_header(config):
+    if PG_FOUND:
+        return f"PostgreSQL: {PG_URL} (found running; TEST_DATABASE_URL chooses another)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    # The outage test stops the server: only one named on purpose, never one found.
+    if PG_FOUND:
+        skip = pytest.mark.skip(reason="stops PostgreSQL: only with TEST_DATABASE_URL set")
+        for item in items:
+            if "outage" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if NOT_SET in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"PostgreSQL: {len(skipped)} cases skipped: {NOT_SET} and nothing usable answers"
+            f" on {LOCAL_SERVER} ({PG_WHY_NOT})",
+            yellow=True,
+            bold=True,
         )

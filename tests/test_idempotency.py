@@ -5,6 +5,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
@@ -59,6 +60,51 @@ def test_same_key_other_body_is_409(app, client):
     assert response.get_json() == {
         "detail": "Idempotency-Key was already used for a different request"
     }
+    assert count_scores(app) == 1
+
+
+BASE = {"prediction_id": "p", "scorer": "s", "value": 1, "evaluation_run_id": "r"}
+
+
+def _without_run(body: dict) -> dict:
+    return {name: item for name, item in body.items() if name != "evaluation_run_id"}
+
+
+# Each retry differs from BASE, sent to URL, in exactly one field of the fingerprint.
+ONE_FIELD_CHANGED = [
+    pytest.param("/v2/other/proj/scores", BASE, id="entity"),
+    pytest.param("/v2/team/other/scores", BASE, id="project"),
+    pytest.param(URL, {**BASE, "prediction_id": "p2"}, id="prediction_id"),
+    pytest.param(URL, {**BASE, "scorer": "s2"}, id="scorer"),
+    *(
+        pytest.param(URL, {**BASE, "value": value}, id=f"value={json.dumps(value)}")
+        for value in (2, 1.0, "1", True, None, [1], {"v": 1})
+    ),
+    pytest.param(URL, {**BASE, "evaluation_run_id": "r2"}, id="evaluation_run_id"),
+    pytest.param(URL, {**BASE, "evaluation_run_id": None}, id="evaluation_run_id=null"),
+    pytest.param(URL, _without_run(BASE), id="evaluation_run_id-absent"),
+]
+
+
+@pytest.mark.parametrize(("url", "retry"), ONE_FIELD_CHANGED)
+def test_same_key_with_one_field_changed_is_409(app, client, url, retry):
+    _user, key = make_api_user(app, entities=("team", "other"))
+    first = create(client, key, BASE, "k")
+    assert first.status_code == 200
+    response = create(client, key, retry, "k", url=url)
+    assert response.status_code == 409, response.get_json()
+    assert "Idempotent-Replayed" not in response.headers
+    assert count_scores(app) == 1
+    stored = client.get(f"{URL}/{first.get_json()['score_id']}", headers=basic(key)).get_json()
+    assert {name: stored[name] for name in BASE} == BASE
+
+
+def test_a_missing_run_id_and_a_null_one_are_the_same_request(app, client):
+    _user, key = make_api_user(app)
+    first = create(client, key, _without_run(BASE), "k")
+    again = create(client, key, {**BASE, "evaluation_run_id": None}, "k")
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
     assert count_scores(app) == 1
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 from app.storage import api_line, format_timestamp
@@ -17,19 +18,21 @@ CSV_COLUMNS = (
     "source",
 )
 ROWS_PER_CHUNK = 500
-# A cell starting with one of these is run as a formula by spreadsheets.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with = + - @, a tab or a carriage return is run as a formula by
+# spreadsheets; so is one where spaces or line breaks come first, since imports that
+# trim them (LibreOffice's "Trim spaces", Google Sheets) evaluate what follows.
+_FORMULA = re.compile(r"[^\S\t\r]*[=+\-@\t\r]")
+# Plain decimal numbers (a negative value, say) are safe and stay as they are; not
+# what float() also takes ("-inf", "-1_0", "\t-1"), which a spreadsheet reads as text
+# or a formula.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _cell(text: str | None) -> str:
     """Neutralise spreadsheet formulas (a quote prefix); numbers stay as they are."""
-    if not text or not text.startswith(_FORMULA_STARTS):
-        return text or ""
-    try:
-        float(text)
-        return text
-    except ValueError:
+    if text and _FORMULA.match(text) and not _NUMBER.fullmatch(text):
         return "'" + text
+    return text or ""
 
 
 def csv_chunks(rows: Iterable) -> Iterator[str]:

@@ -58,7 +58,7 @@ def restore_from(path: str) -> None:
         raise BackupError(f"No backup file at {path}")
     source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        _check_integrity(source)
+        _check_backup(source, path)
         db.engine.dispose()
         with db.engine.connect() as connection:
             target = _sqlite3_connection(connection)
@@ -68,6 +68,19 @@ def restore_from(path: str) -> None:
                 target.sync()
     finally:
         source.close()
+
+
+def _check_backup(source: sqlite3.Connection, path: str) -> None:
+    """Refuse a file that is damaged, cut short or empty, before anything is replaced."""
+    try:
+        _check_integrity(source)
+        tables = source.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+        empty = tables.fetchone()[0] == 0
+    except sqlite3.DatabaseError as exc:  # too damaged to check, or not a database at all
+        raise BackupError(f"Integrity check failed: {exc}") from None
+    if empty:
+        # SQLite reads an empty file as an empty database: restoring it would drop every table.
+        raise BackupError(f"Not a backup: {path} holds no tables")
 
 
 def _sqlite3_connection(connection) -> sqlite3.Connection:

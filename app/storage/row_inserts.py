@@ -32,6 +32,7 @@ from functools import cache
 from sqlalchemy import JSON, Table, Text, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import CTE
 
 from app.models import Prediction, Score
@@ -134,7 +135,7 @@ def _from_document(kind: RowKind):
     """The rows of the `rows` parameter, as the table's row type: each value goes
     through its column type's input, so one too long is refused, not cut short."""
     rows = cast(bindparam("rows", type_=Text), JSON)
-    record = literal_column(f"NULL::{kind.table.name}")
+    record: ColumnElement = literal_column(f"NULL::{kind.table.name}")
     return func.json_populate_recordset(record, rows).table_valued(*kind.columns, name="batch")
 
 

@@ -333,22 +333,29 @@ def recount_dirty(engine: Engine, entity: str, project: str) -> None:
         recount(engine, group, version)
 
 
-def recount(engine: Engine, group: Sequence[str], version: int) -> bool:
+def recount(engine: Engine, group: Sequence[str], version: int) -> list[dict]:
     """Count one group again; write the result back if nothing wrote to it since `version`.
 
-    Returns whether it was written (False: a write raced it; the group stays
-    dirty and the next read counts it again).
+    Returns the rows counted. When a write raced the recount, they are exact
+    as of the scan but not written: the group stays dirty, and the next
+    read counts it again.
     """
     with engine.connect() as connection:
         tallies = Tallies()
-        for row in connection.execute(_group_scores(group)):
-            tallies.add_score(*row)
-    counted = {row["path"]: row for row in tallies.rows()}
+        for score in connection.execute(_group_scores(group)):
+            tallies.add_score(*score)
+    rows = tallies.rows()
+    _write_back(engine, group, version, rows)
+    return rows
+
+
+def _write_back(engine: Engine, group: Sequence[str], version: int, rows: list[dict]) -> None:
+    counted = {row["path"]: dict(row) for row in rows}
     with engine_write(engine) as connection:
         held = select(_STATS.c.path, _STATS.c.version).where(_in_group(group))
         current = dict(connection.execute(_locked(held.order_by(_STATS.c.path), connection)).all())
         if current.get(ROOT_PATH) != version:
-            return False
+            return
         gone = [path for path in current if path not in counted]
         if gone:
             connection.execute(_STATS.delete().where(_in_group(group), _STATS.c.path.in_(gone)))
@@ -361,4 +368,3 @@ def recount(engine: Engine, group: Sequence[str], version: int) -> bool:
                 )
             else:
                 connection.execute(_STATS.insert(), [row])
-    return True

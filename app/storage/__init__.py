@@ -11,14 +11,38 @@ from sqlalchemy.engine import Connection
 
 from app.extensions import db
 from app.storage import key_lookup
+from app.storage.api_lines import api_line, format_timestamp, prediction_line, run_line
 from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.engine import configure_engine, engine_options
+from app.storage.evaluation_rows import (
+    PREDICTION_COLUMNS,
+    RUN_COLUMNS,
+    delete_predictions,
+    delete_runs,
+    finish_prediction,
+    finish_run,
+    insert_run,
+    list_predictions,
+    list_runs,
+    read_prediction,
+    read_run,
+)
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
 from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
-from app.storage.score_lines import api_line, format_timestamp
+from app.storage.run_reads import (
+    RunTotals,
+    group_values,
+    orphan_scores,
+    prediction_payloads,
+    predictions_of_row,
+    project_runs,
+    run_trials,
+    stats_rows,
+    trial_scores,
+)
 from app.storage.score_rows import (
     API_COLUMNS,
     FetchedRows,
@@ -39,32 +63,60 @@ from app.storage.transactions import (
 
 __all__ = [
     "API_COLUMNS",
-    "BackupError",
-    "FetchedRows",
-    "KeyCheck",
-    "KeyRefused",
-    "look_up_key",
-    "mark_used_now",
-    "RowStream",
-    "SummaryRow",
+    "PREDICTION_COLUMNS",
+    "PREDICTIONS",
+    "RUN_COLUMNS",
+    "SCORES",
     "api_line",
     "backup_to",
+    "BackupError",
     "configure",
+    "configure_engine",
     "core_write",
     "could_be_stored",
+    "delete_predictions",
+    "delete_runs",
     "delete_score_rows",
     "engine_options",
+    "FetchedRows",
+    "finish_prediction",
+    "finish_run",
     "format_timestamp",
+    "group_values",
+    "insert_rows",
+    "insert_run",
     "insert_scores",
+    "KeyCheck",
+    "KeyRefused",
     "list_api_rows",
+    "list_predictions",
+    "list_runs",
+    "look_up_key",
+    "mark_used_now",
     "newest_rows",
+    "orphan_scores",
+    "PendingCreate",
+    "prediction_line",
+    "prediction_payloads",
+    "predictions_of_row",
+    "project_runs",
     "read_api_row",
+    "read_prediction",
+    "read_run",
     "record_settled_change",
+    "register_request_connection",
     "request_connection",
     "restore_from",
+    "RowStream",
+    "run_line",
+    "run_trials",
+    "RunTotals",
     "scorer_digest",
+    "stats_rows",
     "store_prediction",
     "store_score",
+    "SummaryRow",
+    "trial_scores",
     "write_transaction",
 ]
 

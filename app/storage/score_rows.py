@@ -10,12 +10,12 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
 
-from sqlalchemy import Integer, bindparam, delete, literal_column, select
+from sqlalchemy import Integer, bindparam, literal_column, select
 from sqlalchemy.sql import ColumnElement
 
 from app.extensions import db
 from app.models import Score
-from app.storage import list_anchors, score_lines
+from app.storage import api_lines, deletions, list_anchors
 from app.storage.compiled import DriverStatement, inline_number
 from app.storage.engine import is_postgresql
 from app.storage.transactions import core_write, request_connection
@@ -30,7 +30,7 @@ API_COLUMNS = (
     Score.value_json,
     Score.evaluation_run_id,
     Score.created_by,
-    score_lines.api_timestamp(Score.created_at),
+    api_lines.api_timestamp(Score.created_at),
 )
 
 
@@ -200,18 +200,6 @@ def _list_statement(
 
 def delete_score_rows(entity: str, project: str, score_ids: Sequence[str]) -> int:
     """Delete the given ids of this entity/project; return how many existed."""
-    unique_ids = [score_id for score_id in dict.fromkeys(score_ids) if could_be_stored(score_id)]
-    deleted = 0
+    ids = [score_id for score_id in score_ids if could_be_stored(score_id)]
     with core_write() as connection:
-        # Chunks keep each statement under every database's parameter limit.
-        for start in range(0, len(unique_ids), 500):
-            chunk = unique_ids[start : start + 500]
-            result = connection.execute(
-                delete(Score).where(
-                    Score.entity == entity, Score.project == project, Score.id.in_(chunk)
-                )
-            )
-            deleted += result.rowcount
-        if deleted:
-            list_anchors.record_settled_change(connection, entity, project)
-    return deleted
+        return deletions.delete_scores(connection, entity, project, ids)

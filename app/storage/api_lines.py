@@ -64,3 +64,33 @@ def api_line(row: Sequence) -> str:
         f'"evaluation_run_id":{"null" if run_id is None else encode_string(run_id)},'
         f'"wb_user_id":{encode_string(author)},"created_at":"{format_timestamp(created_at)}"}}'
     )
+
+
+def _text(text: str | None) -> str:
+    return "null" if text is None else encode_string(text)
+
+
+def _time(moment: datetime | str | None) -> str:
+    return "null" if moment is None else f'"{format_timestamp(moment)}"'
+
+
+def run_line(row: Sequence) -> str:
+    """One evaluation run as the API's JSON object (row: evaluation_rows.RUN_COLUMNS)."""
+    run_id, evaluation, model, status, started_at, finished_at, summary_json, source = row
+    return (
+        f'{{"evaluation_run_id":"{run_id}","evaluation":{encode_string(evaluation)},'
+        f'"model":{encode_string(model)},"status":"{status}","started_at":{_time(started_at)},'
+        f'"finished_at":{_time(finished_at)},"summary":{summary_json or "null"},'
+        f'"source_evaluation_run_id":{_text(source)}}}'
+    )
+
+
+def prediction_line(row: Sequence) -> str:
+    """One prediction as the API's JSON object (row: evaluation_rows.PREDICTION_COLUMNS)."""
+    prediction_id, model, inputs_json, output_json, run_id, author, created_at, spans = row
+    return (
+        f'{{"prediction_id":"{prediction_id}","model":{encode_string(model)},'
+        f'"inputs":{inputs_json},"output":{output_json},"evaluation_run_id":{_text(run_id)},'
+        f'"wb_user_id":{encode_string(author)},"created_at":"{format_timestamp(created_at)}",'
+        f'"genai_span_ref":{spans or "null"}}}'
+    )

@@ -1,0 +1,186 @@
+"""Statistics kept with the scores: exact after creates of every kind, deletes and races."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+
+from app import storage
+from app.extensions import db
+from app.models import Score, ScoreStat
+from app.score_values import MAX_DEPTH, MAX_LEAVES
+from app.storage import row_inserts, score_stats
+from app.storage.row_inserts import SCORES
+from tests.builders import basic, make_api_user, post_score
+
+JUDGE = "weave:///team/proj/object/judge:v1"
+MATCH = "weave:///team/proj/object/exact_match:v2"
+# Every kind of leaf, nested, and the odd values the rules still accept.
+VALUES = [
+    True,
+    False,
+    0.25,
+    7,
+    "positive",
+    None,
+    [1, 2],
+    10**400,
+    {"passed": True, "score": 3, "reason": "ok", "detail": {"f1": 0.5, "tags": ["a"]}},
+    {"passed": False, "score": 1.5, "reason": None, "detail": {"f1": 0.75}},
+    {"passed": True, "empty": {}, "deep": {"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}}},
+    {f"k{index:03d}": index for index in range(MAX_LEAVES + 6)},
+]
+
+
+def _stats(app, **where) -> dict[tuple, dict]:
+    with app.app_context():
+        rows = storage.stats_rows("team", "proj")
+    return {
+        (row["run_key"], row["scorer"], row["path"]): row
+        for row in rows
+        if all(row[name] == value for name, value in where.items())
+    }
+
+
+def _recounted(app) -> dict[tuple, dict]:
+    """The statistics counted afresh from every stored score, in one pass."""
+    with app.app_context():
+        scores = db.session.execute(
+            select(
+                Score.entity,
+                Score.project,
+                Score.evaluation_run_id,
+                Score.scorer_digest,
+                Score.scorer,
+                Score.value_json,
+            )
+        ).all()
+    tallies = score_stats.Tallies()
+    for score in scores:
+        tallies.add_score(*score)
+    return {(row["run_key"], row["scorer"], row["path"]): row for row in tallies.rows()}
+
+
+def _same(kept: dict, counted: dict) -> None:
+    assert set(kept) == set(counted)
+    for key, row in counted.items():
+        for name in (*score_stats.COUNTERS, "numeric_min", "numeric_max"):
+            expected = row[name]
+            if isinstance(expected, float):
+                assert kept[key][name] == pytest.approx(expected, rel=1e-12), (key, name)
+            else:
+                assert kept[key][name] == expected, (key, name)
+
+
+def test_every_kind_of_value_is_counted_exactly_as_a_recount_would(app, client):
+    _user, key = make_api_user(app)
+    for index, value in enumerate(VALUES):
+        run = "run-1" if index % 2 else None
+        post_score(client, key, scorer=JUDGE, value=value, evaluation_run_id=run)
+        post_score(client, key, scorer=MATCH, value=index % 3 == 0, evaluation_run_id="run-1")
+    _same(_stats(app), _recounted(app))
+
+
+def test_the_numbers_are_those_a_reader_expects(app, client):
+    _user, key = make_api_user(app)
+    for value in ({"passed": True, "score": 2}, {"passed": False, "score": 4}, {"passed": True}):
+        post_score(client, key, scorer=JUDGE, value=value, evaluation_run_id="r")
+    stats = _stats(app, run_key="r")
+    root, passed, score = (stats["r", JUDGE, path] for path in ("", '["passed"]', '["score"]'))
+    assert root["value_count"] == 3
+    assert (passed["bool_count"], passed["true_count"], passed["numeric_count"]) == (3, 2, 0)
+    assert (score["numeric_count"], score["numeric_sum"]) == (2, 6.0)
+    assert (score["numeric_min"], score["numeric_max"]) == (2.0, 4.0)
+
+
+def test_a_value_past_the_limits_keeps_its_first_leaves_and_says_how_many_it_skipped(app, client):
+    _user, key = make_api_user(app)
+    post_score(client, key, scorer=JUDGE, value=VALUES[-1])
+    deep = {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {"i": 1}}}}}}}}}
+    post_score(client, key, scorer=MATCH, value=deep)
+    judge = _stats(app, scorer=JUDGE)
+    assert len(judge) == 1 + MAX_LEAVES
+    assert judge["", JUDGE, ""]["skipped_leaves"] == 6
+    # Nested past MAX_DEPTH, an object is one leaf of kind "other".
+    (path,) = [path for (_run, _scorer, path) in _stats(app, scorer=MATCH) if path]
+    assert path.count(",") == MAX_DEPTH - 1
+
+
+def test_concurrent_creates_lose_no_count(app, client):
+    _user, key = make_api_user(app)
+    barrier = threading.Barrier(16)
+
+    def post(index: int) -> int:
+        barrier.wait() if index < 16 else None
+        body = {
+            "prediction_id": f"p{index}",
+            "scorer": JUDGE,
+            "value": {"passed": index % 2 == 0, "score": index},
+            "evaluation_run_id": "r",
+        }
+        return app.test_client().post("/v2/team/proj/scores", json=body, headers=basic(key))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(post, range(64)))
+    assert {answer.status_code for answer in answers} == {200}
+    stats = _stats(app, run_key="r")
+    assert stats["r", JUDGE, ""]["value_count"] == 64
+    assert stats["r", JUDGE, '["score"]']["numeric_sum"] == sum(range(64))
+    assert stats["r", JUDGE, '["passed"]']["true_count"] == 32
+
+
+def test_idempotent_creates_and_replays_count_once(app, client):
+    _user, key = make_api_user(app)
+    body = {"prediction_id": "p", "scorer": JUDGE, "value": 5, "evaluation_run_id": "r"}
+    for _ in range(3):
+        headers = {**basic(key), "Idempotency-Key": "same-key"}
+        assert client.post("/v2/team/proj/scores", json=body, headers=headers).status_code == 200
+    assert _stats(app)["r", JUDGE, ""]["numeric_count"] == 1
+
+
+def test_a_delete_is_recounted_before_it_is_read_and_then_clean(app, client):
+    _user, key = make_api_user(app)
+    ids = [post_score(client, key, scorer=JUDGE, value=value) for value in (1, 5, 9)]
+    response = client.delete(f"/v2/team/proj/scores?score_ids={ids[2]}", headers=basic(key))
+    assert response.get_json() == {"num_deleted": 1}
+    root = _stats(app)["", JUDGE, ""]
+    assert (root["value_count"], root["numeric_max"], root["numeric_sum"]) == (2, 5.0, 6.0)
+    with app.app_context():
+        assert not db.session.scalar(select(ScoreStat.dirty).where(ScoreStat.path == ""))
+    _same(_stats(app), _recounted(app))
+
+
+def test_deleting_every_score_of_a_group_leaves_no_statistics(app, client):
+    _user, key = make_api_user(app)
+    score_id = post_score(client, key, scorer=JUDGE, value={"a": 1})
+    client.delete(f"/v2/team/proj/scores?score_ids={score_id}", headers=basic(key))
+    assert _stats(app) == {}
+
+
+def test_a_recount_that_raced_a_write_is_not_written_but_still_answers_exactly(app, client):
+    _user, key = make_api_user(app)
+    kept = post_score(client, key, scorer=JUDGE, value=1)
+    gone = post_score(client, key, scorer=JUDGE, value=100)
+    client.delete(f"/v2/team/proj/scores?score_ids={gone}", headers=basic(key))
+    with app.app_context():
+        group = ("team", "proj", "", storage.scorer_digest(JUDGE))
+        stale = db.session.scalar(select(ScoreStat.version).where(ScoreStat.path == "")) - 1
+        rows = score_stats.recount(db.engine, group, stale)
+        assert [row["numeric_max"] for row in rows] == [1.0]
+        assert db.session.scalar(select(ScoreStat.dirty).where(ScoreStat.path == ""))
+    assert kept
+    assert _stats(app)["", JUDGE, ""]["numeric_max"] == 1.0
+
+
+def test_a_batch_run_again_counts_only_what_it_stored(app, client):
+    _user, key = make_api_user(app)
+    post_score(client, key, scorer=JUDGE, value=3)
+    with app.app_context():
+        first = db.session.scalars(select(Score)).one()
+        stored = {column.name: getattr(first, column.name) for column in Score.__table__.columns}
+        fresh = {**stored, "id": "0190a000-0000-7000-8000-000000000001", "value_json": "4"}
+        with storage.core_write() as connection:
+            row_inserts.insert_rows(connection, SCORES, [stored, fresh], again=True)
+    root = _stats(app)["", JUDGE, ""]
+    assert (root["numeric_count"], root["numeric_sum"]) == (2, 7.0)

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import Score
 from app.models._time import utcnow
 from app.services import keys, scores
-from app.storage import core_write, request_connection, row_inserts
 from app.storage import api_lines as api_rows
+from app.storage import core_write, request_connection, row_inserts
 from app.storage.compiled import DriverStatement, inline_number
 from app.storage.row_inserts import SCORES
 from app.validation import validate_score

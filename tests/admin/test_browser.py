@@ -124,7 +124,7 @@ def test_bulk_delete_from_the_list(app, page):
     page.get_by_role("button", name="Delete selected…").click()
     page.get_by_role("button", name="Delete 3 scores").click()
     page.get_by_text("Deleted 3 scores.").wait_for()
-    assert page.get_by_text("No scores in this project yet").is_visible()
+    assert page.get_by_text("No scores yet").is_visible()
 
 
 def test_injected_script_never_runs(app, page):

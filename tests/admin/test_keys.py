@@ -15,7 +15,7 @@ def test_lists_only_your_keys(app, signed_in, user):
     with app.app_context():
         other_prefix = keys.create_key(other)[0].prefix
     page = text(signed_in.get("/keys"))
-    assert page.count('class="mono">sk_') == 1 and other_prefix not in page
+    assert page.count('class="mono" data-label="Prefix">sk_') == 1 and other_prefix not in page
 
 
 def test_empty_state(app, signed_in):
@@ -73,7 +73,11 @@ def test_a_key_can_carry_a_label(app, signed_in, user):
     assert response.status_code == 200
     assert "Your new key <q" in text(response) and ">CI</q>" in text(response)
     assert _stored_labels(app, user) == ["CI"]
-    row = text(signed_in.get("/keys")).split('class="mono">sk_', 1)[1].split("</tr>", 1)[0]
+    row = (
+        text(signed_in.get("/keys"))
+        .split('class="mono" data-label="Prefix">sk_', 1)[1]
+        .split("</tr>", 1)[0]
+    )
     assert ">CI</td>" in row
 
 

@@ -41,24 +41,29 @@ def create_user_command(
 
 @keys_cli.command("create")
 @click.argument("username")
-def create_key_command(username: str) -> None:
+@click.option("--label", default="", help="A name for the key, such as CI or laptop (up to 64).")
+def create_key_command(username: str, label: str) -> None:
     """Create an API key for USERNAME; the key is the last line printed."""
     user = users.find_user(username)
     if user is None:
         raise click.ClickException(f"No user '{username}'")
-    record, key = keys.create_key(user)
-    click.echo(f"Created key {record.prefix}… for '{username}'. It is shown only once:")
+    try:
+        record, key = keys.create_key(user, label=label)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    named = f" ({record.label})" if record.label else ""
+    click.echo(f"Created key {record.prefix}…{named} for '{username}'. It is shown only once:")
     click.echo(key)
 
 
 @keys_cli.command("list")
 def list_keys_command() -> None:
-    """List every key: prefix, owner, created, last used, revoked."""
-    click.echo(f"{'PREFIX':<14}{'USER':<20}{'CREATED':<22}{'LAST USED':<22}REVOKED")
+    """List every key: prefix, owner, created, last used, revoked, label."""
+    click.echo(f"{'PREFIX':<14}{'USER':<20}{'CREATED':<22}{'LAST USED':<22}{'REVOKED':<22}LABEL")
     for record in keys.list_keys():
         click.echo(
             f"{record.prefix:<14}{record.user.username:<20}{_when(record.created_at):<22}"
-            f"{_when(record.last_used_at):<22}{_when(record.revoked_at)}"
+            f"{_when(record.last_used_at):<22}{_when(record.revoked_at):<22}{record.label or '-'}"
         )
 
 

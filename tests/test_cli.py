@@ -84,3 +84,29 @@ def test_bootstrap_creates_admin_once(app, client):
     with app.app_context():
         assert db.session.scalar(select(ApiKey).limit(1)) is not None
         assert len(db.session.scalars(select(User)).all()) == 1
+
+
+def test_keys_create_with_a_label_and_list_it(app):
+    make_user(app, "ivy")
+    created = run(app, "keys", "create", "ivy", "--label", "  CI runner ")
+    assert created.exit_code == 0, created.output
+    assert "(CI runner) for 'ivy'" in created.output
+    key = created.output.strip().splitlines()[-1]
+    unlabelled = run(app, "keys", "create", "ivy").output.strip().splitlines()[-1]
+    listing = run(app, "keys", "list").output.splitlines()
+    assert listing[0].split() == ["PREFIX", "USER", "CREATED", "LAST", "USED", "REVOKED", "LABEL"]
+    rows = {line.split()[0]: line for line in listing[1:]}
+    assert rows[key[:12]].endswith(" CI runner")
+    assert rows[unlabelled[:12]].endswith(" -")
+
+
+def test_keys_create_refuses_a_bad_label(app):
+    make_user(app, "jack")
+    for label, message in (
+        ("x" * 65, "Label should have at most 64 characters"),
+        ("bell\x07", "Label should not contain control characters"),
+    ):
+        result = run(app, "keys", "create", "jack", "--label", label)
+        assert result.exit_code != 0 and message in result.output
+    with app.app_context():
+        assert db.session.scalar(select(ApiKey.id)) is None

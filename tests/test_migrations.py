@@ -124,3 +124,42 @@ def test_keying_scores_by_project_keeps_every_score_both_ways(empty_database, tm
     assert stored == expected
     assert key == ["id"]
     assert ["entity", "project", "id"] in indexes
+
+
+def _execute(url: str, statement: str) -> list[tuple]:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement))
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def test_key_labels_keep_every_key_both_ways(empty_database, tmp_path):
+    instance = str(tmp_path / "instance")
+    before = flask("db", "upgrade", "0004", database_url=empty_database, instance=instance)
+    assert before.returncode == 0, before.stderr
+    _execute(
+        empty_database,
+        "INSERT INTO users (id, username, password_hash, is_admin, created_at, session_token)"
+        " VALUES (1, 'u', 'h', false, '2026-12-06 00:00:00+00:00', 't')",
+    )
+    _execute(
+        empty_database,
+        "INSERT INTO api_keys (id, user_id, prefix, key_hash, created_at)"
+        " VALUES (1, 1, 'sk_abcdefghi', 'hash', '2026-12-06 00:00:00+00:00')",
+    )
+
+    upgraded = flask("db", "upgrade", database_url=empty_database, instance=instance)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert _execute(empty_database, "SELECT prefix, label FROM api_keys") == [
+        ("sk_abcdefghi", None)
+    ]
+    _execute(empty_database, "UPDATE api_keys SET label = 'CI'")
+
+    downgraded = flask("db", "downgrade", "0004", database_url=empty_database, instance=instance)
+    assert downgraded.returncode == 0, downgraded.stderr
+    assert _execute(empty_database, "SELECT prefix, key_hash FROM api_keys") == [
+        ("sk_abcdefghi", "hash")
+    ]

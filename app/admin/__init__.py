@@ -16,8 +16,13 @@ def _guard():
     csrf.protect()  # only POST, PUT, PATCH and DELETE carry a token (WTF_CSRF_METHODS)
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
-    target = request.full_path if request.method == "GET" else None
-    return redirect(url_for("admin.login", next=target))
+    return redirect(url_for("admin.login", next=_here() if request.method == "GET" else None))
+
+
+def _here() -> str:
+    """This page's path and query string; request.full_path would end a bare path in '?'."""
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{request.path}?{query}" if query else request.path
 
 
 from app.admin import (  # noqa: E402,F401  (routes register on import)

@@ -92,6 +92,9 @@ class ConfirmForm(FlaskForm):
 
 
 class KeyForm(FlaskForm):
-    """Create an API key."""
+    """Create an API key. The label carries no validators: services.keys judges it."""
 
+    label = StringField(
+        "Label (optional)", render_kw={"placeholder": "e.g. CI or laptop", "autocomplete": "off"}
+    )
     submit = SubmitField("Create a key")

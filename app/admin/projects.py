@@ -1,5 +1,6 @@
 """The project page: filtered, paged scores with a summary; exports; bulk delete."""
 
+import shlex
 from urllib.parse import quote
 
 from flask import (
@@ -20,6 +21,7 @@ from app.services import browse, export, overview, scores, summary
 
 PROJECT = "/p/<entity>/<project>"
 MAX_BULK = 1000
+FIRST_SCORE = '{"prediction_id":"pred-1","scorer":"exact_match","value":1}'
 
 
 @bp.get(PROJECT)
@@ -36,6 +38,14 @@ def project(entity: str, project: str):
         after=view.after,
         before=view.before,
     )
+    if not page.rows and view.filters.is_empty() and not (view.after or view.before):
+        # No scores at all: a project exists by name alone, so this is no 404.
+        return render_template(
+            "admin/projects/empty.html",
+            entity=entity,
+            project=project,
+            command=_create_command(entity, project),
+        )
     return render_template(
         "admin/projects/show.html",
         entity=entity,
@@ -47,6 +57,16 @@ def project(entity: str, project: str):
         scan_window=browse.SCAN_WINDOW,
         scorers=overview.project_scorers(entity, project),
         form=ConfirmForm(),
+    )
+
+
+def _create_command(entity: str, project: str) -> str:
+    """A curl command that posts a first score to the project, ready to paste."""
+    url = url_for("api.create_score", entity=entity, project=project, _external=True)
+    return (
+        "curl -u api:$KEY -H 'Content-Type: application/json' \\\n"
+        f"  -d '{FIRST_SCORE}' \\\n"
+        f"  {shlex.quote(url)}"
     )
 
 

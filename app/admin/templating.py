@@ -35,6 +35,12 @@ def exacttime(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
 
 
+@bp.app_template_filter("isotime")
+def isotime(moment: datetime) -> str:
+    """The moment in UTC as ISO 8601, for a <time datetime=...> attribute."""
+    return moment.astimezone(UTC).isoformat()
+
+
 @bp.app_template_filter("short_scorer")
 def short_scorer(scorer: str) -> str:
     """The name of a weave:/// ref (its last path part, version cut short); others as they are."""

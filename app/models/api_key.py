@@ -9,6 +9,8 @@ from app.extensions import db
 from app.models._time import UTCDateTime, utcnow
 from app.models.user import User
 
+LABEL_MAX_LENGTH = 64
+
 
 class ApiKey(db.Model):
     __tablename__ = "api_keys"
@@ -17,6 +19,8 @@ class ApiKey(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the owner calls the key ("CI", "laptop"); None when they gave no name.
+    label: Mapped[str | None] = mapped_column(String(LABEL_MAX_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

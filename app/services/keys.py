@@ -1,6 +1,7 @@
 """API keys: random secrets of which only a SHA-256 hash is kept."""
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -9,12 +10,18 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ApiKey, User
 from app.models._time import utcnow
+from app.models.api_key import LABEL_MAX_LENGTH
 from app.models.user import may_use_entity
 from app.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from app.storage import KeyCheck, KeyRefused, look_up_key, mark_used_now, write_transaction
 
 KEY_PREFIX = "sk_"
 PREFIX_LENGTH = 12  # "sk_" and 9 characters: enough to tell keys apart
+# Control characters (C0, DEL, C1) and the bidirectional controls: in a label
+# they could rewrite a terminal line of `flask keys list` or reorder the text
+# shown around them.
+_LABEL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def hash_key(key: str) -> str:
@@ -22,10 +29,31 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_key(user: User) -> tuple[ApiKey, str]:
-    """Create a key for the user; return the record and the key, shown only now."""
+def clean_label(text: str | None) -> str | None:
+    """A key's label as stored: stripped, None when empty; DomainError when it cannot be one."""
+    label = (text or "").strip()
+    if not label:
+        return None
+    if len(label) > LABEL_MAX_LENGTH:
+        raise DomainError(f"Label should have at most {LABEL_MAX_LENGTH} characters", field="label")
+    if _LABEL_CONTROL.search(label):
+        raise DomainError("Label should not contain control characters", field="label")
+    if _SURROGATE.search(label):
+        # Only a command-line argument that is not valid UTF-8 decodes to these.
+        raise DomainError("Label should be valid UTF-8 text", field="label")
+    return label
+
+
+def create_key(user: User, label: str | None = None) -> tuple[ApiKey, str]:
+    """Create a key for the user, named by an optional label; return the record and the key.
+
+    The key is shown only now. A bad label raises DomainError (field "label").
+    """
+    label = clean_label(label)
     key = KEY_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
-    record = ApiKey(user_id=user.id, prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key))
+    record = ApiKey(
+        user_id=user.id, prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key), label=label
+    )
     with write_transaction() as session:
         session.add(record)
     return record, key

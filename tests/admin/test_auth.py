@@ -1,5 +1,7 @@
 """Sign in, sign out, CSRF on the forms, slowing down guessers, no session fixation."""
 
+from urllib.parse import unquote
+
 from tests.admin.conftest import csrf_token, sign_in, text
 from tests.builders import make_user
 
@@ -7,7 +9,20 @@ from tests.builders import make_user
 def test_pages_redirect_to_login_when_signed_out(client):
     response = client.get("/p/team/proj?scorer=x")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login?next=")
+    assert response.headers["Location"] == "/login?next=/p/team/proj?scorer%3Dx"
+
+
+def test_redirect_to_login_adds_no_stray_question_mark(client):
+    assert client.get("/").headers["Location"] in ("/login?next=/", "/login?next=%2F")
+    assert client.get("/keys").headers["Location"] == "/login?next=/keys"
+    assert client.get("/keys?").headers["Location"] == "/login?next=/keys"
+
+
+def test_signing_in_from_the_redirect_lands_on_the_page(app, client, user):
+    location = client.get("/keys").headers["Location"]
+    next_path = location.split("next=", 1)[1]
+    response = sign_in(client, user.username, next_path=unquote(next_path))
+    assert response.headers["Location"] == "/keys"
 
 
 def test_login_page_has_labelled_fields_and_a_token(client):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from app.services import keys
 from tests.admin.conftest import add_score
 from tests.builders import PASSWORD, make_user
 
@@ -124,7 +125,7 @@ def test_bulk_delete_from_the_list(app, page):
     page.get_by_role("button", name="Delete selected…").click()
     page.get_by_role("button", name="Delete 3 scores").click()
     page.get_by_text("Deleted 3 scores.").wait_for()
-    assert page.get_by_text("No scores in this project yet").is_visible()
+    assert page.get_by_text("No scores yet").is_visible()
 
 
 def test_injected_script_never_runs(app, page):
@@ -157,3 +158,91 @@ def test_small_screen_has_no_page_overflow(app, page):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, (path, width)
         _shot(page, name)
+
+
+NARROW = {"width": 390, "height": 844}
+WIDE = {"width": 1280, "height": 860}
+
+
+def _layout(tab) -> dict:
+    """The page's width, the cards' right edge, and how the first labelled cell is laid out."""
+    return tab.evaluate(
+        """() => {
+          const cell = document.querySelector("table.table tbody td[data-label]");
+          const cards = document.querySelectorAll("table.table tbody tr, table.table tbody td");
+          const right = Math.max(...Array.from(cards, (e) => e.getBoundingClientRect().right));
+          return {
+            width: document.documentElement.scrollWidth,
+            right: right,
+            cell: getComputedStyle(cell).display,
+            row: getComputedStyle(cell.parentElement).display,
+            label: getComputedStyle(cell, "::before").content,
+          };
+        }"""
+    )
+
+
+def _assert_cards(tab, first_label: str) -> None:
+    layout = _layout(tab)
+    assert layout["width"] <= NARROW["width"], layout
+    assert layout["right"] <= NARROW["width"], layout
+    assert layout["cell"] == "block" and layout["row"] == "block", layout
+    assert layout["label"] == f'"{first_label}"', layout
+
+
+def test_narrow_keys_page_fits_and_shows_keys_as_cards(app, page):
+    user = make_user(app, "narrow", entities=("team",))
+    with app.app_context():
+        for number in range(30):
+            keys.create_key(user, label=f"nightly evaluation runner number {number} of many")
+        keys.revoke_key(keys.create_key(user, label="x" * 64)[0].prefix)
+    page.set_viewport_size(NARROW)
+    _sign_in(page, user.username)
+    page.goto(f"{page.base}/keys")
+    page.get_by_label("Label (optional)").fill("laptop-" + "y" * 57)
+    page.get_by_role("button", name="Create a key").click()
+    page.locator("#new-key").wait_for()
+    assert page.locator("table.keys tbody tr").count() == 32
+    _assert_cards(page, "Prefix")
+    _shot(page, "keys-390")
+
+    page.get_by_label("Label (optional)").fill("z" * 65)
+    page.get_by_role("button", name="Create a key").click()
+    assert page.locator("#label-error").inner_text() == "Label should have at most 64 characters"
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+
+    page.set_viewport_size(WIDE)
+    assert _layout(page)["cell"] == "table-cell"
+
+
+def test_narrow_project_and_home_pages_show_cards(app, page):
+    user = make_user(app, "narrow2", entities=("team",))
+    for number in range(12):
+        add_score(
+            app,
+            prediction_id=f"prediction-{number:03d}-" + "with-a-long-identifier-" * 3,
+            evaluation_run_id="run-" + "n" * 80,
+            value={"correct": number % 2 == 0, "score": number / 12, "why": "w" * 200},
+        )
+    add_score(app, scorer="words", value="no numbers here")
+    page.set_viewport_size(NARROW)
+    _sign_in(page, user.username)
+
+    page.goto(f"{page.base}/p/team/proj")
+    _assert_cards(page, "Field")  # the summary comes first
+    table = page.locator("table.score-table")
+    cell = table.locator("tbody td[data-label=Time]").first
+    assert cell.evaluate("(td) => getComputedStyle(td).display") == "block"
+    assert cell.evaluate("(td) => getComputedStyle(td, '::before').content") == '"Time"'
+    page.get_by_text("Select all").click()
+    assert page.get_by_text("13 selected").is_visible()
+    _shot(page, "project-390")
+
+    page.goto(f"{page.base}/")
+    _assert_cards(page, "Project")
+    _shot(page, "home-390")
+
+    page.goto(f"{page.base}/p/team/fresh")
+    assert page.get_by_text("No scores yet").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    _shot(page, "empty-project-390")

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from app.services import keys
 from tests.admin.conftest import csrf_token, text
 from tests.builders import basic, make_key, make_user
@@ -13,7 +15,7 @@ def test_lists_only_your_keys(app, signed_in, user):
     with app.app_context():
         other_prefix = keys.create_key(other)[0].prefix
     page = text(signed_in.get("/keys"))
-    assert page.count('class="mono">sk_') == 1 and other_prefix not in page
+    assert page.count('class="mono" data-label="Prefix">sk_') == 1 and other_prefix not in page
 
 
 def test_empty_state(app, signed_in):
@@ -53,3 +55,57 @@ def test_key_forms_need_a_token(app, signed_in, user):
     key = make_key(app, user)
     assert signed_in.post("/keys").status_code == 400
     assert signed_in.post(f"/keys/{key[:12]}/revoke").status_code == 400
+
+
+def _create(signed_in, label: str):
+    return signed_in.post(
+        "/keys", data={"csrf_token": csrf_token(signed_in, "/keys"), "label": label}
+    )
+
+
+def _stored_labels(app, user) -> list:
+    with app.app_context():
+        return [record.label for record in keys.list_keys(user)]
+
+
+def test_a_key_can_carry_a_label(app, signed_in, user):
+    response = _create(signed_in, "  CI  ")
+    assert response.status_code == 200
+    assert "Your new key <q" in text(response) and ">CI</q>" in text(response)
+    assert _stored_labels(app, user) == ["CI"]
+    row = (
+        text(signed_in.get("/keys"))
+        .split('class="mono" data-label="Prefix">sk_', 1)[1]
+        .split("</tr>", 1)[0]
+    )
+    assert ">CI</td>" in row
+
+
+def test_an_empty_label_is_none(app, signed_in, user):
+    assert _create(signed_in, "   ").status_code == 200
+    assert _stored_labels(app, user) == [None]
+
+
+def test_a_label_of_64_characters_is_fine(app, signed_in, user):
+    assert _create(signed_in, "é" * 64).status_code == 200
+    assert _stored_labels(app, user) == ["é" * 64]
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("x" * 65, "Label should have at most 64 characters"),
+        ("laptop\x1b[2J", "Label should not contain control characters"),
+        ("CI\u202eevil", "Label should not contain control characters"),
+        ("tab\there", "Label should not contain control characters"),
+    ],
+)
+def test_a_bad_label_is_shown_beside_the_field(app, signed_in, user, label, message):
+    response = _create(signed_in, label)
+    assert response.status_code == 422
+    page = text(response)
+    assert f'<p class="error" id="label-error">{message}</p>' in page
+    field = re.search(r'<input[^>]*id="label"[^>]*>', page).group()
+    assert 'aria-invalid="true"' in field and "label-error" in field
+    assert 'id="new-key"' not in page
+    assert _stored_labels(app, user) == []

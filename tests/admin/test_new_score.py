@@ -152,7 +152,7 @@ def test_a_post_without_a_token_is_refused(app, signed_in):
     response = signed_in.post(NEW, data=VALID)
     assert response.status_code == 400
     assert signed_in.get("/p/team/proj").status_code == 200
-    assert "No scores in this project yet" in text(signed_in.get("/p/team/proj"))
+    assert "No scores yet" in text(signed_in.get("/p/team/proj"))
 
 
 def test_a_post_with_a_forged_token_is_refused(app, signed_in):

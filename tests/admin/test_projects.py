@@ -1,16 +1,25 @@
 """The project page: rows, filters in the query string, keyset pages, permissions."""
 
+import html
 import re
+import shlex
 import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
 from app.admin import filtering
 from app.services import browse
 from tests.admin.conftest import add_score, text
+from tests.builders import basic, make_key
 
 PAGE = "/p/team/proj"
+
+
+def _unlabelled(html: str) -> str:
+    """The markup without data-label attributes (test_table_labels.py checks those)."""
+    return re.sub(r' data-label="[^"]*"', "", html)
 
 
 def _row_ids(response) -> list[str]:
@@ -47,9 +56,9 @@ def test_rows_newest_first_with_every_column(app, signed_in, three):
     assert response.status_code == 200
     assert _row_ids(response) == three[::-1]
     page = text(response)
-    assert 'title="weave:///team/proj/object/judge:v1">judge:v1</td>' in page
-    assert '<td class="value value-number clip">3</td>' in page
-    assert '<td class="value value-string clip">&#34;text&#34;</td>' in page
+    assert 'title="weave:///team/proj/object/judge:v1" data-label="Scorer">judge:v1</td>' in page
+    assert '<td class="value value-number clip" data-label="Value">3</td>' in page
+    assert '<td class="value value-string clip" data-label="Value">&#34;text&#34;</td>' in page
     assert "run-2" in page and ">bob<" in page and 'tag-ui">ui<' in page
     assert "3 matching scores" in page
 
@@ -86,9 +95,56 @@ def test_a_bad_time_is_shown_beside_its_field(app, signed_in, three):
     assert len(_row_ids(response)) == 3
 
 
-def test_no_scores_and_no_matches_have_empty_states(app, signed_in, three):
-    assert "No scores in this project yet" in text(signed_in.get("/p/team/empty"))
-    assert "No scores match" in text(signed_in.get(f"{PAGE}?author=nobody"))
+def test_a_project_without_scores_is_an_empty_project(app, signed_in, three):
+    response = signed_in.get("/p/team/fresh")
+    assert response.status_code == 200
+    page = html.unescape(text(response))
+    assert "No scores yet" in page
+    assert 'href="/scores/new?entity=team&project=fresh"' in page
+    assert (
+        "curl -u api:$KEY -H 'Content-Type: application/json' \\\n"
+        """  -d '{"prediction_id":"pred-1","scorer":"exact_match","value":1}' \\\n"""
+        "  http://localhost/v2/team/fresh/scores"
+    ) in page
+    # Nothing to filter, summarise or export yet.
+    assert "Filters" not in page and "Scorers" not in page and "Export CSV" not in page
+
+
+def test_the_empty_projects_command_quotes_the_url_for_the_shell(app, signed_in):
+    page = html.unescape(text(signed_in.get("/p/team/it's new")))
+    assert "  'http://localhost/v2/team/it'\"'\"'s%20new/scores'" in page
+
+
+def test_the_empty_projects_command_posts_a_score(app, client, signed_in, user):
+    page = text(signed_in.get("/p/team/fresh"))
+    shown = re.search(r'<pre class="command"[^>]*><code>(.*?)</code>', page, re.S).group(1)
+    copied = re.search(r'data-copy="([^"]*)"', page).group(1)
+    assert html.unescape(copied) == html.unescape(shown)
+    words = shlex.split(html.unescape(shown).replace("$KEY", make_key(app, user)))
+    username, key = words[words.index("-u") + 1].split(":", 1)
+    response = client.post(
+        urlsplit(words[-1]).path,
+        data=words[words.index("-d") + 1],
+        headers={"Content-Type": "application/json", **basic(key, username)},
+    )
+    assert response.status_code == 200, text(response)
+    assert "No scores yet" not in text(signed_in.get("/p/team/fresh"))
+
+
+def test_an_invalid_project_name_is_not_found(app, signed_in):
+    assert signed_in.get("/p/team/" + "x" * 129).status_code == 404
+    assert signed_in.get("/p/team/bad%01name").status_code == 404
+    assert signed_in.get("/p/bad%7Fentity/proj").status_code == 404
+
+
+def test_a_project_of_an_entity_you_may_not_use_is_forbidden_even_empty(app, signed_in):
+    assert signed_in.get("/p/other/fresh").status_code == 403
+
+
+def test_no_matches_has_its_own_empty_state(app, signed_in, three):
+    page = text(signed_in.get(f"{PAGE}?author=nobody"))
+    assert "No scores match" in page and "Clear the filters" in page
+    assert "No scores yet" not in page
 
 
 def _link(response, rel: str) -> str | None:
@@ -131,10 +187,10 @@ def test_a_rare_match_is_searched_a_window_at_a_time(app, signed_in, monkeypatch
 def test_summary_per_scorer_and_field(app, signed_in, three):
     add_score(app, scorer="exact", value=5)
     page = text(signed_in.get(PAGE))
-    judge = page.split("judge:v1</a>", 1)[1].split("</tbody>", 1)[0]
+    judge = _unlabelled(page.split("judge:v1</a>", 1)[1].split("</tbody>", 1)[0])
     assert "<td>ok</td>" in judge and "100.0% true" in judge
     assert "<td>s</td>" in judge and '<td class="num">0.5</td>' in judge
-    exact = page.split(">exact</a>", 1)[1].split("</tr>", 1)[0]
+    exact = _unlabelled(page.split(">exact</a>", 1)[1].split("</tr>", 1)[0])
     assert '<td class="num">4</td><td class="num">3</td><td class="num">5</td>' in exact
     assert "<svg" in exact and "<rect" in exact
 
@@ -170,7 +226,7 @@ def test_summary_skips_numbers_past_a_float_and_shows_boolean_extremes(app, sign
     add_score(app, scorer="huge", value={"n": 3, "ok": True, "m": 4})
     response = signed_in.get(PAGE)
     assert response.status_code == 200
-    huge = text(response).split(">huge</a>", 1)[1].split("</tbody>", 1)[0]
+    huge = _unlabelled(text(response).split(">huge</a>", 1)[1].split("</tbody>", 1)[0])
     n_row = " ".join(huge.split("<td>n</td>", 1)[1].split("</tr>", 1)[0].split())
     assert '<td class="num">1</td> <td class="num">3</td><td class="num">3</td>' in n_row
     ok_row = huge.split("<td>ok</td>", 1)[1].split("</tr>", 1)[0]

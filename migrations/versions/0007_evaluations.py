@@ -5,7 +5,7 @@ Scores already stored get their statistics counted when first read: each
 app counts again from the scores (app/storage/score_stats.py).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06 21:03:38.963997
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

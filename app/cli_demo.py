@@ -5,12 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import insert
 
-from app.models import Score
 from app.score_ids import id_at
 from app.services.scores import new_score_row
-from app.storage import record_settled_change, write_transaction
+from app.storage import active_configs, insert_scores, record_settled_change, write_transaction
 from app.validation import validate_score
 
 SCORERS = {
@@ -75,7 +73,11 @@ def demo_data_command(entity: str, project: str, count: int, days: int, seed: in
     rows = demo_rows(entity, project, count, days, seed)
     for start in range(0, len(rows), 5000):
         with write_transaction() as session:
-            session.execute(insert(Score), rows[start : start + 5000])
+            # Demo scorers have no configs: checked at the project's current generation.
+            generation = active_configs(entity, project).generation
+            insert_scores(
+                session.connection(), rows[start : start + 5000], [(entity, project, generation)]
+            )
             # Ids in the past land among settled ones: running workers must
             # forget the positions and summaries they remember of the project.
             record_settled_change(session.connection(), entity, project)

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from app.services import scorer_values
 from app.storage import list_anchors, summary_rows
 
 # The reason of every skipped PostgreSQL case; .ci/run looks for it.
@@ -142,6 +143,7 @@ def make_app(tmp_path, monkeypatch):
     # A list-position build may still be reading (app/services/positions.py).
     list_anchors.wait_for_builds()
     summary_rows.forget_all()
+    scorer_values.forget_all()
     for application in built:
         with application.app_context():
             db.session.remove()

@@ -66,12 +66,15 @@ def test_sqlite_writes_take_the_write_lock_up_front(app, database_url):
         fields = validate_score(score_body())
         scores.create_score("team", "proj", fields, "someone")
     transaction = statements[statements.index("BEGIN IMMEDIATE") :]
-    # The score, then the statistics kept with it (a row per leaf), in one transaction.
-    assert transaction[1].startswith("INSERT INTO scores")
+    # The check that the project's scorer configs are still those the value was
+    # checked against, the score, then the statistics kept with it (a row per
+    # leaf), in one transaction.
+    assert transaction[1].startswith("SELECT scorer_config_generations.entity")
+    assert transaction[2].startswith("INSERT INTO scores")
     commit = transaction.index("COMMIT")
-    assert commit > 2
+    assert commit > 3
     assert all(
-        statement.startswith("INSERT INTO score_stats") for statement in transaction[2:commit]
+        statement.startswith("INSERT INTO score_stats") for statement in transaction[3:commit]
     )
 
 

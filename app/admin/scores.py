@@ -8,6 +8,7 @@ from app.admin.access import require_entity
 from app.admin.forms import ConfirmForm, ScoreForm
 from app.admin.score_input import ScoreInputError, read_score_form, segment_errors
 from app.services import overview, scores
+from app.services.scorer_values import ScorerConfigError
 
 SCORE = "/p/<entity>/<project>/scores/<score_id>"
 
@@ -68,22 +69,28 @@ def new_score():
                 getattr(form, name, form.value).errors = messages
             status = 422
         else:
-            score_id = scores.create_score(
-                accepted.entity,
-                accepted.project,
-                accepted.fields,
-                current_user.username,
-                source="ui",
-            )
-            flash("Score added.", "success")
-            return redirect(
-                url_for(
-                    "admin.score",
-                    entity=accepted.entity,
-                    project=accepted.project,
-                    score_id=score_id,
+            try:
+                score_id = scores.create_score(
+                    accepted.entity,
+                    accepted.project,
+                    accepted.fields,
+                    current_user.username,
+                    source="ui",
                 )
-            )
+            except ScorerConfigError as exc:
+                # The API's messages, beside the value they concern.
+                form.value.errors = [error["msg"] for error in exc.errors]
+                status = 422
+            else:
+                flash("Score added.", "success")
+                return redirect(
+                    url_for(
+                        "admin.score",
+                        entity=accepted.entity,
+                        project=accepted.project,
+                        score_id=score_id,
+                    )
+                )
     elif form.errors:
         status = 400
     return render_template(

@@ -16,6 +16,7 @@ from app.api.responses import error_response, json_response, validation_error
 from app.auth import current_api_user
 from app.services import idempotency, scores
 from app.services.errors import Conflict, DomainError, Forbidden, NotAuthenticated
+from app.services.scorer_values import ScorerConfigError
 from app.validation import ScoreCreate, ScoreRulesError, validate_score
 
 SCORES = "/v2/<entity>/<project>/scores"
@@ -36,15 +37,20 @@ def create_score(entity: str, project: str):
         if isinstance(exc, HTTPException):
             raise
         return validation_error(exc.errors)
-    if deferred_digest is not None:
-        try:
-            score_id = scores.create_score_for_key(entity, project, fields, deferred_digest)
-        except (NotAuthenticated, Forbidden) as exc:
-            return guard.refusal(exc)
-    elif (key := request.headers.get("Idempotency-Key")) is not None:
-        return _create_idempotent(entity, project, fields, key)
-    else:
-        score_id = scores.create_score(entity, project, fields, current_api_user().username)
+    try:
+        if deferred_digest is not None:
+            try:
+                score_id = scores.create_score_for_key(entity, project, fields, deferred_digest)
+            except (NotAuthenticated, Forbidden) as exc:
+                return guard.refusal(exc)
+        elif (key := request.headers.get("Idempotency-Key")) is not None:
+            return _create_idempotent(entity, project, fields, key)
+        else:
+            score_id = scores.create_score(entity, project, fields, current_api_user().username)
+    except ScorerConfigError as exc:
+        # The value breaks its scorer's config: checked before a deferred key was.
+        refused = guard.authenticate_now() if deferred_digest is not None else None
+        return refused or validation_error(with_body_prefix(exc.errors))
     return Response(f'{{"score_id":"{score_id}"}}', mimetype="application/json")
 
 

@@ -7,6 +7,7 @@ from app.models.prediction import Prediction
 from app.models.project_change import ProjectChange
 from app.models.score import Score
 from app.models.score_stat import RunPredictionCount, ScoreStat
+from app.models.scorer_config import ScorerConfig, ScorerConfigGeneration
 from app.models.user import EntityGrant, User
 
 __all__ = [
@@ -19,5 +20,7 @@ __all__ = [
     "RunPredictionCount",
     "Score",
     "ScoreStat",
+    "ScorerConfig",
+    "ScorerConfigGeneration",
     "User",
 ]

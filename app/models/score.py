@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, PrimaryKeyConstraint, String, Text
+from sqlalchemy import Index, Integer, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -29,6 +29,8 @@ class Score(db.Model):
     created_by: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The version of its scorer's config the value was checked against, if any.
+    scorer_config_version: Mapped[int | None] = mapped_column(Integer)
 
     # Every index, the key included, starts with the project: with an index
     # on id alone, PostgreSQL walks id order for "newest of this project"

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.jsonbody import dumps_value
 from app.models import IdempotencyKey
 from app.models._time import utcnow
+from app.services import scorer_values
 from app.services.errors import Conflict, DomainError
 from app.services.keys import ApiPrincipal
 from app.services.scores import new_score_row
@@ -53,19 +54,47 @@ def create_score_once(
 ) -> tuple[str, bool]:
     """Store the score unless this caller's key already did; return (score_id, replayed).
 
-    Raises Conflict when the key was used for a different request.
+    Raises Conflict when the key was used for a different request, and
+    ScorerConfigError when a new score's value breaks its scorer's config.
     """
     request_hash = fingerprint(entity, project, fields)
-    row = new_score_row(entity, project, fields, user.username, "api")
+
+    def write(checked: scorer_values.Checked) -> tuple[str, bool]:
+        row = new_score_row(entity, project, fields, user.username, "api", checked.version)
+        stamp = (entity, project, checked.generation)
+        try:
+            return _create_or_replay(user.id, key, request_hash, row, stamp)
+        except IntegrityError:
+            # A concurrent request with the same key committed first (PostgreSQL
+            # lets both reach the insert): its row decides.
+            return _create_or_replay(user.id, key, request_hash, row, stamp)
+
     try:
-        return _create_or_replay(user.id, key, request_hash, row)
-    except IntegrityError:
-        # A concurrent request with the same key committed first (PostgreSQL
-        # lets both reach the insert): its row decides.
-        return _create_or_replay(user.id, key, request_hash, row)
+        return scorer_values.write_checked(entity, project, fields.scorer, fields.value, write)
+    except scorer_values.ScorerConfigError:
+        # A retry of a request stored before the config came replays it all the same.
+        replayed = _replayed(user.id, key, request_hash)
+        if replayed is None:
+            raise
+        return replayed, True
 
 
-def _create_or_replay(user_id: int, key: str, request_hash: str, row: dict) -> tuple[str, bool]:
+def _replayed(user_id: int, key: str, request_hash: str) -> str | None:
+    this_key = (IdempotencyKey.user_id == user_id) & (IdempotencyKey.key == key)
+    with core_write() as connection:
+        existing = connection.execute(
+            select(
+                IdempotencyKey.request_hash, IdempotencyKey.score_id, IdempotencyKey.created_at
+            ).where(this_key)
+        ).first()
+    if existing is None or utcnow() - existing.created_at >= RETENTION:
+        return None
+    return existing.score_id if existing.request_hash == request_hash else None
+
+
+def _create_or_replay(
+    user_id: int, key: str, request_hash: str, row: dict, stamp: tuple[str, str, int]
+) -> tuple[str, bool]:
     now = utcnow()
     this_key = (IdempotencyKey.user_id == user_id) & (IdempotencyKey.key == key)
     with core_write() as connection:
@@ -81,7 +110,7 @@ def _create_or_replay(user_id: int, key: str, request_hash: str, row: dict) -> t
             return existing.score_id, True
         if existing is not None:
             connection.execute(delete(IdempotencyKey).where(this_key))
-        insert_scores(connection, [row])
+        insert_scores(connection, [row], [stamp])
         connection.execute(
             insert(IdempotencyKey).values(
                 user_id=user_id,

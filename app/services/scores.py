@@ -9,7 +9,7 @@ from app import storage
 from app.extensions import db
 from app.jsonbody import dumps_value
 from app.models import Score
-from app.services import keys
+from app.services import keys, scorer_values
 from app.validation import ScoreCreate
 
 SOURCES = ("api", "ui")
@@ -18,8 +18,18 @@ FetchedRows = storage.FetchedRows
 api_line = storage.api_line
 
 
-def new_score_row(entity: str, project: str, fields: ScoreCreate, author: str, source: str) -> dict:
-    """The column values of a new score, with a fresh UUIDv7 id."""
+def new_score_row(
+    entity: str,
+    project: str,
+    fields: ScoreCreate,
+    author: str,
+    source: str,
+    config_version: int | None = None,
+) -> dict:
+    """The column values of a new score, with a fresh UUIDv7 id.
+
+    config_version: the version of its scorer's config the value was checked against.
+    """
     # uuid7() keeps ids strictly increasing within this process, even inside
     # one millisecond (a seeded timestamp would not).
     return {
@@ -34,16 +44,24 @@ def new_score_row(entity: str, project: str, fields: ScoreCreate, author: str, s
         "created_by": author,
         "source": source,
         "created_at": datetime.now(UTC),
+        "scorer_config_version": config_version,
     }
 
 
 def create_score(
     entity: str, project: str, fields: ScoreCreate, author: str, source: str = "api"
 ) -> str:
-    """Store one validated score by a known author and return its id."""
-    row = new_score_row(entity, project, fields, author, source)
-    storage.store_score(row)
-    return row["id"]
+    """Store one validated score by a known author and return its id.
+
+    Raises ScorerConfigError when the value breaks its scorer's active config.
+    """
+
+    def write(checked: scorer_values.Checked) -> str:
+        row = new_score_row(entity, project, fields, author, source, checked.version)
+        storage.store_score(row, generation=checked.generation)
+        return row["id"]
+
+    return scorer_values.write_checked(entity, project, fields.scorer, fields.value, write)
 
 
 def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest: str) -> str:
@@ -52,14 +70,19 @@ def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest:
     The key is checked by the batch that stores the score, just before its
     insert, once for all the creates that share it. Raises NotAuthenticated
     for a key that is not active and Forbidden when its owner may not use
-    the entity; nothing is stored then.
+    the entity; nothing is stored then. Raises ScorerConfigError, before the
+    key is checked, when the value breaks its scorer's active config.
     """
-    row = new_score_row(entity, project, fields, author="", source="api")
-    try:
-        storage.store_score(row, digest)
-    except storage.KeyRefused as refused:
-        raise keys.refusal_error(refused) from None
-    return row["id"]
+
+    def write(checked: scorer_values.Checked) -> str:
+        row = new_score_row(entity, project, fields, "", "api", checked.version)
+        try:
+            storage.store_score(row, digest, checked.generation)
+        except storage.KeyRefused as refused:
+            raise keys.refusal_error(refused) from None
+        return row["id"]
+
+    return scorer_values.write_checked(entity, project, fields.scorer, fields.value, write)
 
 
 def read_api_row(entity: str, project: str, score_id: str) -> Sequence | None:

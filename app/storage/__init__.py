@@ -13,6 +13,7 @@ from app.extensions import db
 from app.storage import key_lookup
 from app.storage.api_lines import api_line, format_timestamp, prediction_line, run_line
 from app.storage.backup import BackupError, backup_to, restore_from
+from app.storage.digests import could_be_stored, scorer_digest
 from app.storage.engine import configure_engine, engine_options
 from app.storage.evaluation_rows import (
     PREDICTION_COLUMNS,
@@ -47,11 +48,19 @@ from app.storage.score_rows import (
     API_COLUMNS,
     FetchedRows,
     RowStream,
-    could_be_stored,
     delete_score_rows,
     list_api_rows,
     read_api_row,
-    scorer_digest,
+)
+from app.storage.scorer_configs import (
+    ConfigsChanged,
+    ProjectConfigs,
+    active_configs,
+    add_config_version,
+    archive_config,
+    config_generation,
+    config_version,
+    latest_config,
 )
 from app.storage.summary_rows import SummaryRow, newest_rows
 from app.storage.transactions import (
@@ -67,9 +76,15 @@ __all__ = [
     "PREDICTIONS",
     "RUN_COLUMNS",
     "SCORES",
+    "active_configs",
+    "add_config_version",
     "api_line",
+    "archive_config",
     "backup_to",
     "BackupError",
+    "config_generation",
+    "config_version",
+    "ConfigsChanged",
     "configure",
     "configure_engine",
     "core_write",
@@ -88,6 +103,7 @@ __all__ = [
     "insert_scores",
     "KeyCheck",
     "KeyRefused",
+    "latest_config",
     "list_api_rows",
     "list_predictions",
     "list_runs",
@@ -100,6 +116,7 @@ __all__ = [
     "prediction_payloads",
     "predictions_of_row",
     "project_runs",
+    "ProjectConfigs",
     "read_api_row",
     "read_prediction",
     "read_run",
@@ -133,13 +150,15 @@ def look_up_key(digest: str, entity: str | None, now) -> KeyCheck | None:
     return key_lookup.check_key(request_connection(), digest, entity, now)
 
 
-def store_score(row: dict, key_digest: str | None = None) -> None:
+def store_score(row: dict, key_digest: str | None = None, generation: int = 0) -> None:
     """Store a new score's row, durably, in a batch with whatever else this worker stores.
 
     key_digest: check this key for the row's entity first and make its owner
     the author; raises KeyRefused when it may not write there.
+    generation: the project's scorer-config generation the value was checked
+    at; raises ConfigsChanged, storing nothing, when it is no longer current.
     """
-    _store(db.engine, SCORES, PendingCreate(row, key_digest))
+    _store(db.engine, SCORES, PendingCreate(row, key_digest, generation))
 
 
 def store_prediction(row: dict, key_digest: str | None = None) -> None:
@@ -147,6 +166,12 @@ def store_prediction(row: dict, key_digest: str | None = None) -> None:
     _store(db.engine, PREDICTIONS, PendingCreate(row, key_digest))
 
 
-def insert_scores(connection: Connection, rows: list[dict]) -> None:
-    """Store score rows, with their statistics, in the caller's write transaction."""
-    insert_rows(connection, SCORES, rows)
+def insert_scores(
+    connection: Connection, rows: list[dict], generations: list[tuple[str, str, int]]
+) -> None:
+    """Store score rows, with their statistics, in the caller's write transaction.
+
+    generations: (entity, project, generation) the values were checked at;
+    raises ConfigsChanged, storing none, when one is no longer current.
+    """
+    insert_rows(connection, SCORES, rows, generations=generations)

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from app.models._time import utcnow
-from app.storage import key_lookup, row_inserts
+from app.storage import key_lookup, row_inserts, scorer_configs
 from app.storage.engine import is_postgresql
 from app.storage.group_commit import GroupCommit
 from app.storage.writer_connection import WriterConnection
@@ -29,17 +29,25 @@ from app.storage.writer_connection import WriterConnection
 
 @dataclass
 class PendingCreate:
-    """A new row, and the digest of the key to check for it (None: author known)."""
+    """A new row, and the digest of the key to check for it (None: author known).
+
+    generation: the scorer-config generation of the row's project that its
+    value was checked at (scores only); a stale one refuses the create with
+    ConfigsChanged.
+    """
 
     row: dict
     key_digest: str | None = None
+    generation: int | None = None
 
 
 def store(engine: Engine, kind: row_inserts.RowKind, create: PendingCreate) -> None:
     """Write the create with whatever else its worker writes meanwhile.
 
     Returns once it is stored and durable; raises KeyRefused for a key that
-    may not write to the entity, or the error that failed its whole batch.
+    may not write to the entity, ConfigsChanged when its project's scorer
+    configs changed since its value was checked, or the error that failed
+    its whole batch.
     """
     _group_for(engine, kind).submit(create)
 
@@ -63,11 +71,34 @@ def _store_batch(
                 # CTE): a server round trip saved. SQLite has none to save.
                 return _store_checked_in_insert(connection, kind, creates, digest, entity, again)
     outcomes = _check_keys(connection, creates)
-    accepted = [create.row for create, refused in zip(creates, outcomes, strict=True)
+    if not is_postgresql(connection):
+        # SQLite checks in the batch's transaction and refuses only the stale creates.
+        stale = scorer_configs.stale_projects(connection, _generations(creates))
+        outcomes = [
+            outcome
+            if outcome is not None or (create.row["entity"], create.row["project"]) not in stale
+            else scorer_configs.ConfigsChanged()
+            for create, outcome in zip(creates, outcomes, strict=True)
+        ]
+    accepted = [create for create, refused in zip(creates, outcomes, strict=True)
                 if refused is None]  # fmt: skip
     if accepted:
-        row_inserts.insert_rows(connection, kind, accepted, again)
+        rows = [create.row for create in accepted]
+        try:
+            row_inserts.insert_rows(connection, kind, rows, again, _generations(accepted))
+        except scorer_configs.ConfigsChanged:
+            return [outcome or scorer_configs.ConfigsChanged() for outcome in outcomes]
     return outcomes
+
+
+def _generations(creates: list[PendingCreate]) -> list[tuple[str, str, int]]:
+    return sorted(
+        {
+            (create.row["entity"], create.row["project"], create.generation)
+            for create in creates
+            if create.generation is not None
+        }
+    )
 
 
 def _store_checked_in_insert(
@@ -80,7 +111,13 @@ def _store_checked_in_insert(
 ) -> list[BaseException | None]:
     now = utcnow()
     rows = [create.row for create in creates]
-    stored = row_inserts.insert_if_allowed(connection, kind, rows, digest, entity, now, again)
+    generations = _generations(creates)
+    try:
+        stored = row_inserts.insert_if_allowed(
+            connection, kind, rows, digest, entity, now, again, generations
+        )
+    except scorer_configs.ConfigsChanged:
+        return [scorer_configs.ConfigsChanged() for _ in creates]
     found = key_lookup.found_key(stored, digest)
     return [_verdict(found, create) for create in creates]
 

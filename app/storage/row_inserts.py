@@ -17,6 +17,11 @@ statement, which inserts the rows only if the key allows them and marks
 the key used: one round trip per batch, and nothing left to fail after the
 rows are stored.
 
+A score is stored only if the scorer configs it was checked against are
+still its project's (scorer_configs.py): on PostgreSQL the statement's own
+condition, which stores none of the batch otherwise; on SQLite the batch
+checks in its transaction and refuses only the stale creates.
+
 A batch run again after its connection was lost may have been stored by its
 first run, so a rerun skips the rows whose id is already there, and tallies
 only what it stored. A first run never does: ids are new UUIDv7s, so a
@@ -29,14 +34,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast, func, literal_column, select
+from sqlalchemy import JSON, Table, Text, bindparam, cast, func, literal_column, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import CTE
 
 from app.models import Prediction, Score
-from app.storage import key_lookup, run_counts, score_stats
+from app.storage import key_lookup, run_counts, score_stats, scorer_configs
 from app.storage.compiled import DriverStatement
 from app.storage.engine import is_postgresql
 
@@ -52,6 +57,8 @@ class RowKind:
     tally_for_stored: Callable[[CTE], CTE]
     # PostgreSQL: the parameters those CTEs read, beside `rows`.
     tally_params: Callable[[Sequence[dict]], dict]
+    # Whether its rows are checked against a generation of their project's scorer configs.
+    checks_generations: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -63,24 +70,51 @@ SCORES = RowKind(
     score_stats.add_on_sqlite,
     score_stats.add_for_stored,
     lambda rows: {"leaves": score_stats.leaf_document(rows)},
+    checks_generations=True,
 )
 PREDICTIONS = RowKind(
     Prediction.__table__, run_counts.add_on_sqlite, run_counts.add_for_stored, lambda rows: {}
 )
 
 
+Generations = Sequence[tuple[str, str, int]]
+
+
 def insert_rows(
-    connection: Connection, kind: RowKind, rows: Sequence[dict], again: bool = False
+    connection: Connection,
+    kind: RowKind,
+    rows: Sequence[dict],
+    again: bool = False,
+    generations: Generations = (),
 ) -> None:
-    """Store the rows (each a dict of every column) and their tallies: all or, on error, none."""
+    """Store the rows (each a dict of every column) and their tallies: all or, on error, none.
+
+    generations: (entity, project, scorer-config generation) the rows were
+    checked at; raises ConfigsChanged, storing none, if one is no longer current.
+    """
     if is_postgresql(connection):
-        params = {"rows": _document(rows), **kind.tally_params(rows)}
-        _document_insert(kind, again).first(connection, params)
+        params = {"rows": _document(rows), **_params(kind, rows, generations)}
+        stored = _document_insert(kind, again).first(connection, params)
+        if stored is not None and not stored[-1]:
+            raise scorer_configs.ConfigsChanged()
         return
+    if kind.checks_generations and scorer_configs.stale_projects(connection, generations):
+        raise scorer_configs.ConfigsChanged()
     if again:
         rows = _not_yet_stored(connection, kind, rows)
     _stepped_insert(kind, again).run_many(connection, list(rows))  # in the caller's transaction
     kind.tally_on_sqlite(connection, rows)
+
+
+def _params(kind: RowKind, rows: Sequence[dict], generations: Generations) -> dict:
+    params = kind.tally_params(rows)
+    if kind.checks_generations:
+        given = [
+            {"entity": entity, "project": project, "generation": generation}
+            for entity, project, generation in set(generations)
+        ]
+        params["generations"] = _ENCODER.encode(given)
+    return params
 
 
 def insert_if_allowed(
@@ -91,16 +125,23 @@ def insert_if_allowed(
     entity: str,
     now,
     again: bool = False,
+    generations: Generations = (),
 ) -> Sequence | None:
     """Look the key up and store the rows if it may write to the entity, in one statement.
 
     PostgreSQL only. The rows' created_by is the key's owner, and the key is
     marked used as key_lookup.mark_used would. Returns the lookup's row
     (key_lookup.KEY_LOOKUP) for key_lookup.found_key; None for an unknown key.
+    Raises ConfigsChanged, storing none, as insert_rows does.
     """
     params = key_lookup.lookup_params(digest, entity, now)
-    params.update(rows=_document(rows), used_at=now, **kind.tally_params(rows))
-    return _checked_insert(kind, again).first(connection, params)
+    params.update(rows=_document(rows), used_at=now, **_params(kind, rows, generations))
+    found = _checked_insert(kind, again).first(connection, params)
+    if found is None or not kind.checks_generations:
+        return found
+    if not found[-1]:
+        raise scorer_configs.ConfigsChanged()
+    return found[:-1]
 
 
 def _not_yet_stored(connection: Connection, kind: RowKind, rows: Sequence[dict]) -> list[dict]:
@@ -146,13 +187,20 @@ def _stored(kind: RowKind, insert) -> CTE:
     return insert.returning(*returned).cte("stored")
 
 
+def _current(kind: RowKind) -> ColumnElement[bool]:
+    """The condition every row's insert carries: its project's configs are still current."""
+    return scorer_configs.generations_current() if kind.checks_generations else true()
+
+
 @cache
 def _document_insert(kind: RowKind, again: bool) -> DriverStatement:
     batch = _from_document(kind)
-    insert = postgresql.insert(kind.table).from_select(kind.columns, select(*batch.c))
+    rows = select(*batch.c).where(_current(kind))
+    insert = postgresql.insert(kind.table).from_select(kind.columns, rows)
     stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
     # A data-modifying CTE runs to completion whether or not the query reads it.
-    statement = select(func.count()).select_from(stored).add_cte(kind.tally_for_stored(stored))
+    counted = select(func.count()).select_from(stored).scalar_subquery()
+    statement = select(counted, _current(kind)).add_cte(kind.tally_for_stored(stored))
     return DriverStatement(statement, writes=True)
 
 
@@ -167,11 +215,16 @@ def _checked_insert(kind: RowKind, again: bool) -> DriverStatement:
     found = key_lookup.KEY_LOOKUP.cte("presented_key")
     batch = _from_document(kind)
     checked = [name for name in kind.columns if name != "created_by"]
-    allowed = select(*(batch.c[name] for name in checked), found.c.username).join(
-        found, key_lookup.allows_entity(found)
+    allowed = (
+        select(*(batch.c[name] for name in checked), found.c.username)
+        .join(found, key_lookup.allows_entity(found))
+        .where(_current(kind))
     )
     insert = postgresql.insert(kind.table).from_select([*checked, "created_by"], allowed)
     stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
     marked = key_lookup.marking_used(found)
-    statement = select(found).add_cte(stored, kind.tally_for_stored(stored), marked.cte("marked"))
+    columns = [found, _current(kind)] if kind.checks_generations else [found]
+    statement = select(*columns).add_cte(
+        stored, kind.tally_for_stored(stored), marked.cte("marked")
+    )
     return DriverStatement(statement, writes=True)

@@ -6,9 +6,8 @@ batches over a connection of its own. Deep offsets start from a remembered
 id (list_anchors.py).
 """
 
-import hashlib
 from collections.abc import Iterator, Sequence
-from functools import cache, lru_cache
+from functools import cache
 
 from sqlalchemy import Integer, bindparam, literal_column, select
 from sqlalchemy.sql import ColumnElement
@@ -17,6 +16,7 @@ from app.extensions import db
 from app.models import Score
 from app.storage import api_lines, deletions, list_anchors
 from app.storage.compiled import DriverStatement, inline_number
+from app.storage.digests import could_be_stored
 from app.storage.engine import is_postgresql
 from app.storage.transactions import core_write, request_connection
 
@@ -32,21 +32,6 @@ API_COLUMNS = (
     Score.created_by,
     api_lines.api_timestamp(Score.created_at),
 )
-
-
-@lru_cache(maxsize=1024)
-def scorer_digest(scorer: str) -> str:
-    """The indexed stand-in for a scorer name (see Score.scorer_digest).
-
-    Cached: a project's creates name a handful of scorers over and over.
-    """
-    return hashlib.sha256(scorer.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def could_be_stored(text: str) -> bool:
-    """Whether a stored id or name could equal text: validation refuses NUL, and
-    PostgreSQL cannot even compare against a string that holds one."""
-    return "\x00" not in text
 
 
 _IN_PROJECT = (Score.entity == bindparam("entity"), Score.project == bindparam("project"))

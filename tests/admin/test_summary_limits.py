@@ -63,7 +63,7 @@ def scorer_count(block: str) -> int:
 
 def field_count(block: str, field: str) -> int:
     """The count shown in the row of one field of the scorer's values."""
-    match = re.search(rf'<td>{field}</td>\s*<td class="num">([\d,]+)</td>', block)
+    match = re.search(rf'<td[^>]*>{field}</td>\s*<td class="num"[^>]*>([\d,]+)</td>', block)
     assert match, f"no row for the field {field!r} in: {block}"
     return int(match.group(1).replace(",", ""))
 

@@ -1,0 +1,144 @@
+"""Checking a score's value against its scorer's active config, on every write.
+
+A project's active configs are remembered per process with the generation
+they belong to. Every score carries that generation to its insert, which
+stores it only if the generation is still the project's
+(app/storage/scorer_configs.py): when another process changed a config
+meanwhile, the remembered configs are dropped and the value checked again.
+Scorers without an active config accept any value, as the contract says.
+"""
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from jsonschema import Draft202012Validator
+
+from app import storage
+from app.extensions import db
+
+# Projects whose configs a process remembers; the least recently used go first.
+_REMEMBERED = 1024
+# A write that keeps meeting changed configs gives up after this many tries.
+_TRIES = 5
+
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class ActiveConfig:
+    """One scorer's active config, ready to check values."""
+
+    scorer: str
+    version: int
+    validator: Draft202012Validator
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a value was checked against: the project's generation and the config's version."""
+
+    generation: int
+    version: int | None
+
+
+class ScorerConfigError(Exception):
+    """The value breaks its scorer's config; errors are FastAPI-shaped, locs under 'value'."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"{len(errors)} scorer config error(s)")
+        self.errors = errors
+
+
+_remembered: "OrderedDict[tuple, tuple[int, dict[str, ActiveConfig]]]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def _key(entity: str, project: str) -> tuple:
+    return (db.engine.url.render_as_string(), entity, project)
+
+
+def _project(entity: str, project: str, fresh: bool = False) -> tuple[int, dict[str, ActiveConfig]]:
+    """The project's generation and active configs: remembered, or read now when fresh."""
+    key = _key(entity, project)
+    with _lock:
+        found = None if fresh else _remembered.get(key)
+        if found is not None:
+            _remembered.move_to_end(key)
+            return found
+    state = storage.active_configs(entity, project)
+    configs = {
+        digest: ActiveConfig(
+            config.scorer,
+            config.version,
+            Draft202012Validator(json.loads(config.field_schema_json)),
+        )
+        for digest, config in state.by_digest.items()
+    }
+    with _lock:
+        _remembered[key] = (state.generation, configs)
+        while len(_remembered) > _REMEMBERED:
+            _remembered.popitem(last=False)
+    return state.generation, configs
+
+
+def forget(entity: str, project: str) -> None:
+    """Drop what this process remembers of a project's configs (they changed)."""
+    with _lock:
+        _remembered.pop(_key(entity, project), None)
+
+
+def forget_all() -> None:
+    """Drop every project's remembered configs (tests start each database afresh)."""
+    with _lock:
+        _remembered.clear()
+
+
+def check_value(entity: str, project: str, scorer: str, value: Any) -> Checked:
+    """Check a value against its scorer's active config; raise ScorerConfigError if it breaks it.
+
+    An accepted value is confirmed by its insert (the generation travels with
+    it); a refusal is confirmed here, against configs read afresh, so a
+    config another process archived or relaxed never refuses a value.
+    """
+    generation, configs = _project(entity, project)
+    errors = _errors(configs, scorer, value)
+    if errors and generation != storage.config_generation(entity, project):
+        generation, configs = _project(entity, project, fresh=True)
+        errors = _errors(configs, scorer, value)
+    if errors:
+        raise ScorerConfigError(errors)
+    config = configs.get(storage.scorer_digest(scorer))
+    return Checked(generation, None if config is None else config.version)
+
+
+def _errors(configs: dict[str, ActiveConfig], scorer: str, value: Any) -> list[dict]:
+    config = configs.get(storage.scorer_digest(scorer))
+    if config is None:
+        return []
+    return [
+        {
+            "type": "scorer_config",
+            "loc": ["value", *error.absolute_path],
+            "msg": error.message,
+            "input": error.instance,
+            "ctx": {"scorer": config.scorer, "version": config.version},
+        }
+        for error in sorted(config.validator.iter_errors(value), key=lambda e: list(e.path))
+    ]
+
+
+def write_checked(
+    entity: str, project: str, scorer: str, value: Any, write: Callable[[Checked], Result]
+) -> Result:
+    """write(checked) after checking the value, again from fresh configs if they changed."""
+    for _ in range(_TRIES - 1):
+        checked = check_value(entity, project, scorer, value)
+        try:
+            return write(checked)
+        except storage.ConfigsChanged:
+            forget(entity, project)
+    return write(check_value(entity, project, scorer, value))

@@ -1,0 +1,194 @@
+"""Scorer configs as stored: versions, archiving, and the generation every score write checks.
+
+Each change to a project's configs bumps the project's generation in the
+same transaction. A score is validated against the configs of one
+generation, and its insert stores it only if that generation is still
+current (row_inserts.py): a config made by another process meanwhile
+makes the write fail with ConfigsChanged, and the caller validates again.
+"""
+
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from app.extensions import db
+from app.models import ScorerConfig, ScorerConfigGeneration
+from app.storage.digests import scorer_digest
+from app.storage.transactions import write_transaction
+
+_GENERATIONS = ScorerConfigGeneration.__table__
+
+
+class ConfigsChanged(Exception):
+    """A score was checked against configs that are no longer the project's."""
+
+
+@dataclass(frozen=True)
+class ProjectConfigs:
+    """A project's active configs (the latest version of each, unless archived) at a generation."""
+
+    generation: int
+    by_digest: dict[str, ScorerConfig]
+
+
+def _in_project(entity: str, project: str):
+    return (ScorerConfig.entity == entity, ScorerConfig.project == project)
+
+
+def _latest(session: Session, entity: str, project: str, digest: str) -> ScorerConfig | None:
+    return session.scalar(
+        select(ScorerConfig)
+        .where(*_in_project(entity, project), ScorerConfig.scorer_digest == digest)
+        .order_by(ScorerConfig.version.desc())
+        .limit(1)
+    )
+
+
+def _bump_generation(session: Session, entity: str, project: str) -> None:
+    where = (ScorerConfigGeneration.entity == entity, ScorerConfigGeneration.project == project)
+    bumped = session.execute(
+        update(ScorerConfigGeneration)
+        .where(*where)
+        .values(generation=ScorerConfigGeneration.generation + 1)
+    )
+    if typing.cast(CursorResult, bumped).rowcount == 0:
+        session.add(ScorerConfigGeneration(entity=entity, project=project, generation=1))
+
+
+def add_config_version(config: ScorerConfig) -> ScorerConfig:
+    """Store config as the next version of its scorer's config (1 for the first); return it."""
+    with write_transaction() as session:
+        config.scorer_digest = scorer_digest(config.scorer)
+        latest = _latest(session, config.entity, config.project, config.scorer_digest)
+        config.version = 1 if latest is None else latest.version + 1
+        config.archived = False
+        session.add(config)
+        _bump_generation(session, config.entity, config.project)
+    return config
+
+
+def archive_config(entity: str, project: str, scorer: str) -> ScorerConfig | None:
+    """Archive the scorer's latest config (checks stop); None when it has none."""
+    with write_transaction() as session:
+        latest = _latest(session, entity, project, scorer_digest(scorer))
+        if latest is None:
+            return None
+        if not latest.archived:
+            latest.archived = True
+            _bump_generation(session, entity, project)
+    return latest
+
+
+def latest_config(entity: str, project: str, scorer: str) -> ScorerConfig | None:
+    """The scorer's latest config version, archived or not."""
+    return _latest(db.session(), entity, project, scorer_digest(scorer))
+
+
+def config_version(entity: str, project: str, scorer: str, version: int) -> ScorerConfig | None:
+    """One version of a scorer's config."""
+    return db.session.get(ScorerConfig, (entity, project, scorer_digest(scorer), version))
+
+
+def config_generation(entity: str, project: str) -> int:
+    """The project's current scorer-config generation (0 before any config)."""
+    generation = db.session.scalar(
+        select(ScorerConfigGeneration.generation).where(
+            ScorerConfigGeneration.entity == entity, ScorerConfigGeneration.project == project
+        )
+    )
+    return generation or 0
+
+
+def active_configs(entity: str, project: str) -> ProjectConfigs:
+    """The project's active configs and the generation they belong to, read together."""
+    session = db.session
+    generation = session.scalar(
+        select(ScorerConfigGeneration.generation).where(
+            ScorerConfigGeneration.entity == entity, ScorerConfigGeneration.project == project
+        )
+    )
+    newest = (
+        select(ScorerConfig.scorer_digest, func.max(ScorerConfig.version).label("version"))
+        .where(*_in_project(entity, project))
+        .group_by(ScorerConfig.scorer_digest)
+        .subquery()
+    )
+    configs = session.scalars(
+        select(ScorerConfig)
+        .join(
+            newest,
+            and_(
+                ScorerConfig.scorer_digest == newest.c.scorer_digest,
+                ScorerConfig.version == newest.c.version,
+            ),
+        )
+        .where(*_in_project(entity, project), ScorerConfig.archived.is_(False))
+        .order_by(ScorerConfig.scorer)
+    ).all()
+    return ProjectConfigs(generation or 0, {config.scorer_digest: config for config in configs})
+
+
+# --- The check every score write makes ------------------------------------------------------
+
+
+def stale_projects(
+    connection: Connection, generations: Iterable[tuple[str, str, int]]
+) -> set[tuple[str, str]]:
+    """The (entity, project) pairs whose generation is no longer the one given."""
+    wanted = {(entity, project): generation for entity, project, generation in generations}
+    if not wanted:
+        return set()
+    stored = dict(
+        ((entity, project), generation)
+        for entity, project, generation in connection.execute(
+            select(_GENERATIONS.c.entity, _GENERATIONS.c.project, _GENERATIONS.c.generation).where(
+                _GENERATIONS.c.entity.in_({entity for entity, _ in wanted}),
+                _GENERATIONS.c.project.in_({project for _, project in wanted}),
+            )
+        )
+    )
+    return {key for key, generation in wanted.items() if stored.get(key, 0) != generation}
+
+
+def generations_current() -> ColumnElement[bool]:
+    """In a PostgreSQL statement: whether every project's generation in the `generations`
+    parameter (a JSON list of {entity, project, generation}) is still current."""
+    document = cast(bindparam("generations", type_=Text), postgresql.JSON)
+    given = (
+        func.json_to_recordset(document)
+        .table_valued(
+            column("entity", String), column("project", String), column("generation", Integer)
+        )
+        .render_derived(name="given", with_types=True)
+    )
+    stored = (
+        select(_GENERATIONS.c.generation)
+        .where(
+            _GENERATIONS.c.entity == given.c.entity,
+            _GENERATIONS.c.project == given.c.project,
+        )
+        .scalar_subquery()
+    )
+    stale = (
+        select(literal(1)).select_from(given).where(func.coalesce(stored, 0) != given.c.generation)
+    )
+    return ~exists(stale)

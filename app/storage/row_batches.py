@@ -71,7 +71,8 @@ def _store_batch(
                 # CTE): a server round trip saved. SQLite has none to save.
                 return _store_checked_in_insert(connection, kind, creates, digest, entity, again)
     outcomes = _check_keys(connection, creates)
-    if not is_postgresql(connection):
+    postgresql = is_postgresql(connection)
+    if not postgresql:
         # SQLite checks in the batch's transaction and refuses only the stale creates.
         stale = scorer_configs.stale_projects(connection, _generations(creates))
         outcomes = [
@@ -85,7 +86,9 @@ def _store_batch(
     if accepted:
         rows = [create.row for create in accepted]
         try:
-            row_inserts.insert_rows(connection, kind, rows, again, _generations(accepted))
+            # PostgreSQL checks in the insert's own statement, storing none if one is stale.
+            checked = _generations(accepted) if postgresql else []
+            row_inserts.insert_rows(connection, kind, rows, again, checked)
         except scorer_configs.ConfigsChanged:
             return [outcome or scorer_configs.ConfigsChanged() for outcome in outcomes]
     return outcomes

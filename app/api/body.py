@@ -55,7 +55,8 @@ def _read_raw() -> bytes:
     limit = request.max_content_length
     if length is not None and (limit is None or length < limit):
         # The common case, read straight from the server's stream: werkzeug's
-        # limited stream costs more than parsing the body (bench/README.md).
+        # limited stream costs more than parsing the body
+        # (bench/README.md#where-a-create-spends-its-cpu).
         raw = environ["wsgi.input"].read(length)
         if len(raw) < length:
             raise ClientDisconnected()  # werkzeug's answer to a short body: 400

@@ -2,7 +2,7 @@
 
 One file for `make serve`, the benchmark and the durability tests, so what
 they prove is what users run. Flags on the command line override it. Why
-each setting is what it is: bench/README.md.
+each setting is what it is: bench/README.md#why-the-code-is-as-it-is.
 """
 
 import gc
@@ -35,7 +35,7 @@ if missing := balanced_worker.missing_internals():
 # Each worker on a CPU of its own while there are no more workers than usable
 # CPUs ("auto"; "off" leaves them to the kernel): a worker's threads take
 # turns at one GIL, and handing it over within one core costs far fewer
-# context switches than across cores.
+# context switches than across cores (bench/README.md#cpu-pinning).
 cpu_affinity = os.environ.get("WEB_CPU_AFFINITY", "auto").strip().lower()
 if cpu_affinity not in ("auto", "off"):
     raise ValueError(f"WEB_CPU_AFFINITY must be 'auto' or 'off', not {cpu_affinity!r}")

@@ -15,7 +15,8 @@ is a plain commit.
 A batch's transaction and sync cost about as much as a dozen of its rows, so
 the bigger the batch, the less each create costs. When the last batch held
 more than one item (others write at the same time), the next leader waits a
-little for more to join, as PostgreSQL's commit_delay does (see Gathering).
+little for more to join, as PostgreSQL's commit_delay does (see Gathering;
+bench/README.md#group-commit and #gathering).
 """
 
 import threading

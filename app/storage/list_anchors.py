@@ -13,7 +13,7 @@ anchors built under another count are rebuilt.
 Building the anchors reads the whole listing (about half a second per
 million rows on SQLite), so it runs on a thread of its own: the page that
 finds them missing or stale skips on the index as if there were none, and
-the pages after it use them.
+the pages after it use them (bench/README.md#deep-list-offsets).
 """
 
 import logging

@@ -12,7 +12,8 @@ Why this is as safe as FULL: fdatasync flushes a file's data however it was
 written, so syncing the WAL after COMMIT covers the transaction's frames.
 If the WAL was reset or removed in between, a checkpoint copied those
 frames into the database first, and under NORMAL SQLite syncs the WAL
-before a checkpoint and the database after it.
+before a checkpoint and the database after it. What it saves:
+bench/README.md#wal-sync-outside-the-writer-lock.
 """
 
 import os

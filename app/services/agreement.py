@@ -87,7 +87,10 @@ def krippendorff_alpha(units: Sequence[Unit], level: str) -> float | None:
         return None
     import krippendorff
 
-    return _finite(float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level)))
+    measured = "nominal" if level == NOMINAL else "interval"
+    return _finite(
+        float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=measured))
+    )
 
 
 def agreement(units: Sequence[Unit], level: str | None = None) -> Agreement:

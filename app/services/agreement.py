@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
+from typing import Any, Literal
 
 NOMINAL, INTERVAL = "nominal", "interval"
 
@@ -87,7 +87,7 @@ def krippendorff_alpha(units: Sequence[Unit], level: str) -> float | None:
         return None
     import krippendorff
 
-    measured = "nominal" if level == NOMINAL else "interval"
+    measured: Literal["nominal", "interval"] = "nominal" if level == NOMINAL else "interval"
     return _finite(
         float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=measured))
     )

@@ -5,6 +5,7 @@ from flask_login import login_user, logout_user
 
 from app.admin import bp
 from app.admin.forms import ConfirmForm, LoginForm
+from app.admin.redirects import local_path
 from app.services import users
 from app.services.throttle import LoginThrottle, throttle_keys
 
@@ -15,9 +16,7 @@ def _throttle() -> LoginThrottle:
 
 def safe_next(target: str | None) -> str:
     """The path to go to after signing in: only a local path, never another site."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return url_for("admin.home")
+    return local_path(target, url_for("admin.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import EntityGrant, User
 from app.services.errors import Conflict, DomainError
-from app.storage import write_transaction
+from app.storage import could_be_stored, write_transaction
 
 
 def _hash_password(password: str) -> str:
@@ -30,6 +30,8 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 64:
         raise DomainError("Username must be 1 to 64 characters", field="username")
+    if not username.isprintable():
+        raise DomainError("Username must not contain control characters", field="username")
     if len(password) < 8:
         raise DomainError("Password must be at least 8 characters", field="password")
     with write_transaction() as session:
@@ -52,7 +54,9 @@ def count_users() -> int:
 
 
 def find_user(username: str) -> User | None:
-    """The user with this name, or None."""
+    """The user with this name, or None (a name no user can have is looked up as none)."""
+    if not could_be_stored(username):
+        return None
     return db.session.scalar(select(User).where(User.username == username))
 
 

@@ -7,11 +7,13 @@ Services call what this module exports; its other modules are its own
 """
 
 from flask import Flask
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.storage import key_lookup
+from app.storage import key_lookup, sqlite_file
 from app.storage.backup import BackupError, backup_to, restore_from
-from app.storage.engine import configure_engine, engine_options
+from app.storage.engine import configure_engine, engine_options, is_sqlite, writer_lock_for
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
 from app.storage.score_batches import PendingCreate
@@ -51,6 +53,7 @@ __all__ = [
     "configure",
     "core_write",
     "could_be_stored",
+    "database_problem",
     "delete_score_rows",
     "engine_options",
     "format_timestamp",
@@ -86,3 +89,28 @@ def store_score(row: dict, key_digest: str | None = None) -> None:
     the author; raises KeyRefused when it may not write there.
     """
     _store(db.engine, PendingCreate(row, key_digest))
+
+
+def database_problem() -> str | None:
+    """Why the database cannot serve reads and writes now, in a few words; None if it can.
+
+    SQLite: the file is still the one opened, writable, on a disk with room,
+    and writers can queue. Both: the database answers and has its tables.
+    A few stat calls and one catalog query: cheap enough for a load
+    balancer's probe every second.
+    """
+    engine = db.engine
+    database = sqlite_file.file_of(engine.url.database) if is_sqlite(engine) else None
+    if database is not None:
+        lock = writer_lock_for(engine)
+        problem = sqlite_file.problem(database) or (lock and lock.problem())
+        if problem:
+            return problem
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            if not inspect(connection).has_table("scores"):
+                return "Database has no tables (run flask db upgrade)"
+    except DBAPIError as exc:
+        return f"Database unavailable ({type(exc.orig or exc).__name__})"
+    return None

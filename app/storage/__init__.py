@@ -16,6 +16,7 @@ from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.engine import configure_engine, engine_options, is_sqlite, writer_lock_for
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
+from app.storage.row_locks import forget_sign_in_attempts, locked_sign_in_attempts
 from app.storage.score_batches import PendingCreate
 from app.storage.score_batches import store as _store
 from app.storage.score_inserts import insert_rows as insert_scores
@@ -56,9 +57,11 @@ __all__ = [
     "database_problem",
     "delete_score_rows",
     "engine_options",
+    "forget_sign_in_attempts",
     "format_timestamp",
     "insert_scores",
     "list_api_rows",
+    "locked_sign_in_attempts",
     "newest_rows",
     "read_api_row",
     "record_settled_change",

@@ -86,3 +86,18 @@ def test_a_success_clears_the_count_of_the_username(app, client, user):
     assert sign_in(client, user.username).status_code == 302
     # The address keeps its four failures, the username starts again: one more guess is free.
     assert sign_in(app.test_client(), user.username, password="guess").status_code == 401
+
+
+def test_behind_a_proxy_each_client_address_is_counted_apart(make_app, database_url, monkeypatch):
+    monkeypatch.setenv("PROXY_HOPS", "1")
+    application = make_app(database_url)
+    from tests.builders import make_user
+
+    for name in ("first", "second"):
+        make_user(application, name)
+    guesser, other = application.test_client(), application.test_client()
+    for n in range(FREE_FAILURES + 1):
+        response = sign_in(guesser, f"nobody{n}", password="guess", forwarded_for="203.0.113.7")
+        assert response.status_code == (401 if n < FREE_FAILURES else 429)
+    # Through the same proxy, another client's address has no failures.
+    assert sign_in(other, "second", forwarded_for="198.51.100.2").status_code == 302

@@ -9,11 +9,13 @@ password can end every session but the one that set it.
 import hashlib
 import secrets
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import User, UserSession
+from app.models._time import utcnow
 from app.storage import could_be_stored, write_transaction
 
 
@@ -21,10 +23,24 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+def _oldest_valid():
+    # Flask refuses a session cookie signed longer ago than this anyway.
+    return utcnow() - current_app.permanent_session_lifetime
+
+
 def start(user: User) -> None:
-    """Record a new session for the user; its id goes into the cookie with login_user(user)."""
+    """Record a new session for the user; its id goes into the cookie with login_user(user).
+
+    The user's sessions too old for any cookie to name go, so that browsers
+    closed without signing out leave no rows behind for long.
+    """
     session_id = secrets.token_urlsafe(32)
     with write_transaction() as session:
+        session.execute(
+            delete(UserSession).where(
+                UserSession.user_id == user.id, UserSession.created_at < _oldest_valid()
+            )
+        )
         session.add(UserSession(id_hash=_hash(session_id), user_id=user.id))
     user.session_id = session_id
 
@@ -37,7 +53,11 @@ def load(cookie_id: str) -> User | None:
     query = (
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(user_id), UserSession.id_hash == _hash(session_id))
+        .where(
+            User.id == int(user_id),
+            UserSession.id_hash == _hash(session_id),
+            UserSession.created_at >= _oldest_valid(),
+        )
     )
     user = db.session.scalar(query)
     if user is not None:

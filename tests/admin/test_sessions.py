@@ -93,3 +93,23 @@ def test_set_password_refuses_an_unknown_user_and_a_short_password(app):
     assert unknown.exit_code != 0 and "No user 'nobody'" in unknown.output
     short = runner.invoke(args=["users", "set-password", "known", "--password-stdin"], input="1\n")
     assert short.exit_code != 0 and "at least 8" in short.output
+
+
+def test_a_session_older_than_a_cookie_can_be_is_ended_and_forgotten(app, user):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, update
+
+    from app.extensions import db
+    from app.models import UserSession
+    from app.models._time import utcnow
+
+    old = _signed_in_client(app, user.username)
+    with app.app_context():
+        aged = app.permanent_session_lifetime + timedelta(minutes=1)
+        db.session.execute(update(UserSession).values(created_at=utcnow() - aged))
+        db.session.commit()
+    assert old.get("/").status_code == 302
+    _signed_in_client(app, user.username)  # a new sign-in clears the old row
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1

@@ -76,10 +76,14 @@ def _wait(sock: socket.socket, event: int, seconds: float) -> bool:
 class ClientSocket:
     """Wraps a connected socket; everything but recv() and sendall() goes to it unchanged."""
 
-    __slots__ = ("_sock", "read_deadline", "send_timeout", "sent", "closing")
+    __slots__ = ("_sock", "_timeout", "read_deadline", "send_timeout", "sent", "closing")
 
     def __init__(self, sock: socket.socket, send_timeout: float):
         self._sock = sock
+        # A timeout gunicorn set (draining a body it did not read); kept here,
+        # not on the socket: Python waits out a socket's timeout in poll()
+        # before every recv(), MSG_DONTWAIT or not, past any deadline of ours.
+        self._timeout: float | None = None
         # Absolute (time.monotonic()) while a request is being read; None between requests.
         self.read_deadline: float | None = None
         self.send_timeout = send_timeout
@@ -88,6 +92,16 @@ class ClientSocket:
 
     def __getattr__(self, name: str):
         return getattr(self._sock, name)
+
+    def settimeout(self, value: float | None) -> None:
+        self._timeout = value
+
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def setblocking(self, flag: bool) -> None:
+        self._timeout = None
+        self._sock.setblocking(flag)
 
     def shutdown(self, how: int) -> None:
         # gunicorn closes a connection by sending FIN, then reading until the
@@ -99,24 +113,29 @@ class ClientSocket:
 
     def recv(self, size: int, flags: int = 0) -> bytes:
         if self.closing:
-            # Non-blocking outright: gunicorn set a timeout, and Python waits
-            # that out before any recv() on a socket that has one.
             self._sock.setblocking(False)
             try:
                 return self._sock.recv(size, flags)
             except BlockingIOError:
                 return b""  # nothing more now: done
-        deadline = self.read_deadline
-        if deadline is None:
+        deadline, timeout = self.read_deadline, self._timeout
+        if deadline is None and timeout is None:
             return self._sock.recv(size, flags)
+        # Whichever ends first: the request's deadline, or gunicorn's timeout.
+        limit = min(
+            deadline if deadline is not None else float("inf"),
+            time.monotonic() + timeout if timeout is not None else float("inf"),
+        )
         while True:
             try:
                 return self._sock.recv(size, flags | socket.MSG_DONTWAIT)
             except BlockingIOError:
                 pass
-            left = deadline - time.monotonic()
+            left = limit - time.monotonic()
             if left <= 0 or not _wait(self._sock, select.POLLIN, left):
-                raise ReadTimeout()
+                if deadline is not None and limit >= deadline:
+                    raise ReadTimeout()
+                raise TimeoutError("timed out")
 
     def sendall(self, data) -> None:
         self.sent = True

@@ -17,12 +17,19 @@ BODY_START = (
 )
 
 
+def kind(n: int) -> str:
+    """What slow client number n sends: a head, a body the app reads, or an unread body."""
+    return ("head", "body", "unread body")[n % 3]
+
+
 @dataclass
 class SlowClients:
     """`count` connections that each send one more piece every `interval` seconds.
 
-    Half dribble a request head, half a body. One thread drives them all and
-    notes when the server closes each (or answers it: a 408).
+    A third dribble a request head, a third a body with credentials (so the
+    app reads it), a third a body without (answered 401 before it is read).
+    One thread drives them all and notes the first answer each gets and
+    when the server closes it.
     """
 
     port: int
@@ -49,30 +56,38 @@ class SlowClients:
 
     def _open(self, n: int) -> socket.socket:
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-        if n % 2 == 0:
+        if kind(n) == "head":
             sock.sendall(HEAD_START)
-        else:
-            auth = b"Authorization: " + self.authorization + b"\r\n" if self.authorization else b""
+        elif kind(n) == "body" and self.authorization:
             start, _, rest = BODY_START.partition(b"Content-Type")
-            sock.sendall(start + auth + b"Content-Type" + rest)
+            sock.sendall(
+                start + b"Authorization: " + self.authorization + b"\r\nContent-Type" + rest
+            )
+        else:
+            sock.sendall(BODY_START)
         sock.setblocking(False)
         return sock
 
     def _run(self) -> None:
-        step = 0
-        while not self._stop.wait(self.interval):
-            step += 1
-            for n, sock in enumerate(self._sockets):
-                if n in self.closed_at:
-                    continue
-                piece = b"X-Slow-%d: %d\r\n" % (step, n) if n % 2 == 0 else b" "
-                try:
-                    sock.send(piece)
-                except OSError:
-                    self._closed(n, b"")
+        step, sent_at = 0, time.monotonic()
+        # Look for answers and closes ten times a second; send every `interval`.
+        while not self._stop.wait(0.1):
+            if time.monotonic() - sent_at >= self.interval:
+                step, sent_at = step + 1, time.monotonic()
+                self._send_pieces(step)
             self._collect()
             if self.reconnect:
                 self._reopen()
+
+    def _send_pieces(self, step: int) -> None:
+        for n, sock in enumerate(self._sockets):
+            if n in self.closed_at:
+                continue
+            piece = b"X-Slow-%d: %d\r\n" % (step, n) if kind(n) == "head" else b" "
+            try:
+                sock.send(piece)
+            except OSError:
+                self._closed(n, b"")
 
     def _reopen(self) -> None:
         for n in list(self.closed_at):
@@ -89,10 +104,13 @@ class SlowClients:
         for sock in readable:
             n = self._sockets.index(sock)
             try:
-                data = sock.recv(4096)
+                data = sock.recv(65536)
             except OSError:
                 data = b""
-            self._closed(n, data)
+            if data:
+                self.answers.setdefault(n, data)
+            else:
+                self._closed(n, b"")
 
     def _closed(self, n: int, data: bytes) -> None:
         self.closed_at.setdefault(n, time.monotonic())

@@ -170,7 +170,7 @@ class ClientSocket:
 
 def _peer(sock) -> str:
     try:
-        host, port = sock.getpeername()[:2]
+        peer = sock.getpeername()
     except OSError:
         return "(gone)"
-    return f"{host}:{port}"
+    return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "(local)")

@@ -67,7 +67,8 @@ RELIED_ON = {
     ),
     "attributes": ("poller", "alive", "worker_connections", "keepalived_conns", "pending_conns"),
     "nr_conns counted in": ("__init__", "accept", "finish_request", "murder_keepalived"),
-    # A connection's socket, its parser's, and what tells a new connection.
+    # The socket a connection's parser is made from (client_socket.py wraps
+    # it), what tells a new connection, and the expiry murder_pending reads.
     "TConn attributes": ("sock", "parser", "initialized", "data_ready", "timeout"),
 }
 

@@ -23,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(config.load(app.instance_path))
     app.config.update(overrides or {})
     register_logging(app)
+    register_proxies(app)
     register_sessions(app)
     register_extensions(app)
     register_blueprints(app)
@@ -36,6 +37,15 @@ def register_logging(app: Flask) -> None:
     """Log to stderr at INFO (gunicorn and the console pick it up)."""
     if not app.debug:
         app.logger.setLevel(logging.INFO)
+
+
+def register_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-For and -Proto from PROXY_HOPS proxies in front, and no more."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_sessions(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from flask import request
 
 from app.extensions import api_auth, basic_auth, login_manager, token_auth
-from app.services import keys, users
+from app.services import keys, user_sessions
 from app.validation import path_segment_errors
 
 
@@ -42,5 +42,5 @@ def current_api_user():
 
 
 @login_manager.user_loader
-def _load_user(session_id: str):
-    return users.load_session_user(session_id)
+def _load_user(cookie_id: str):
+    return user_sessions.load(cookie_id)

@@ -27,16 +27,35 @@ def create_user_command(
     username: str, admin: bool, entities: tuple[str, ...], password_stdin: bool
 ) -> None:
     """Create a user; prompts for the password unless --password-stdin."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     try:
         user = users.create_user(username, password, is_admin=admin, entities=entities)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from None
     role = "admin" if user.is_admin else "entities: " + (", ".join(user.entities) or "none")
     click.echo(f"Created user '{user.username}' ({role}).")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password_command(username: str, password_stdin: bool) -> None:
+    """Give USERNAME a new password and sign out every session of theirs."""
+    user = users.find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user '{username}'")
+    password = _read_password(password_stdin)
+    try:
+        users.set_password(user.id, password)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Set the password of '{user.username}'; every session of theirs is signed out.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @keys_cli.command("create")

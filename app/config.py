@@ -74,4 +74,8 @@ def load(instance_path: str) -> dict:
         "WTF_CSRF_CHECK_DEFAULT": False,
         # Werkzeug's method string; scrypt is the slow KDF we want in production.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Proxies in front that set X-Forwarded-For and -Proto (1 behind
+        # deploy/nginx.conf): the client's address, which the sign-in
+        # throttle counts by, is the one the nearest of them saw.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
     }

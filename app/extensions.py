@@ -29,6 +29,33 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-basic_auth = HTTPBasicAuth()
-token_auth = HTTPTokenAuth(scheme="Bearer")
+
+
+class _AnyCaseScheme:
+    """Picks this auth for its scheme in any letter case, as RFC 9110 says schemes are.
+
+    Flask-HTTPAuth's MultiAuth compares the scheme case-sensitively, so
+    "bearer KEY" went to Basic and was refused.
+    """
+
+    scheme: str
+
+    def is_compatible_auth(self, headers) -> bool:
+        try:
+            scheme, _credentials = headers.get("Authorization", "").split(None, 1)
+        except ValueError:  # malformed, as Flask-HTTPAuth judges it
+            return False
+        return scheme.lower() == self.scheme.lower()
+
+
+class BasicAuth(_AnyCaseScheme, HTTPBasicAuth):
+    pass
+
+
+class TokenAuth(_AnyCaseScheme, HTTPTokenAuth):
+    pass
+
+
+basic_auth = BasicAuth()
+token_auth = TokenAuth(scheme="Bearer")
 api_auth = MultiAuth(basic_auth, token_auth)

@@ -22,6 +22,10 @@ class TooDeep(Exception):
     """The text nests deeper than the parser's recursion can follow."""
 
 
+class NumberTooLong(Exception):
+    """The text holds an integer longer than Python converts (sys.get_int_max_str_digits)."""
+
+
 def _refuse_constant(name: str) -> Any:
     raise NonStandardConstant(name)
 
@@ -33,7 +37,8 @@ def loads(text: str) -> Any:
     """Parse JSON text strictly.
 
     Raises json.JSONDecodeError (with the stdlib's message and position) for
-    invalid JSON, NaN or Infinity, and TooDeep for absurd nesting.
+    invalid JSON, NaN or Infinity, TooDeep for absurd nesting and
+    NumberTooLong for an integer of thousands of digits.
     """
     try:
         return _decoder.decode(text)
@@ -42,6 +47,12 @@ def loads(text: str) -> Any:
         raise json.JSONDecodeError("Expecting value", text, position) from None
     except RecursionError:
         raise TooDeep() from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # int() refuses more than 4,300 digits (CPython's guard against
+        # quadratic conversion); the decoder lets that ValueError through.
+        raise NumberTooLong() from None
 
 
 def _constant_position(text: str) -> int:

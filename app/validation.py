@@ -34,6 +34,14 @@ def _has_surrogate(text: str) -> bool:
     return _SURROGATE.search(text) is not None
 
 
+def surrogate_error(text: str) -> dict | None:
+    """The pydantic-shaped error (without a loc) for a string holding an unpaired surrogate."""
+    if not _has_surrogate(text):
+        return None
+    message = "String should not contain unpaired UTF-16 surrogates"
+    return {"type": "string_unpaired_surrogate", "msg": message, "input": text}
+
+
 def _check_identifier(text: str) -> str:
     if "\x00" in text:
         raise PydanticCustomError(

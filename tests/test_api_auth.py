@@ -179,3 +179,31 @@ def test_last_used_is_written_at_most_once_a_minute(app, client):
         db.session.commit()
     client.get("/v2/team/proj/scores", headers=basic(key))
     assert last_used() >= first  # older than a minute: written again
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "basic", "BASIC"])
+def test_the_scheme_name_is_case_insensitive_on_every_route(app, client, scheme):
+    _user, key = make_api_user(app, entities=("team",))
+    if scheme.lower() == "bearer":
+        credentials = key
+    else:
+        credentials = base64.b64encode(f"api:{key}".encode()).decode()
+    auth = {"Authorization": f"{scheme} {credentials}"}
+    score_id = post_score(client, key)
+    url = "/v2/team/proj/scores"
+    created = client.post(url, json=score_body(), headers=auth)
+    replayed = client.post(url, json=score_body(), headers={**auth, "Idempotency-Key": "k"})
+    read = client.get(f"{url}/{score_id}", headers=auth)
+    listed = client.get(url, headers=auth)
+    deleted = client.delete(url, query_string={"score_ids": score_id}, headers=auth)
+    statuses = [r.status_code for r in (created, replayed, read, listed, deleted)]
+    assert statuses == [200] * 5
+    assert deleted.get_json() == {"num_deleted": 1}
+
+
+def test_nul_in_the_entity_with_a_wrong_key_is_a_401(client):
+    # PostgreSQL cannot compare a string holding NUL: the key check must not try.
+    for headers in (basic("sk_wrong"), bearer("sk_wrong")):
+        response = client.get("/v2/te%00am/proj/scores", headers=headers)
+        assert response.status_code == 401
+        assert response.get_json() == {"detail": "Invalid authentication credentials"}

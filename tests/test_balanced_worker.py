@@ -149,10 +149,12 @@ def test_each_kind_of_internal_a_release_could_drop_is_noticed(monkeypatch):
         "methods": ("run", "a_method_gone"),
         "attributes": ("poller", "an_attribute_gone"),
         "nr_conns counted in": ("accept", "handle_exit"),  # handle_exit does not count
+        "TConn attributes": ("sock", "a_connection_attribute_gone"),
     }
     monkeypatch.setattr(balanced_worker, "RELIED_ON", relied_on)
     assert balanced_worker.missing_internals() == [
         "ThreadWorker.a_method_gone",
         "self.an_attribute_gone",
         "nr_conns in ThreadWorker.handle_exit",
+        "TConn.a_connection_attribute_gone",
     ]

@@ -172,6 +172,11 @@ def test_serving_falls_back_to_gthread_with_a_warning_when_gunicorn_lacks_an_int
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in OWN_ENV}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'scores.db'}", INSTANCE_PATH=str(tmp_path))
+    # /health wants the tables there.
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=CONFIG.parents[2], env=env, check=True, capture_output=True,
+    )  # fmt: skip
     log = tmp_path / "gunicorn.log"
     with log.open("w") as output:
         server = subprocess.Popen(

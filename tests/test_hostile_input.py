@@ -2,6 +2,7 @@
 and secrets that must never show up in logs or error bodies."""
 
 import contextlib
+import io
 import json
 import logging
 import re
@@ -207,3 +208,68 @@ def test_a_small_chunked_create_is_stored(app, live_server, key):
     score_id = json.loads(response.partition(b"\r\n\r\n")[2])["score_id"]
     read = app.test_client().get(f"{URL}/{score_id}", headers=basic(key))
     assert read.get_json()["prediction_id"] == "chunked"
+
+
+LONG_INTEGER = "9" * 5000  # past CPython's 4,300-digit limit on int <-> str
+PARSE_ERROR = {"detail": "There was an error parsing the body"}
+
+
+def test_an_integer_too_long_to_convert_is_the_reference_400_never_a_500(client, key):
+    # FastAPI's json.loads raises the same ValueError and answers it this way.
+    json_type = {"Content-Type": "application/json"}
+    body = '{"prediction_id":"p","scorer":"s","value":' + LONG_INTEGER + "}"
+    for headers in (basic(key), {**basic(key), "Idempotency-Key": "long"}):
+        response = client.post(URL, data=body, headers={**headers, **json_type})
+        assert (response.status_code, response.get_json()) == (400, PARSE_ERROR)
+    response = client.delete(URL, data=f"[{LONG_INTEGER}]", headers={**basic(key), **json_type})
+    assert (response.status_code, response.get_json()) == (400, PARSE_ERROR)
+    assert client.get(URL, headers=basic(key)).get_data() == b""
+
+
+@pytest.mark.parametrize("headers", [{}, basic("sk_not-a-key")], ids=["none", "wrong"])
+def test_an_integer_too_long_tells_a_caller_without_a_key_nothing(client, key, headers):
+    body = '{"prediction_id":"p","scorer":"s","value":' + LONG_INTEGER + "}"
+    response = client.post(URL, data=body, headers={**headers, "Content-Type": "application/json"})
+    assert response.status_code == 401
+
+
+def test_a_surrogate_in_a_delete_body_is_a_422_naming_its_place(client, key):
+    keep = post_score(client, key)
+    response = client.delete(
+        URL,
+        data=f'["{keep}", "\\ud800"]',
+        headers={**basic(key), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    (error,) = response.get_json()["detail"]
+    assert (error["type"], error["loc"]) == ("string_unpaired_surrogate", ["body", 1])
+    assert client.get(f"{URL}/{keep}", headers=basic(key)).status_code == 200
+
+
+def _body_of(size: int) -> bytes:
+    head, tail = b'{"prediction_id":"exact","scorer":"s","value":"', b'"}'
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_of_exactly_the_limit_is_accepted_and_one_byte_more_is_not(
+    app, client, key, chunked
+):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    for size, status in ((limit, 200), (limit + 1, 413)):
+        body = _body_of(size)
+        headers = {**basic(key), "Content-Type": "application/json"}
+        if chunked:
+            # As gunicorn hands a chunked body over: decoded, ended by the server.
+            response = client.post(
+                URL,
+                input_stream=io.BytesIO(body),
+                headers={**headers, "Transfer-Encoding": "chunked"},
+                environ_overrides={"wsgi.input_terminated": True},
+            )
+        else:
+            # Also as gunicorn does: the stream ends where the body does.
+            response = client.post(
+                URL, data=body, headers=headers, environ_overrides={"wsgi.input_terminated": True}
+            )
+        assert response.status_code == status, (size, response.get_data()[:200])

@@ -39,8 +39,10 @@ def _moment(text: str) -> datetime:
 
 
 def _cursor(args: MultiDict, name: str) -> str | None:
+    # A cursor is a score id the page itself wrote; anything else (NUL, say,
+    # which PostgreSQL cannot compare) is no cursor.
     value = args.get(name, "")
-    return value if 0 < len(value) <= 36 else None
+    return value if 0 < len(value) <= 36 and value.isascii() and value.isprintable() else None
 
 
 def read_view(args: MultiDict) -> View:

@@ -10,7 +10,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length
 
 from app.services.browse import PAGE_SIZES
 from app.services.scores import SOURCES
@@ -36,6 +36,27 @@ class LoginForm(FlaskForm):
     )
     next = HiddenField()
     submit = SubmitField("Sign in")
+
+
+class PasswordForm(FlaskForm):
+    """The current password, and a new one twice."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[InputRequired(), Length(min=8, message="At least 8 characters.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[InputRequired(), EqualTo("new_password", message="The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change password")
 
 
 class ScoreForm(FlaskForm):

@@ -17,6 +17,7 @@ from app.admin import bp
 from app.admin.access import require_entity
 from app.admin.filtering import read_view
 from app.admin.forms import ConfirmForm
+from app.admin.redirects import local_path
 from app.services import browse, export, overview, scores, summary
 
 PROJECT = "/p/<entity>/<project>"
@@ -93,9 +94,9 @@ def bulk_delete(entity: str, project: str):
     """Ask to confirm deleting the selected scores; delete them once confirmed."""
     require_entity(entity, project)
     ids = list(dict.fromkeys(request.form.getlist("score_ids")))[:MAX_BULK]
-    back = request.form.get("back") or url_for("admin.project", entity=entity, project=project)
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("admin.project", entity=entity, project=project)
+    back = local_path(
+        request.form.get("back"), url_for("admin.project", entity=entity, project=project)
+    )
     if not ids:
         flash("Select at least one score to delete.", "error")
         return redirect(back)

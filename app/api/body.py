@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import request
-from werkzeug.exceptions import BadRequest, ClientDisconnected
+from werkzeug.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 
 from app import jsonbody
 from app.validation import MAX_VALUE_DEPTH
@@ -53,7 +53,7 @@ def _read_raw() -> bytes:
     environ = request.environ
     length = declared_length(environ)
     limit = request.max_content_length
-    if length is not None and (limit is None or length < limit):
+    if length is not None and (limit is None or length <= limit):
         # The common case, read straight from the server's stream: werkzeug's
         # limited stream costs more than parsing the body
         # (bench/README.md#where-a-create-spends-its-cpu).
@@ -62,10 +62,11 @@ def _read_raw() -> bytes:
             raise ClientDisconnected()  # werkzeug's answer to a short body: 400
         return raw
     raw = request.get_data(cache=False)
-    if limit is not None and len(raw) >= limit:
+    if limit is not None and len(raw) >= limit and environ["wsgi.input"].read(1):
         # A chunked body has no Content-Length to refuse up front, and the
-        # stream quietly stops at the limit: one more byte read raises 413.
-        request.stream.read(1)
+        # limited stream quietly stops at the limit: a byte beyond it, read
+        # from the server's own stream, means the body is over the limit.
+        raise RequestEntityTooLarge()
     return raw
 
 
@@ -73,8 +74,9 @@ def read_json_body() -> Any:
     """The parsed body, or _NO_BODY when empty.
 
     Raises BodyError for invalid JSON, BadRequest (400) for bytes that are not
-    UTF-8 or fewer than declared, and RequestEntityTooLarge (413) past the
-    configured limit.
+    UTF-8 or fewer than declared and for an integer too long to convert (the
+    reference FastAPI server's answer to both), and RequestEntityTooLarge
+    (413) past the configured limit.
     """
     raw = _read_raw()
     if not raw:
@@ -101,6 +103,8 @@ def read_json_body() -> Any:
         ) from None
     except jsonbody.TooDeep:
         raise BodyError([_too_deep(text)]) from None
+    except jsonbody.NumberTooLong:
+        raise BadRequest() from None
 
 
 def _too_deep(text: str) -> dict:

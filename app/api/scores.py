@@ -17,7 +17,7 @@ from app.auth import current_api_user
 from app.services import idempotency, scores
 from app.services.errors import Conflict, DomainError, Forbidden, NotAuthenticated
 from app.services.scorer_values import ScorerConfigError
-from app.validation import ScoreCreate, ScoreRulesError, validate_score
+from app.validation import ScoreCreate, ScoreRulesError, surrogate_error, validate_score
 
 SCORES = "/v2/<entity>/<project>/scores"
 LINES_PER_CHUNK = 500
@@ -168,16 +168,16 @@ def _ids_from_body() -> list[str]:
         raise BodyError(
             [{"type": "list_type", "loc": (), "msg": "Input should be a valid list", "input": body}]
         )
-    errors = [
-        {
-            "type": "string_type",
-            "loc": (index,),
-            "msg": "Input should be a valid string",
-            "input": item,
-        }
-        for index, item in enumerate(body)
-        if not isinstance(item, str)
-    ]
+    errors = [error for index, item in enumerate(body) if (error := _id_error(index, item))]
     if errors:
         raise BodyError(errors)
     return body
+
+
+def _id_error(index: int, item) -> dict | None:
+    if not isinstance(item, str):
+        message = "Input should be a valid string"
+        return {"type": "string_type", "loc": (index,), "msg": message, "input": item}
+    # A surrogate can be neither stored nor compared: refused as in a create.
+    error = surrogate_error(item)
+    return None if error is None else {**error, "loc": (index,)}

@@ -8,7 +8,9 @@ from app.models.project_change import ProjectChange
 from app.models.score import Score
 from app.models.score_stat import RunPredictionCount, ScoreStat
 from app.models.scorer_config import ScorerConfig, ScorerConfigGeneration
+from app.models.sign_in_attempt import SignInAttempts
 from app.models.user import EntityGrant, User
+from app.models.user_session import UserSession
 
 __all__ = [
     "ApiKey",
@@ -22,5 +24,7 @@ __all__ = [
     "ScoreStat",
     "ScorerConfig",
     "ScorerConfigGeneration",
+    "SignInAttempts",
     "User",
+    "UserSession",
 ]

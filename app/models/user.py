@@ -32,8 +32,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Bumped when the password changes, so older sessions stop working.
-    session_token: Mapped[str] = mapped_column(String(64))
 
     grants: Mapped[list["EntityGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -48,9 +46,15 @@ class User(UserMixin, db.Model):
         """Whether this user may read and write scores of the entity."""
         return may_use_entity(self.is_admin, any(grant.entity == entity for grant in self.grants))
 
+    # The id of the signed-in session this object was loaded for
+    # (services/user_sessions.py): not a column, so the ORM must skip it.
+    __allow_unmapped__ = True
+    session_id: str | None = None
+
     def get_id(self) -> str:
-        # Flask-Login keeps this in the session: a changed token logs the user out.
-        return f"{self.id}:{self.session_token}"
+        # Flask-Login keeps this in the session cookie; the session must
+        # also still be in user_sessions (services/sessions.py).
+        return f"{self.id}:{self.session_id}"
 
 
 class EntityGrant(db.Model):

@@ -22,6 +22,11 @@ new one (gunicorn_conf.py, pre_fork). A worker without a seat, or under
 reuse_port (a socket's connections can only go to its own worker), accepts
 as gthread always did.
 
+It also holds slow clients off its threads (client_socket.py): a new
+connection waits in the poller, not in a thread, until its first bytes
+arrive; each request must then be read whole by a deadline; and a send
+that makes no progress for a while ends the connection.
+
 It builds on parts of gthread that are not gunicorn's public API
 (RELIED_ON); gunicorn_conf.py falls back to plain gthread when they are
 missing, and tests/test_balanced_worker.py fails so that an upgrade is noticed.
@@ -32,12 +37,16 @@ import inspect
 import mmap
 import os
 import selectors
+import time
+from functools import partial
 from importlib.metadata import version
 
 from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
+from app.server import client_socket
 from app.server import requests_in_hand as server_signal
+from app.server.client_socket import ClientSocket, ReadTimeout
 
 WORKER_CLASS = "app.server.balanced_worker.BalancedThreadWorker"
 
@@ -46,9 +55,21 @@ WORKER_CLASS = "app.server.balanced_worker.BalancedThreadWorker"
 # the counter it watches, with the statements of gthread that must keep it
 # current. A gunicorn release that changes any of them needs a look here.
 RELIED_ON = {
-    "methods": ("run", "accept", "set_accept_enabled"),
+    "methods": (
+        "run",
+        "accept",
+        "set_accept_enabled",
+        "enqueue_req",
+        "handle",
+        "handle_error",
+        "on_pending_socket_readable",
+        "murder_pending",
+    ),
     "attributes": ("poller", "alive", "worker_connections", "keepalived_conns", "pending_conns"),
     "nr_conns counted in": ("__init__", "accept", "finish_request", "murder_keepalived"),
+    # The socket a connection's parser is made from (client_socket.py wraps
+    # it), what tells a new connection, and the expiry murder_pending reads.
+    "TConn attributes": ("sock", "parser", "initialized", "data_ready", "timeout"),
 }
 
 
@@ -70,6 +91,12 @@ def missing_internals() -> list[str]:
         function = getattr(ThreadWorker, method, None)
         if function is None or "self.nr_conns" not in inspect.getsource(function):
             missing.append(f"nr_conns in ThreadWorker.{method}")
+    connection = inspect.getsource(gthread.TConn)
+    missing += [
+        f"TConn.{name}"
+        for name in RELIED_ON["TConn attributes"]
+        if f"self.{name} =" not in connection
+    ]
     return missing
 
 
@@ -175,6 +202,13 @@ class BalancedThreadWorker(ThreadWorker):
     # Given by seat_new_worker before the fork; None while not balancing.
     seat: Seat | None = None
 
+    def init_process(self) -> None:
+        self.read_timeout = client_socket.read_timeout()
+        self.send_timeout = client_socket.send_timeout()
+        # TLS sockets take no MSG_DONTWAIT: those connections keep gthread's plain sockets.
+        self.guard_sockets = not self.cfg.is_ssl
+        super().init_process()
+
     def run(self) -> None:
         server_signal.tell_requests_in_hand(self.requests_in_hand)
         if self.cfg.reuse_port:
@@ -220,6 +254,40 @@ class BalancedThreadWorker(ThreadWorker):
         if self.seat is not None and not self.seat.holds_fewest(self._open):
             super().set_accept_enabled(False)
             self.seat.board.ring_fewest()
+
+    def enqueue_req(self, conn) -> None:
+        # Every connection comes through here: when accepted, when a
+        # kept-alive or waiting one turns readable, and for a request
+        # already read ahead.
+        if not self.guard_sockets:
+            super().enqueue_req(conn)
+            return
+        if not isinstance(conn.sock, ClientSocket):
+            conn.sock = ClientSocket(conn.sock, self.send_timeout)
+        conn.sock.start_request(time.monotonic() + self.read_timeout)
+        if not conn.initialized and not conn.data_ready:
+            # Just accepted: wait in the poller, not in a thread (gthread
+            # waited up to 5 s in one), for the first bytes, within the deadline.
+            conn.timeout = conn.sock.read_deadline
+            self.pending_conns.append(conn)
+            self.poller.register(
+                conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn)
+            )
+            return
+        super().enqueue_req(conn)
+
+    def handle(self, conn):
+        try:
+            return super().handle(conn)
+        finally:
+            if isinstance(conn.sock, ClientSocket):
+                conn.sock.end_request()
+
+    def handle_error(self, req, client, addr, exc) -> None:
+        if isinstance(exc, ReadTimeout) and isinstance(client, ClientSocket):
+            client.answer_timeout()
+            return
+        super().handle_error(req, client, addr, exc)
 
     def _holds_fewest(self) -> bool:
         return self.seat is None or self.seat.holds_fewest(self._open)

@@ -9,7 +9,7 @@ import gc
 import logging
 import os
 
-from app.server import balanced_worker
+from app.server import access_log, balanced_worker, client_socket
 from app.server.threads import web_threads
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -31,6 +31,13 @@ if missing := balanced_worker.missing_internals():
         ", ".join(missing),
     )
     worker_class = "gthread"
+
+# Read by each worker (client_socket.py); a bad value stops gunicorn here, at start.
+client_socket.read_timeout()
+client_socket.send_timeout()
+
+# Credentials never reach the access log (off unless --access-logfile is given).
+logger_class = access_log.LOGGER_CLASS
 
 # Each worker on a CPU of its own while there are no more workers than usable
 # CPUs ("auto"; "off" leaves them to the kernel): a worker's threads take

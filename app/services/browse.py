@@ -11,12 +11,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 
 from app.extensions import db
 from app.models import Score
 from app.score_ids import id_floor
-from app.storage import API_COLUMNS, scorer_digest
+from app.storage import API_COLUMNS, could_be_stored, scorer_digest
 
 SCAN_WINDOW = 10_000
 PREVIEW_CHARS = 160
@@ -72,6 +72,11 @@ class Page:
 
 def conditions(entity: str, project: str, filters: Filters) -> tuple[list, list]:
     """Split the filters into the index's (primary) and the window's (secondary)."""
+    texts = (filters.scorer, filters.prediction_id, filters.evaluation_run_id, filters.author)
+    if not all(could_be_stored(text) for text in texts if text is not None):
+        # No score holds such a text (NUL, say), and PostgreSQL cannot even
+        # compare one: the filter matches nothing without asking.
+        return [false()], []
     primary: list[ColumnElement] = [Score.entity == entity, Score.project == project]
     if filters.since is not None:
         primary.append(Score.id >= id_floor(filters.since))

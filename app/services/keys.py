@@ -13,7 +13,14 @@ from app.models._time import utcnow
 from app.models.api_key import LABEL_MAX_LENGTH
 from app.models.user import may_use_entity
 from app.services.errors import DomainError, Forbidden, NotAuthenticated, NotFound
-from app.storage import KeyCheck, KeyRefused, look_up_key, mark_used_now, write_transaction
+from app.storage import (
+    KeyCheck,
+    KeyRefused,
+    could_be_stored,
+    look_up_key,
+    mark_used_now,
+    write_transaction,
+)
 
 KEY_PREFIX = "sk_"
 PREFIX_LENGTH = 12  # "sk_" and 9 characters: enough to tell keys apart
@@ -69,6 +76,8 @@ def list_keys(user: User | None = None) -> list[ApiKey]:
 
 def revoke_key(prefix: str, user: User | None = None) -> ApiKey:
     """Revoke the active key with this prefix (of this user, when given)."""
+    if not could_be_stored(prefix):
+        raise NotFound("No active key with that prefix", field="prefix")
     with write_transaction() as session:
         query = select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
         if user is not None:

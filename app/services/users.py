@@ -1,6 +1,5 @@
 """Users: creation, password checks and entity grants."""
 
-import secrets
 from functools import cache
 
 from flask import current_app
@@ -9,8 +8,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import EntityGrant, User
-from app.services.errors import Conflict, DomainError
-from app.storage import write_transaction
+from app.services import user_sessions
+from app.services.errors import Conflict, DomainError, NotFound
+from app.storage import could_be_stored, write_transaction
 
 
 def _hash_password(password: str) -> str:
@@ -30,17 +30,13 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 64:
         raise DomainError("Username must be 1 to 64 characters", field="username")
-    if len(password) < 8:
-        raise DomainError("Password must be at least 8 characters", field="password")
+    if not username.isprintable():
+        raise DomainError("Username must not contain control characters", field="username")
+    _check_new_password(password)
     with write_transaction() as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise Conflict(f"User '{username}' already exists", field="username")
-        user = User(
-            username=username,
-            password_hash=_hash_password(password),
-            is_admin=is_admin,
-            session_token=secrets.token_hex(16),
-        )
+        user = User(username=username, password_hash=_hash_password(password), is_admin=is_admin)
         user.grants = [EntityGrant(entity=entity) for entity in dict.fromkeys(entities)]
         session.add(user)
     return user
@@ -52,7 +48,9 @@ def count_users() -> int:
 
 
 def find_user(username: str) -> User | None:
-    """The user with this name, or None."""
+    """The user with this name, or None (a name no user can have is looked up as none)."""
+    if not could_be_stored(username):
+        return None
     return db.session.scalar(select(User).where(User.username == username))
 
 
@@ -65,12 +63,18 @@ def check_password(username: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def load_session_user(session_id: str) -> User | None:
-    """The user named by a session id of the form 'ID:TOKEN' (see User.get_id)."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
+def _check_new_password(password: str) -> None:
+    if len(password) < 8:
+        raise DomainError("Password must be at least 8 characters", field="password")
+
+
+def set_password(user_id: int, password: str, keep_session: str | None = None) -> None:
+    """Give a user a new password and end every session but keep_session (all, if None)."""
+    _check_new_password(password)
+    with write_transaction() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such user", field="username")
+        user.password_hash = _hash_password(password)
+        # In the same transaction: no moment with the new password and old sessions.
+        user_sessions.end_all_in(session, user_id, but=keep_session)

@@ -7,14 +7,16 @@ Services call what this module exports; its other modules are its own
 """
 
 from flask import Flask
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.storage import key_lookup
+from app.storage import key_lookup, sqlite_file
 from app.storage.api_lines import api_line, format_timestamp, prediction_line, run_line
 from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.digests import could_be_stored, scorer_digest
-from app.storage.engine import configure_engine, engine_options
+from app.storage.engine import configure_engine, engine_options, is_sqlite, writer_lock_for
 from app.storage.evaluation_rows import (
     PREDICTION_COLUMNS,
     RUN_COLUMNS,
@@ -33,6 +35,7 @@ from app.storage.list_anchors import record_settled_change
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
 from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
+from app.storage.row_locks import forget_sign_in_attempts, locked_sign_in_attempts
 from app.storage.run_reads import (
     RunTotals,
     group_values,
@@ -73,9 +76,7 @@ from app.storage.transactions import (
 __all__ = [
     "API_COLUMNS",
     "PREDICTION_COLUMNS",
-    "PREDICTIONS",
     "RUN_COLUMNS",
-    "SCORES",
     "active_configs",
     "add_config_version",
     "api_line",
@@ -86,9 +87,9 @@ __all__ = [
     "config_version",
     "ConfigsChanged",
     "configure",
-    "configure_engine",
     "core_write",
     "could_be_stored",
+    "database_problem",
     "delete_predictions",
     "delete_runs",
     "delete_score_rows",
@@ -96,9 +97,9 @@ __all__ = [
     "FetchedRows",
     "finish_prediction",
     "finish_run",
+    "forget_sign_in_attempts",
     "format_timestamp",
     "group_values",
-    "insert_rows",
     "insert_run",
     "insert_scores",
     "KeyCheck",
@@ -107,11 +108,11 @@ __all__ = [
     "list_api_rows",
     "list_predictions",
     "list_runs",
+    "locked_sign_in_attempts",
     "look_up_key",
     "mark_used_now",
     "newest_rows",
     "orphan_scores",
-    "PendingCreate",
     "prediction_line",
     "prediction_payloads",
     "predictions_of_row",
@@ -121,7 +122,6 @@ __all__ = [
     "read_prediction",
     "read_run",
     "record_settled_change",
-    "register_request_connection",
     "request_connection",
     "restore_from",
     "RowStream",
@@ -175,3 +175,28 @@ def insert_scores(
     raises ConfigsChanged, storing none, when one is no longer current.
     """
     insert_rows(connection, SCORES, rows, generations=generations)
+
+
+def database_problem() -> str | None:
+    """Why the database cannot serve reads and writes now, in a few words; None if it can.
+
+    SQLite: the file is still the one opened, writable, on a disk with room,
+    and writers can queue. Both: the database answers and has its tables.
+    A few stat calls and one catalog query: cheap enough for a load
+    balancer's probe every second.
+    """
+    engine = db.engine
+    database = sqlite_file.file_of(engine.url.database) if is_sqlite(engine) else None
+    if database is not None:
+        lock = writer_lock_for(engine)
+        problem = sqlite_file.problem(database) or (lock and lock.problem())
+        if problem:
+            return problem
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            if not inspect(connection).has_table("scores"):
+                return "Database has no tables (run flask db upgrade)"
+    except DBAPIError as exc:
+        return f"Database unavailable ({type(exc.orig or exc).__name__})"
+    return None

@@ -1,6 +1,7 @@
 """Short stand-ins for long keys, and what no stored key can equal."""
 
 import hashlib
+import re
 from functools import lru_cache
 
 
@@ -13,7 +14,12 @@ def scorer_digest(scorer: str) -> str:
     return hashlib.sha256(scorer.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+# NUL and unpaired surrogates: validation refuses both, PostgreSQL cannot
+# even compare against a string holding NUL, and neither database driver can
+# encode a surrogate.
+_NEVER_STORED = re.compile("[\x00\ud800-\udfff]")
+
+
 def could_be_stored(text: str) -> bool:
-    """Whether a stored id or name could equal text: validation refuses NUL, and
-    PostgreSQL cannot even compare against a string that holds one."""
-    return "\x00" not in text
+    """Whether a stored id or name could equal text; False for text no database can hold."""
+    return _NEVER_STORED.search(text) is None

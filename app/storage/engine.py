@@ -9,7 +9,7 @@ bounded waits for a host that stops answering.
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 
-from app.storage import wal_sync
+from app.storage import sqlite_file, wal_sync
 from app.storage.compiled import DriverStatement
 from app.storage.writer_lock import WriterLock
 
@@ -80,9 +80,14 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
     """Install per-connection settings; on SQLite, take control of BEGIN."""
     if not is_sqlite(engine):
         return
-    database = engine.url.database
-    if database and database != ":memory:" and database not in _writer_locks:
-        _writer_locks[database] = WriterLock(f"{database}.writelock")
+    database = sqlite_file.file_of(engine.url.database)
+    if database is not None:
+        if database not in _writer_locks:
+            _writer_locks[database] = WriterLock(database)
+
+        @event.listens_for(engine, "do_connect")
+        def _private_file(_dialect, _record, _cargs, _cparams):
+            sqlite_file.before_connect(database)
 
     # FULL is kept by syncing the WAL after each commit ourselves, outside
     # the writer lock (wal_sync.py); SQLite itself runs NORMAL.
@@ -97,6 +102,8 @@ def configure_engine(engine: Engine, synchronous: str) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        if database is not None:
+            sqlite_file.after_connect(database)
         # Let SQLAlchemy, not pysqlite, decide when a transaction begins.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

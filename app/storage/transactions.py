@@ -8,7 +8,7 @@ from flask import Flask, g
 from sqlalchemy.engine import Connection
 
 from app.extensions import db
-from app.storage import wal_sync
+from app.storage import sqlite_file, wal_sync
 from app.storage.engine import is_sqlite, writer_lock_for
 
 
@@ -25,6 +25,9 @@ def writer_lock(bind) -> Iterator[None]:
         return
     with wal_sync.deferred(), lock:
         yield
+        # Committed: acknowledge it only if it went into the file that is
+        # still there (sqlite_file.py), not one deleted under us.
+        sqlite_file.check_unchanged(lock.database)
 
 
 @contextmanager

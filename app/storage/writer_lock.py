@@ -11,12 +11,15 @@ import fcntl
 import os
 import threading
 
+from sqlalchemy.exc import OperationalError
+
 
 class WriterLock:
     """An exclusive lock shared by every process (flock) and thread (RLock)."""
 
-    def __init__(self, path: str):
-        self.path = path
+    def __init__(self, database: str):
+        self.database = database
+        self.path = f"{database}.writelock"
         self._threads = threading.RLock()
         self._fd: int | None = None
         self._pid = 0
@@ -26,9 +29,22 @@ class WriterLock:
         # A forked worker must not share its parent's open file description,
         # or the two processes would hold the same flock.
         if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                # A read-only directory, say: the database cannot take writes,
+                # which callers answer as an outage (503), not a crash.
+                raise OperationalError("open writer lock", None, exc) from exc
             self._pid = os.getpid()
         return self._fd
+
+    def problem(self) -> str | None:
+        """Why writers could not queue here (the lock file cannot be opened), or None."""
+        try:
+            self._file()
+        except OperationalError as exc:
+            return f"Writer lock cannot be opened: {exc.orig}"
+        return None
 
     def __enter__(self) -> "WriterLock":
         self._threads.acquire()

@@ -19,12 +19,16 @@ def csrf_token(client, path: str) -> str:
     return match.group(1)
 
 
-def sign_in(client, username: str, password: str = PASSWORD, next_path: str = ""):
+def sign_in(
+    client, username: str, password: str = PASSWORD, next_path: str = "", forwarded_for=None
+):
     """Sign in through the login form; return the response."""
     token = csrf_token(client, "/login")
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     return client.post(
         "/login",
         data={"csrf_token": token, "username": username, "password": password, "next": next_path},
+        headers=headers,
     )
 
 

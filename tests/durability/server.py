@@ -75,7 +75,10 @@ def listening(pid: int, port: int) -> bool:
     """
     try:
         links = socket_fds(pid)
-        listeners = {fd for fd, link in links.items() if link in tcp_sockets(port, LISTEN)}
+        # Read /proc/net/tcp once: it lists every socket of the machine, and
+        # reading it per descriptor took seconds on a busy one.
+        listening_sockets = tcp_sockets(port, LISTEN)
+        listeners = {fd for fd, link in links.items() if link in listening_sockets}
         for fd, link in links.items():
             if link == "anon_inode:[eventpoll]":
                 watched = _WATCHED_FD.findall(Path(f"/proc/{pid}/fdinfo/{fd}").read_text())
@@ -144,8 +147,17 @@ def group_members(pgid: int) -> list[int]:
 class Server:
     """gunicorn serving 'app:create_app()' on one database, started and killed at will."""
 
-    def __init__(self, database_url: str, workdir: Path, workers: int = WORKERS):
+    def __init__(
+        self,
+        database_url: str,
+        workdir: Path,
+        workers: int = WORKERS,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ):
+        """env: settings beyond the defaults; args: gunicorn flags after the config file's."""
         self.workers = workers
+        self.args = args
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
@@ -166,6 +178,7 @@ class Server:
             "GUNICORN_CMD_ARGS",
         ):
             self.env.pop(name, None)
+        self.env.update(env or {})
         self.process: subprocess.Popen | None = None
         self.starts = 0
         self.key = ""
@@ -215,6 +228,7 @@ class Server:
                     str(self.workers),
                     "--bind",
                     f"127.0.0.1:{self.port}",
+                    *self.args,
                     "app:create_app()",
                 ],
                 cwd=PROJECT_ROOT,

@@ -38,11 +38,20 @@ def _held(server) -> dict[int, int]:
     return {pid: held_connections(pid, server.port) for pid in server.worker_pids()}
 
 
-def _wait_for(condition, what: str, server) -> None:
+def _wait_for(condition, what: str, server, keep_alive: list[socket.socket] = ()) -> None:
+    """Wait until condition(); meanwhile use the `keep_alive` connections every 0.2 s.
+
+    gunicorn closes a connection idle for its keep-alive timeout (2 s), and on
+    a busy machine a worker can take longer than that to boot.
+    """
     deadline = time.monotonic() + TIMEOUT
+    used = time.monotonic()
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"not {what} after {TIMEOUT}s:\n{server.log_tail()}")
+        if keep_alive and time.monotonic() - used > 0.2:
+            use_connections(keep_alive)
+            used = time.monotonic()
         time.sleep(0.05)
 
 
@@ -84,9 +93,16 @@ def test_a_replacement_for_a_killed_worker_takes_new_connections_until_it_holds_
         workers = set(server.worker_pids())
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
-        _wait_for(lambda: _new_workers(server, workers), "replaced", server)
-        (replacement,) = _new_workers(server, workers)
+        _wait_for(lambda: victim not in server.worker_pids(), "dead", server)
+        # The victim's connections died with it; the others answer, and are
+        # kept in use (their keep-alive restarted) until the replacement is up.
+        dead = [sock for sock in kept if not _answers(sock)]
+        close_connections(dead)
+        kept = [sock for sock in kept if sock not in dead]
         survivors = workers - {victim}
+        assert len(kept) == 4 * len(survivors)
+        _wait_for(lambda: _new_workers(server, workers), "replaced", server, keep_alive=kept)
+        (replacement,) = _new_workers(server, workers)
         # The replacement holds none: it listens, and the survivors, holding 4 each, do not.
         _wait_for(
             lambda: (
@@ -95,12 +111,8 @@ def test_a_replacement_for_a_killed_worker_takes_new_connections_until_it_holds_
             ),
             "listening on the replacement alone",
             server,
+            keep_alive=kept,
         )
-        # The victim's connections died with it; asking on the others restarts their keep-alive.
-        dead = [sock for sock in kept if not _answers(sock)]
-        close_connections(dead)
-        kept = [sock for sock in kept if sock not in dead]
-        assert len(kept) == 4 * len(survivors)
         kept += open_connections(server.port, 4)
         held = _held(server)
     finally:

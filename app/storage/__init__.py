@@ -29,6 +29,7 @@ from app.storage.evaluation_rows import (
 )
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
+from app.storage.recount import recount_project as _recount_project
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
 from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
@@ -37,10 +38,12 @@ from app.storage.run_reads import (
     group_values,
     orphan_scores,
     prediction_payloads,
+    prediction_scores,
     predictions_of_row,
     project_runs,
     run_trials,
     stats_rows,
+    trial_scorers,
     trial_scores,
 )
 from app.storage.score_rows import (
@@ -98,11 +101,13 @@ __all__ = [
     "PendingCreate",
     "prediction_line",
     "prediction_payloads",
+    "prediction_scores",
     "predictions_of_row",
     "project_runs",
     "read_api_row",
     "read_prediction",
     "read_run",
+    "recount_statistics",
     "record_settled_change",
     "register_request_connection",
     "request_connection",
@@ -116,6 +121,7 @@ __all__ = [
     "store_prediction",
     "store_score",
     "SummaryRow",
+    "trial_scorers",
     "trial_scores",
     "write_transaction",
 ]
@@ -150,3 +156,8 @@ def store_prediction(row: dict, key_digest: str | None = None) -> None:
 def insert_scores(connection: Connection, rows: list[dict]) -> None:
     """Store score rows, with their statistics, in the caller's write transaction."""
     insert_rows(connection, SCORES, rows)
+
+
+def recount_statistics(entity: str, project: str) -> tuple[int, int]:
+    """Count a project's statistics again from its rows; return (scores, predictions)."""
+    return _recount_project(db.engine, entity, project)

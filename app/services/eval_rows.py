@@ -1,0 +1,181 @@
+"""The rows of runs side by side: each dataset row (by digest) with its trials in each run.
+
+A trial is a prediction of a requested run; its scores are the scores that
+name its prediction, the newest per scorer key winning. Scores that name a
+requested run but whose prediction was never stored make trials too, in
+rows of their own ("prediction:" + the prediction id), with no inputs and
+no output. Rows are gathered from ids, digests and the values of the
+scorers a query needs; payloads are read for the page alone.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from app import storage
+from app.services.run_summary import scorer_key
+
+ORPHAN_PREFIX = "prediction:"
+_UNREAD = object()
+# Scorers repeat on every score, and so do many values (booleans, small numbers).
+_key_of = lru_cache(maxsize=4096)(scorer_key)
+
+
+@lru_cache(maxsize=65536)
+def parse_value(text: str):
+    """A stored value, parsed once per distinct text; callers never change what it returns."""
+    return json.loads(text)
+
+
+class Trial:
+    """One prediction of one run, and the scores read for it so far (key: (id, scorer, text))."""
+
+    __slots__ = (
+        "prediction_id",
+        "run_id",
+        "stored",
+        "scores",
+        "span_json",
+        "_output_json",
+        "_output",
+    )
+
+    def __init__(self, prediction_id: str, run_id: str, stored: bool = True):
+        self.prediction_id = prediction_id
+        self.run_id = run_id
+        self.stored = stored  # False: only its scores exist
+        self.scores: dict[str, tuple[str, str, str]] = {}
+        self.span_json: str | None = None
+        self._output_json: str | None = None
+        self._output = _UNREAD
+
+    def add_score(self, score_id: str, scorer: str, value_json: str) -> None:
+        """Keep a score; read oldest first, so the newest of a key wins."""
+        self.scores[_key_of(scorer)] = (score_id, scorer, value_json)
+
+    def value(self, key: str):
+        """The value of the scorer with this key, or None."""
+        found = self.scores.get(key)
+        return None if found is None else parse_value(found[2])
+
+    @property
+    def span(self):
+        """The prediction's genai_span_ref, once its payload was read."""
+        return None if self.span_json is None else json.loads(self.span_json)
+
+    def set_output_json(self, text: str | None) -> None:
+        self._output_json, self._output = text, _UNREAD
+
+    @property
+    def output(self):
+        """The prediction's output (None for a trial with no stored prediction)."""
+        if self._output is _UNREAD:
+            self._output = None if self._output_json is None else json.loads(self._output_json)
+        return self._output
+
+
+class Row:
+    """One dataset row: its digest, its trials by run, and (once read) its inputs."""
+
+    __slots__ = ("digest", "trials", "_inputs_json", "_inputs")
+
+    def __init__(self, digest: str):
+        self.digest = digest
+        self.trials: dict[str, list[Trial]] = {}
+        self._inputs_json: str | None = None
+        self._inputs = _UNREAD
+
+    def add(self, trial: Trial) -> None:
+        self.trials.setdefault(trial.run_id, []).append(trial)
+
+    def set_inputs_json(self, text: str | None) -> None:
+        self._inputs_json, self._inputs = text, _UNREAD
+
+    @property
+    def inputs(self):
+        """The row's inputs (None for a row of scores whose prediction was never stored)."""
+        if self._inputs is _UNREAD:
+            self._inputs = None if self._inputs_json is None else json.loads(self._inputs_json)
+        return self._inputs
+
+    def all_trials(self) -> Iterable[Trial]:
+        for trials in self.trials.values():
+            yield from trials
+
+
+class Gathered:
+    """Every row of the runs, and their trials by prediction id."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Row] = {}
+        self.trials: dict[str, Trial] = {}
+        self.orphans: list[Trial] = []
+
+    def row(self, digest: str) -> Row:
+        row = self.rows.get(digest)
+        if row is None:
+            row = self.rows[digest] = Row(digest)
+        return row
+
+
+def gather(
+    entity: str, project: str, run_ids: Sequence[str], digests: Sequence[str] | None
+) -> Gathered:
+    """The runs' rows and trials, with the values of the scorers whose digests are given
+    (all of them for trials whose prediction was never stored)."""
+    found = Gathered()
+    for prediction_id, run_id, digest in storage.run_trials(entity, project, run_ids):
+        trial = Trial(prediction_id, run_id)
+        found.row(digest).add(trial)
+        found.trials[prediction_id] = trial
+    orphans: dict[tuple[str, str], Trial] = {}
+    for run_id, prediction_id, score_id, scorer, value_json in storage.orphan_scores(
+        entity, project, run_ids
+    ):
+        orphan = orphans.get((run_id, prediction_id))
+        if orphan is None:
+            orphan = orphans[run_id, prediction_id] = Trial(prediction_id, run_id, stored=False)
+            found.row(ORPHAN_PREFIX + prediction_id).add(orphan)
+            found.orphans.append(orphan)
+        orphan.add_score(score_id, scorer, value_json)
+    if digests:
+        for prediction_id, score_id, scorer, value_json in storage.trial_scores(
+            entity, project, run_ids, digests
+        ):
+            found.trials[prediction_id].add_score(score_id, scorer, value_json)
+    return found
+
+
+def read_all_scores(entity: str, project: str, run_ids: Sequence[str], found: Gathered) -> None:
+    """Give every stored trial all its scores (for statistics over chosen rows)."""
+    for trial in found.trials.values():
+        trial.scores = {}
+    for prediction_id, score_id, scorer, value_json in storage.trial_scores(
+        entity, project, run_ids
+    ):
+        found.trials[prediction_id].add_score(score_id, scorer, value_json)
+
+
+def read_payloads(entity: str, project: str, rows: Iterable[Row], with_scores: bool) -> None:
+    """Read the inputs and outputs of these rows' trials; with_scores: all their scores too."""
+    stored: dict[str, Trial] = {}
+    for row in rows:
+        for trial in row.all_trials():
+            if trial.stored:
+                stored[trial.prediction_id] = trial
+    ids = list(stored)
+    payloads = storage.prediction_payloads(entity, project, ids)
+    for row in rows:
+        for trial in row.all_trials():
+            payload = payloads.get(trial.prediction_id) if trial.stored else None
+            if payload is not None:
+                trial.set_output_json(payload[1])
+                trial.span_json = payload[2]
+                row.set_inputs_json(payload[0])
+    if with_scores:
+        for trial in stored.values():
+            trial.scores = {}
+        for prediction_id, score_id, scorer, value_json in storage.prediction_scores(
+            entity, project, ids
+        ):
+            stored[prediction_id].add_score(score_id, scorer, value_json)

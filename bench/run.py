@@ -141,11 +141,12 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
             cases.append(Case("list", f"list limit={profile.limit} offset={offset:,}", "get.lua",
                               f"{scores}?limit={profile.limit}&offset={offset}",
                               profile.read_clients, profile.read_seconds, two))  # fmt: skip
+        run = seed.run_id(3, profile)
         for fraction in profile.ladder:
             offset = int(profile.run_size * fraction)
             cases.append(Case("list", f"list limit={profile.limit} run filter offset={offset:,}",
                               "get.lua",
-                              f"{scores}?evaluation_run_id=run-3&limit={profile.limit}&offset={offset}",
+                              f"{scores}?evaluation_run_id={run}&limit={profile.limit}&offset={offset}",
                               profile.read_clients, profile.read_seconds, two))  # fmt: skip
     results = [r for case in cases for r in compare(db, case, targets, profile.rounds)]
     if "stream" in sections:

@@ -46,7 +46,7 @@ def _recount_scores(connection: Connection, entity: str, project: str) -> int:
         Score.value_json,
     ).where(Score.entity == entity, Score.project == project)
     counted = 0
-    result = connection.execution_options(yield_per=FETCH).execute(query)
+    result = connection.execute(query.execution_options(yield_per=FETCH))
     for score in result:
         tallies.add_score(*score)
         counted += 1

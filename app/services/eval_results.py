@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from app import storage
-from app.services import eval_rows, eval_summary
+from app.services import collector, eval_rows, eval_summary
 from app.services.errors import InvalidQuery
 from app.services.eval_fields import SCORE, resolve
 from app.services.eval_filters import Compiler, Needs, RowFilter, combine
@@ -165,6 +165,13 @@ def run_query(
     entity: str, project: str, q: EvalResultsQuery, sorts: Sequence[SortRequest] | None = None
 ) -> Result:
     """Answer a query. Raises InvalidQuery for a field, scorer or run that does not exist."""
+    with collector.paused():
+        return _run_query(entity, project, q, sorts)
+
+
+def _run_query(
+    entity: str, project: str, q: EvalResultsQuery, sorts: Sequence[SortRequest] | None
+) -> Result:
     run_ids = q.run_ids
     result = Result(run_ids)
     result.warnings = [text for name, when, text in IGNORED_OPTIONS if getattr(q, name) == when]

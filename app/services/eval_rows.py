@@ -8,6 +8,7 @@ no output. Rows are gathered from ids, digests and the values of the
 scorers a query needs; payloads are read for the page alone.
 """
 
+import heapq
 import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -17,6 +18,8 @@ from app.services.run_summary import scorer_key
 
 ORPHAN_PREFIX = "prediction:"
 _UNREAD = object()
+# Shared by every trial until it is given a score: most trials of a query get none.
+_NO_SCORES: dict = {}
 # Scorers repeat on every score, and so do many values (booleans, small numbers).
 _key_of = lru_cache(maxsize=4096)(scorer_key)
 
@@ -44,13 +47,15 @@ class Trial:
         self.prediction_id = prediction_id
         self.run_id = run_id
         self.stored = stored  # False: only its scores exist
-        self.scores: dict[str, tuple[str, str, str]] = {}
+        self.scores: dict[str, tuple[str, str, str]] = _NO_SCORES
         self.span_json: str | None = None
         self._output_json: str | None = None
         self._output = _UNREAD
 
     def add_score(self, score_id: str, scorer: str, value_json: str) -> None:
         """Keep a score; read oldest first, so the newest of a key wins."""
+        if self.scores is _NO_SCORES:
+            self.scores = {}
         self.scores[_key_of(scorer)] = (score_id, scorer, value_json)
 
     def value(self, key: str):
@@ -124,23 +129,29 @@ def gather(
     """The runs' rows and trials, with the values of the scorers whose digests are given
     (all of them for trials whose prediction was never stored)."""
     found = Gathered()
-    for prediction_id, run_id, digest in storage.run_trials(entity, project, run_ids):
-        trial = Trial(prediction_id, run_id)
-        found.row(digest).add(trial)
-        found.trials[prediction_id] = trial
-    orphans: dict[tuple[str, str], Trial] = {}
-    for run_id, prediction_id, score_id, scorer, value_json in storage.orphan_scores(
-        entity, project, run_ids
-    ):
-        orphan = orphans.get((run_id, prediction_id))
-        if orphan is None:
-            orphan = orphans[run_id, prediction_id] = Trial(prediction_id, run_id, stored=False)
-            found.row(ORPHAN_PREFIX + prediction_id).add(orphan)
-            found.orphans.append(orphan)
-        orphan.add_score(score_id, scorer, value_json)
-    if digests:
-        for prediction_id, score_id, scorer, value_json in storage.trial_scores(
-            entity, project, run_ids, digests
+    for run_id in run_ids:
+        remembered = storage.remembered_run_rows(entity, project, run_id)
+        ids = set()
+        for prediction_id, digest in remembered.trials:
+            trial = Trial(prediction_id, run_id)
+            found.row(digest).add(trial)
+            found.trials[prediction_id] = trial
+            ids.add(prediction_id)
+        orphans: dict[str, Trial] = {}
+        for prediction_id, score_id, scorer, value_json in remembered.orphans:
+            orphan = orphans.get(prediction_id)
+            if orphan is None:
+                orphan = orphans[prediction_id] = Trial(prediction_id, run_id, stored=False)
+                found.row(ORPHAN_PREFIX + prediction_id).add(orphan)
+                found.orphans.append(orphan)
+            orphan.add_score(score_id, scorer, value_json)
+        values = [
+            storage.remembered_run_values(entity, project, run_id, digest, ids)
+            for digest in digests or ()
+        ]
+        # Oldest first across the scorer's versions too, so the newest of a key wins.
+        for prediction_id, score_id, scorer, value_json in heapq.merge(
+            *values, key=lambda row: row[1]
         ):
             found.trials[prediction_id].add_score(score_id, scorer, value_json)
     return found
@@ -149,7 +160,7 @@ def gather(
 def read_all_scores(entity: str, project: str, run_ids: Sequence[str], found: Gathered) -> None:
     """Give every stored trial all its scores (for statistics over chosen rows)."""
     for trial in found.trials.values():
-        trial.scores = {}
+        trial.scores = _NO_SCORES
     for prediction_id, score_id, scorer, value_json in storage.trial_scores(
         entity, project, run_ids
     ):
@@ -174,7 +185,7 @@ def read_payloads(entity: str, project: str, rows: Iterable[Row], with_scores: b
                 row.set_inputs_json(payload[0])
     if with_scores:
         for trial in stored.values():
-            trial.scores = {}
+            trial.scores = _NO_SCORES
         for prediction_id, score_id, scorer, value_json in storage.prediction_scores(
             entity, project, ids
         ):

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy.engine import Connection
 
 from app.extensions import db
-from app.storage import key_lookup
+from app.storage import key_lookup, run_memory
 from app.storage.api_lines import api_line, format_timestamp, prediction_line, run_line
 from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.engine import configure_engine, engine_options
@@ -33,6 +33,7 @@ from app.storage.recount import recount_project as _recount_project
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
 from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
+from app.storage.run_memory import RunRows
 from app.storage.run_reads import (
     RunTotals,
     group_values,
@@ -108,6 +109,8 @@ __all__ = [
     "read_prediction",
     "read_run",
     "recount_statistics",
+    "remembered_run_rows",
+    "remembered_run_values",
     "record_settled_change",
     "register_request_connection",
     "request_connection",
@@ -115,6 +118,7 @@ __all__ = [
     "RowStream",
     "run_line",
     "run_trials",
+    "RunRows",
     "RunTotals",
     "scorer_digest",
     "stats_rows",
@@ -161,3 +165,20 @@ def insert_scores(connection: Connection, rows: list[dict]) -> None:
 def recount_statistics(entity: str, project: str) -> tuple[int, int]:
     """Count a project's statistics again from its rows; return (scores, predictions)."""
     return _recount_project(db.engine, entity, project)
+
+
+def remembered_run_rows(entity: str, project: str, run_id: str) -> RunRows:
+    """A run's predictions (id, digest) and its scores of unstored predictions, oldest first,
+    from what this process remembers of them (run_memory.py); not to be changed."""
+    return run_memory.run_rows(request_connection(), entity, project, run_id)
+
+
+def remembered_run_values(
+    entity: str, project: str, run_id: str, scorer_digest: str, trial_ids: set[str]
+) -> list[tuple]:
+    """(prediction id, score id, scorer, value_json) of one scorer's scores of a run's
+    predictions (trial_ids, as remembered_run_rows gave them), oldest first; not to be
+    changed."""
+    return run_memory.run_values(
+        request_connection(), entity, project, run_id, scorer_digest, trial_ids
+    )

@@ -50,6 +50,10 @@ def main() -> None:
     for label, method, path, body in evals.cases(profile):
         headers = api if method == "POST" else {}
         times, status = [], 0
+        started = time.perf_counter()
+        client.open(path, method=method, data=body, headers=headers,
+                    content_type="application/json")  # fmt: skip
+        print(f"{label:<55} first (cold) {(time.perf_counter() - started) * 1000:7.1f} ms")
         for _ in range(args.repeat):
             started = time.perf_counter()
             response = client.open(path, method=method, data=body, headers=headers,

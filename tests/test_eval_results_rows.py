@@ -74,6 +74,13 @@ def test_paging_and_row_switches(client, key, runs):
     both = [runs["A"], runs["B"]]
     everything = query(client, key, {"evaluation_run_ids": both, "limit": None})
     assert len(everything["rows"]) == 3
+    digests = [r["row_digest"] for r in everything["rows"]]
+    assert digests == sorted(digests)
+    for direction, expected in (("desc", digests[::-1]), ("asc", digests)):
+        sort = [{"field": "row_digest", "direction": direction}]
+        ordered = query(client, key, {"evaluation_run_ids": both, "sort_by": sort, "limit": 2})
+        assert [r["row_digest"] for r in ordered["rows"]] == expected[:2]
+        assert ordered["total_rows"] == 3
     none = query(client, key, {"evaluation_run_ids": both, "limit": 0})
     assert none["rows"] == [] and none["total_rows"] == 3
     past = query(client, key, {"evaluation_run_ids": both, "offset": 5})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from app import storage
 from app.services import collector, eval_rows, eval_summary
 from app.services.errors import InvalidQuery
-from app.services.eval_fields import SCORE, resolve
+from app.services.eval_fields import DIGEST, SCORE, resolve
 from app.services.eval_filters import Compiler, Needs, RowFilter, combine
 from app.services.eval_rows import Gathered, Row
 from app.services.eval_sorting import CHANGE, DIFFERENCE, SortKey, sort_rows
@@ -116,6 +116,11 @@ class _Plan:
     sorts: list[SortKey]
     needs: Needs
 
+    @property
+    def by_digest(self) -> bool:
+        """No filter, and no order but the digest's: the rows need no values to be paged."""
+        return self.matches is None and all(key.field.kind == DIGEST for key in self.sorts)
+
 
 def _plan(q: EvalResultsQuery, run_ids: Sequence[str], keys, sorts: Sequence[SortRequest]) -> _Plan:
     needs = Needs()
@@ -187,16 +192,26 @@ def _run_query(
             raise
         plan = _plan(q, run_ids, scorers.refs, sorts)
     result.warnings += scorers.version_warnings()
-    found = eval_rows.gather(entity, project, run_ids, scorers.digests(plan.needs.keys))
-    every = [row for row in found.rows.values() if len(row.trials) == len(run_ids)]
+    intersect = q.summary_require_intersection
+    if intersect is None:
+        intersect = q.require_intersection
+    intersect = intersect and len(run_ids) > 1
+    runs = eval_rows.read_runs(entity, project, run_ids)
+    found = None
+    if (q.include_rows and not plan.by_digest) or (q.include_summary and intersect):
+        found = eval_rows.gather(entity, project, runs, scorers.digests(plan.needs.keys))
     if q.include_rows:
-        _page(entity, project, q, plan, found, every, result)
+        if found is None:
+            _page_by_digest(entity, project, q, plan, runs, result)
+        else:
+            _page(entity, project, q, plan, found, result)
     if q.include_summary:
-        intersect = q.summary_require_intersection
-        if intersect is None:
-            intersect = q.require_intersection
-        _summarise(entity, project, run_ids, scorers, found, every, intersect, result)
+        _summarise(entity, project, scorers, runs, found if intersect else None, result)
     return result
+
+
+def _every(found: Gathered, run_count: int) -> list[Row]:
+    return [row for row in found.rows.values() if len(row.trials) == run_count]
 
 
 def _page(
@@ -205,11 +220,11 @@ def _page(
     q: EvalResultsQuery,
     plan: _Plan,
     found: Gathered,
-    every: list[Row],
     result: Result,
 ) -> None:
     """Filter, sort and page the rows; read the page's payloads and scores."""
-    rows = every if q.require_intersection else list(found.rows.values())
+    run_count = len(result.run_ids)
+    rows = _every(found, run_count) if q.require_intersection else list(found.rows.values())
     if plan.needs.payloads:
         eval_rows.read_payloads(entity, project, rows, with_scores=False)
     if plan.matches is not None:
@@ -221,19 +236,45 @@ def _page(
     eval_rows.read_payloads(entity, project, result.rows, with_scores=True)
 
 
+def _page_by_digest(
+    entity: str,
+    project: str,
+    q: EvalResultsQuery,
+    plan: _Plan,
+    runs: dict[str, storage.RunRows],
+    result: Result,
+) -> None:
+    """Without filters or sorts but by digest, page the digests alone, then line up the
+    page's rows: the Compare page's first view reads no values and builds 50 rows, not all."""
+    per_run = [eval_rows.digests_of(rows) for rows in runs.values()]
+    if q.require_intersection and len(per_run) > 1:
+        digests = set.intersection(*per_run)
+    else:
+        digests = set().union(*per_run)
+    ordered = sorted(digests, reverse=bool(plan.sorts) and plan.sorts[0].descending)
+    result.total_rows = len(ordered)
+    end = None if q.limit is None else q.offset + q.limit
+    page = ordered[q.offset : end]
+    found = eval_rows.gather(entity, project, runs, None, only=set(page))
+    result.rows = [found.rows[digest] for digest in page]
+    eval_rows.read_payloads(entity, project, result.rows, with_scores=True)
+
+
 def _summarise(
     entity: str,
     project: str,
-    run_ids: Sequence[str],
     scorers: _Scorers,
-    found: Gathered,
-    every: list[Row],
-    intersect: bool,
+    runs: dict[str, storage.RunRows],
+    found: Gathered | None,
     result: Result,
 ) -> None:
+    """Over the rows in every run, counted from their scores (found: every row); else over
+    whole runs, from the statistics kept with the scores."""
+    run_ids = result.run_ids
     metadata = eval_summary.run_metadata(entity, project, run_ids)
     stats: list[RunStats] = []
-    if intersect and len(run_ids) > 1:
+    if found is not None:
+        every = _every(found, len(run_ids))
         eval_rows.read_all_scores(entity, project, run_ids, found)
         for run_id in run_ids:
             trials = sum(len(row.trials[run_id]) for row in every)
@@ -243,10 +284,10 @@ def _summarise(
     else:
         kept = summaries_of_rows(scorers.stats, run_ids, by_key=True)
         for run_id in run_ids:
-            trials = sum(len(row.trials.get(run_id, ())) for row in found.rows.values())
+            trials = eval_rows.trial_count(runs[run_id])
             leaves = eval_summary.kept_leaves(kept[run_id])
             stats.append(RunStats(run_id, trials, leaves, metadata.get(run_id)))
-        result.row_count = len(found.rows)
+        result.row_count = len(set().union(*(eval_rows.digests_of(r) for r in runs.values())))
     result.summary = stats
 
 

@@ -20,14 +20,8 @@ ORPHAN_PREFIX = "prediction:"
 _UNREAD = object()
 # Shared by every trial until it is given a score: most trials of a query get none.
 _NO_SCORES: dict = {}
-# Scorers repeat on every score, and so do many values (booleans, small numbers).
+# Scorers repeat on every score.
 _key_of = lru_cache(maxsize=4096)(scorer_key)
-
-
-@lru_cache(maxsize=65536)
-def parse_value(text: str):
-    """A stored value, parsed once per distinct text; callers never change what it returns."""
-    return json.loads(text)
 
 
 class Trial:
@@ -39,14 +33,18 @@ class Trial:
         "stored",
         "scores",
         "span_json",
+        "_parsed",
         "_output_json",
         "_output",
     )
 
-    def __init__(self, prediction_id: str, run_id: str, stored: bool = True):
+    def __init__(self, prediction_id: str, run_id: str, parsed: dict, stored: bool = True):
         self.prediction_id = prediction_id
         self.run_id = run_id
         self.stored = stored  # False: only its scores exist
+        # Value texts parsed so far, shared by a query's trials: many values repeat
+        # (booleans, small numbers). Never changed once parsed.
+        self._parsed = parsed
         self.scores: dict[str, tuple[str, str, str]] = _NO_SCORES
         self.span_json: str | None = None
         self._output_json: str | None = None
@@ -61,7 +59,12 @@ class Trial:
     def value(self, key: str):
         """The value of the scorer with this key, or None."""
         found = self.scores.get(key)
-        return None if found is None else parse_value(found[2])
+        if found is None:
+            return None
+        parsed = self._parsed.get(found[2], _UNREAD)
+        if parsed is _UNREAD:
+            parsed = self._parsed[found[2]] = json.loads(found[2])
+        return parsed
 
     @property
     def span(self):
@@ -114,6 +117,7 @@ class Gathered:
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
         self.trials: dict[str, Trial] = {}
+        self.parsed: dict[str, object] = {}
         self.orphans: list[Trial] = []
 
     def row(self, digest: str) -> Row:
@@ -123,25 +127,51 @@ class Gathered:
         return row
 
 
+def read_runs(entity: str, project: str, run_ids: Sequence[str]) -> dict[str, storage.RunRows]:
+    """Each run's predictions (id, digest) and scores of unstored predictions, as remembered."""
+    return {run_id: storage.remembered_run_rows(entity, project, run_id) for run_id in run_ids}
+
+
+def digests_of(rows: storage.RunRows) -> set[str]:
+    """The row digests a run has trials in."""
+    found = {digest for _prediction, digest in rows.trials}
+    found.update(ORPHAN_PREFIX + orphan[0] for orphan in rows.orphans)
+    return found
+
+
+def trial_count(rows: storage.RunRows) -> int:
+    """How many trials a run has: its predictions, and the unstored ones its scores name."""
+    return len(rows.trials) + len({orphan[0] for orphan in rows.orphans})
+
+
 def gather(
-    entity: str, project: str, run_ids: Sequence[str], digests: Sequence[str] | None
+    entity: str,
+    project: str,
+    runs: dict[str, storage.RunRows],
+    digests: Sequence[str] | None,
+    only: set[str] | None = None,
 ) -> Gathered:
-    """The runs' rows and trials, with the values of the scorers whose digests are given
-    (all of them for trials whose prediction was never stored)."""
+    """The runs' rows and trials (only the rows of these digests, when given), with the values
+    of the scorers whose digests are given (all of them for trials whose prediction was
+    never stored)."""
     found = Gathered()
-    for run_id in run_ids:
-        remembered = storage.remembered_run_rows(entity, project, run_id)
+    for run_id, remembered in runs.items():
         ids = set()
         for prediction_id, digest in remembered.trials:
-            trial = Trial(prediction_id, run_id)
+            if only is not None and digest not in only:
+                continue
+            trial = Trial(prediction_id, run_id, found.parsed)
             found.row(digest).add(trial)
             found.trials[prediction_id] = trial
             ids.add(prediction_id)
         orphans: dict[str, Trial] = {}
         for prediction_id, score_id, scorer, value_json in remembered.orphans:
+            if only is not None and ORPHAN_PREFIX + prediction_id not in only:
+                continue
             orphan = orphans.get(prediction_id)
             if orphan is None:
-                orphan = orphans[prediction_id] = Trial(prediction_id, run_id, stored=False)
+                orphan = Trial(prediction_id, run_id, found.parsed, stored=False)
+                orphans[prediction_id] = orphan
                 found.row(ORPHAN_PREFIX + prediction_id).add(orphan)
                 found.orphans.append(orphan)
             orphan.add_score(score_id, scorer, value_json)

@@ -89,8 +89,9 @@ class _Scorers:
             self._add(scorer, digest)
         return True
 
-    def digests(self, keys: set[str]) -> list[str]:
-        return sorted({digest for key in keys for digest in self.refs.get(key, {}).values()})
+    def versions(self, keys: set[str]) -> list[tuple[str, str]]:
+        """(scorer, digest) of every version of these keys' scorers."""
+        return sorted({pair for key in keys for pair in self.refs.get(key, {}).items()})
 
     def version_warnings(self) -> list[str]:
         """One warning per run and key with more than one scorer version."""
@@ -199,7 +200,7 @@ def _run_query(
     runs = eval_rows.read_runs(entity, project, run_ids)
     found = None
     if (q.include_rows and not plan.by_digest) or (q.include_summary and intersect):
-        found = eval_rows.gather(entity, project, runs, scorers.digests(plan.needs.keys))
+        found = eval_rows.gather(entity, project, runs, scorers.versions(plan.needs.keys))
     if q.include_rows:
         if found is None:
             _page_by_digest(entity, project, q, plan, runs, result)

@@ -33,18 +33,16 @@ class Trial:
         "stored",
         "scores",
         "span_json",
-        "_parsed",
+        "_shared",
         "_output_json",
         "_output",
     )
 
-    def __init__(self, prediction_id: str, run_id: str, parsed: dict, stored: bool = True):
+    def __init__(self, prediction_id: str, run_id: str, shared: "Shared", stored: bool = True):
         self.prediction_id = prediction_id
         self.run_id = run_id
         self.stored = stored  # False: only its scores exist
-        # Value texts parsed so far, shared by a query's trials: many values repeat
-        # (booleans, small numbers). Never changed once parsed.
-        self._parsed = parsed
+        self._shared = shared
         self.scores: dict[str, tuple[str, str, str]] = _NO_SCORES
         self.span_json: str | None = None
         self._output_json: str | None = None
@@ -57,13 +55,19 @@ class Trial:
         self.scores[_key_of(scorer)] = (score_id, scorer, value_json)
 
     def value(self, key: str):
-        """The value of the scorer with this key, or None."""
-        found = self.scores.get(key)
+        """The value of the scorer with this key (its own scores once read, else the query's
+        values of that scorer), or None."""
+        scores = self.scores
+        if scores is _NO_SCORES:
+            found = self._shared.book.get(key, _NO_SCORES).get(self.prediction_id)
+        else:
+            found = scores.get(key)
         if found is None:
             return None
-        parsed = self._parsed.get(found[2], _UNREAD)
+        text = found[-1]
+        parsed = self._shared.parsed.get(text, _UNREAD)
         if parsed is _UNREAD:
-            parsed = self._parsed[found[2]] = json.loads(found[2])
+            parsed = self._shared.parsed[text] = json.loads(text)
         return parsed
 
     @property
@@ -111,13 +115,24 @@ class Row:
             yield from trials
 
 
+class Shared:
+    """What a query's trials share: the values of the scorers it reads, and parsed texts."""
+
+    def __init__(self) -> None:
+        # scorer key: {prediction id: (prediction id, score id, scorer, value text)}, the
+        # newest score of the key for each prediction.
+        self.book: dict[str, dict[str, tuple]] = {}
+        # Value texts parsed so far: many repeat (booleans, small numbers). Never changed.
+        self.parsed: dict[str, object] = {}
+
+
 class Gathered:
     """Every row of the runs, and their trials by prediction id."""
 
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
         self.trials: dict[str, Trial] = {}
-        self.parsed: dict[str, object] = {}
+        self.shared = Shared()
         self.orphans: list[Trial] = []
 
     def row(self, digest: str) -> Row:
@@ -148,11 +163,11 @@ def gather(
     entity: str,
     project: str,
     runs: dict[str, storage.RunRows],
-    digests: Sequence[str] | None,
+    scorers: Sequence[tuple[str, str]] | None,
     only: set[str] | None = None,
 ) -> Gathered:
     """The runs' rows and trials (only the rows of these digests, when given), with the values
-    of the scorers whose digests are given (all of them for trials whose prediction was
+    of these scorers ((scorer, digest) pairs; every scorer for trials whose prediction was
     never stored)."""
     found = Gathered()
     for run_id, remembered in runs.items():
@@ -160,7 +175,7 @@ def gather(
         for prediction_id, digest in remembered.trials:
             if only is not None and digest not in only:
                 continue
-            trial = Trial(prediction_id, run_id, found.parsed)
+            trial = Trial(prediction_id, run_id, found.shared)
             found.row(digest).add(trial)
             found.trials[prediction_id] = trial
             ids.add(prediction_id)
@@ -170,21 +185,25 @@ def gather(
                 continue
             orphan = orphans.get(prediction_id)
             if orphan is None:
-                orphan = Trial(prediction_id, run_id, found.parsed, stored=False)
+                orphan = Trial(prediction_id, run_id, found.shared, stored=False)
                 orphans[prediction_id] = orphan
                 found.row(ORPHAN_PREFIX + prediction_id).add(orphan)
                 found.orphans.append(orphan)
             orphan.add_score(score_id, scorer, value_json)
-        values = [
-            storage.remembered_run_values(entity, project, run_id, digest, ids)
-            for digest in digests or ()
-        ]
-        # Oldest first across the scorer's versions too, so the newest of a key wins.
-        for prediction_id, score_id, scorer, value_json in heapq.merge(
-            *values, key=lambda row: row[1]
-        ):
-            found.trials[prediction_id].add_score(score_id, scorer, value_json)
+        by_key: dict[str, list[list[tuple]]] = {}
+        for scorer, digest in scorers or ():
+            rows = storage.remembered_run_values(entity, project, run_id, digest, ids)
+            by_key.setdefault(_key_of(scorer), []).append(rows)
+        book = found.shared.book
+        for key, lists in by_key.items():
+            # Oldest first across a key's versions too, so the newest score wins.
+            ordered = lists[0] if len(lists) == 1 else heapq.merge(*lists, key=_score_id)
+            book.setdefault(key, {}).update((row[0], row) for row in ordered)
     return found
+
+
+def _score_id(row: tuple) -> str:
+    return row[1]
 
 
 def read_all_scores(entity: str, project: str, run_ids: Sequence[str], found: Gathered) -> None:

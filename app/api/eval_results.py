@@ -3,7 +3,7 @@
 from app.api import bp
 from app.api.body import BodyError, is_empty, missing_body_error, read_json_body, with_body_prefix
 from app.api.responses import json_response, validation_error
-from app.services import eval_results
+from app.services import eval_answer, eval_results
 from app.services.errors import InvalidQuery
 from app.validation import ScoreRulesError, validate_eval_query
 
@@ -32,4 +32,4 @@ def query_eval_results(entity: str, project: str):
                 }
             ]
         )
-    return json_response(eval_results.api_answer(result, query.include_raw_data_rows))
+    return json_response(eval_answer.api_answer(result, query.include_raw_data_rows))

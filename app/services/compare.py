@@ -7,23 +7,19 @@ each run's output and scores, booleans that flipped and numbers that moved
 marked against the baseline.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app import storage
-from app.services import directions, eval_results, run_summary
+from app.services import compare_rows, directions, eval_results, run_summary
 from app.services.errors import InvalidQuery
 from app.services.eval_fields import PREFIXES, split_path
-from app.services.eval_rows import Row, Trial
 from app.services.eval_sorting import CHANGE, DIFFERENCE, VALUE
 from app.services.eval_summary import VALUE_TYPES, KeyLeaves, ordered_leaves
 from app.validation import ScoreRulesError, validate_eval_query
 
 OPERATORS = {"=": "$eq", "!=": "$eq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 SORTS = ("worst", "best", "low", "high")
-MAX_LEAF_DEPTH = 8
-PREVIEW = 160
 
 
 class CompareError(Exception):
@@ -112,36 +108,10 @@ class StatLine:
 
 
 @dataclass
-class LeafValue:
-    name: str
-    text: str
-    kind: str  # boolean, number, string, null, other
-    mark: str | None = None  # flipped, moved
-    verdict: str | None = None
-
-
-@dataclass
-class RowCell:
-    """One run's answer for a row: its first trial (and how many more), output and scores."""
-
-    trial: Trial
-    more: int
-    output: str
-    leaves: list[LeafValue]
-
-
-@dataclass
-class RowView:
-    digest: str
-    inputs: str
-    cells: list[RowCell | None]
-
-
-@dataclass
 class Comparison:
     runs: list[RunColumn]
     lines: list[StatLine]
-    rows: list[RowView] = field(default_factory=list)
+    rows: list[compare_rows.RowView] = field(default_factory=list)
     total_rows: int = 0
     warnings: list[str] = field(default_factory=list)
     error: CompareError | None = None
@@ -249,7 +219,10 @@ def compare(entity: str, project: str, request: CompareRequest, rows: bool = Tru
     comparison.error = error
     if error is None and rows:
         comparison.total_rows = result.total_rows
-        comparison.rows = [_row_view(row, result.run_ids, comparison.lines) for row in result.rows]
+        direction_of = {line.name: line.direction for line in comparison.lines}
+        comparison.rows = [
+            compare_rows.row_view(row, result.run_ids, direction_of) for row in result.rows
+        ]
     return comparison
 
 
@@ -328,74 +301,3 @@ def run_choices(entity: str, project: str) -> list[RunChoice]:
         )
         for item in made + named
     ]
-
-
-# --- Rows ---------------------------------------------------------------------------------
-
-
-def _preview(value) -> str:
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= PREVIEW else text[:PREVIEW] + "…"
-
-
-def _flatten(name: str, value, found: dict, depth: int = 0) -> None:
-    if type(value) is dict and value and depth < MAX_LEAF_DEPTH:
-        for key in sorted(value):
-            _flatten(f"{name}.{key}", value[key], found, depth + 1)
-        return
-    found[name] = value
-
-
-def _leaf_kind(value) -> str:
-    if value is None:
-        return "null"
-    if type(value) is bool:
-        return "boolean"
-    if type(value) in (int, float):
-        return "number"
-    return "string" if type(value) is str else "other"
-
-
-def _trial_leaves(trial: Trial) -> dict:
-    found: dict = {}
-    for key in sorted(trial.scores):
-        _flatten(key, trial.value(key), found)
-    return found
-
-
-def _row_view(row: Row, run_ids: Sequence[str], lines: list[StatLine]) -> RowView:
-    direction_of = {line.name: line.direction for line in lines}
-    first = [row.trials.get(run_id, [None])[0] for run_id in run_ids]
-    values = [None if trial is None else _trial_leaves(trial) for trial in first]
-    base = values[0] or {}
-    cells: list[RowCell | None] = []
-    for index, trial in enumerate(first):
-        if trial is None:
-            cells.append(None)
-            continue
-        leaves = []
-        for name, value in (values[index] or {}).items():
-            text = _preview(json.dumps(value, ensure_ascii=False))
-            leaf = LeafValue(name, text, _leaf_kind(value))
-            if index > 0 and name in base:
-                _mark(leaf, base[name], value, direction_of.get(name, directions.NONE))
-            leaves.append(leaf)
-        more = len(row.trials[run_ids[index]]) - 1
-        cells.append(RowCell(trial, more, _preview(trial.output), leaves))
-    inputs = "" if row.inputs is None else _preview(row.inputs)
-    return RowView(row.digest, inputs, cells)
-
-
-def _mark(leaf: LeafValue, before, after, direction: str) -> None:
-    """Mark a candidate's leaf against the baseline's: a flipped boolean, a moved number."""
-    if type(before) is bool and type(after) is bool:
-        if before != after:
-            leaf.mark = "flipped"
-            leaf.verdict = directions.verdict(float(after) - float(before), direction)
-        return
-    numeric = (int, float)
-    if type(before) in numeric and type(after) in numeric and before != after:
-        leaf.mark = "moved"
-        leaf.verdict = directions.verdict(after - before, direction)

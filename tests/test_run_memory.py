@@ -10,7 +10,7 @@ from app.score_ids import id_at
 from app.services.predictions import new_prediction_row
 from app.services.scores import new_score_row
 from app.validation import validate_score
-from tests.builders import make_prediction, make_run, make_score
+from tests.builders import basic, make_api_user, make_prediction, make_run, make_score
 
 JUDGE = "weave:///team/proj/object/judge:v1"
 JUDGE_V2 = "weave:///team/proj/object/judge:v2"
@@ -106,8 +106,6 @@ def test_old_ids_are_seen_once_their_write_is_recorded(app, settled):
 
 
 def test_the_newest_version_of_a_scorer_wins_across_remembered_and_fresh(app, client, settled):
-    from tests.builders import basic, make_api_user
-
     run_id, predictions, _scores = settled
     # Row 0: remembered v1, then v2. Row 1: v2, then v1 again. Newest wins, in both orders
     # of the two versions' digests.

@@ -2,9 +2,14 @@
 
 import pytest
 from weave.trace_server_bindings.remote_http_trace_server import RemoteHTTPTraceServer
-from weave.vendor.weave_server_sdk import AuthenticationError, NotFoundError, PermissionDeniedError
+from weave.vendor.weave_server_sdk import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnprocessableEntityError,
+)
 
-from tests.builders import make_api_user
+from tests.builders import make_api_user, make_prediction, make_run
 
 PROJECT = "team/proj"
 SCORER = "weave:///team/proj/object/exact_match:v0"
@@ -100,10 +105,6 @@ def test_entity_not_granted_is_a_permission_error(sdk):
 
 
 def test_eval_results_query_through_the_sdk(app, sdk):
-    from weave.vendor.weave_server_sdk import UnprocessableEntityError
-
-    from tests.builders import make_prediction, make_run
-
     baseline, candidate = make_run(app), make_run(app, model="weave:///team/proj/object/m:v2")
     rows = [({"q": "1+1"}, "2", True, "2"), ({"q": "2+2"}, "4", False, "5")]
     for inputs, right, still_right, answer in rows:

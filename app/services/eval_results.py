@@ -3,8 +3,9 @@
 The query reads ids, digests and the values of the scorers its filters and
 sorts name; it filters, sorts and counts in memory; then it reads the
 inputs, outputs and every score of the page's rows alone. Semantics follow
-the reference server (docs: /work/notes/evals-client.md §4), where this
-file's modules say which choice was made where it is silent.
+the hosted reference server's; where it is silent or self-contradictory,
+the modules beside this one (eval_filters, eval_sorting, eval_summary) say
+what was chosen.
 """
 
 from collections.abc import Callable, Sequence
@@ -276,7 +277,9 @@ def _summarise(
     stats: list[RunStats] = []
     if found is not None:
         every = _every(found, len(run_ids))
-        eval_rows.read_all_scores(entity, project, run_ids, found)
+        # Every scorer of the rows' trials, whatever run their scores name.
+        scorers.widen()
+        eval_rows.add_values(entity, project, found, scorers.versions(set(scorers.refs)))
         for run_id in run_ids:
             trials = sum(len(row.trials[run_id]) for row in every)
             leaves = eval_summary.counted_leaves(every, run_id)

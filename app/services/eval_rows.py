@@ -70,6 +70,13 @@ class Trial:
             parsed = self._shared.parsed[text] = json.loads(text)
         return parsed
 
+    def scorer_keys(self) -> Iterable[str]:
+        """The scorer keys it has a score of: its own scores once read, else the book's."""
+        if self.scores is not _NO_SCORES:
+            return self.scores.keys()
+        book, prediction = self._shared.book, self.prediction_id
+        return [key for key, values in book.items() if prediction in values]
+
     @property
     def span(self):
         """The prediction's genai_span_ref, once its payload was read."""
@@ -134,6 +141,7 @@ class Gathered:
         self.trials: dict[str, Trial] = {}
         self.shared = Shared()
         self.orphans: list[Trial] = []
+        self.ids: dict[str, set[str]] = {}  # run id: its trials' prediction ids
 
     def row(self, digest: str) -> Row:
         row = self.rows.get(digest)
@@ -190,30 +198,29 @@ def gather(
                 found.row(ORPHAN_PREFIX + prediction_id).add(orphan)
                 found.orphans.append(orphan)
             orphan.add_score(score_id, scorer, value_json)
+        found.ids[run_id] = ids
+    add_values(entity, project, found, scorers or ())
+    return found
+
+
+def add_values(
+    entity: str, project: str, found: Gathered, scorers: Iterable[tuple[str, str]]
+) -> None:
+    """Put these scorers' values ((scorer, digest) pairs) of every run's trials in the book."""
+    book = found.shared.book
+    for run_id, ids in found.ids.items():
         by_key: dict[str, list[list[tuple]]] = {}
-        for scorer, digest in scorers or ():
+        for scorer, digest in scorers:
             rows = storage.remembered_run_values(entity, project, run_id, digest, ids)
             by_key.setdefault(_key_of(scorer), []).append(rows)
-        book = found.shared.book
         for key, lists in by_key.items():
             # Oldest first across a key's versions too, so the newest score wins.
             ordered = lists[0] if len(lists) == 1 else heapq.merge(*lists, key=_score_id)
             book.setdefault(key, {}).update((row[0], row) for row in ordered)
-    return found
 
 
 def _score_id(row: tuple) -> str:
     return row[1]
-
-
-def read_all_scores(entity: str, project: str, run_ids: Sequence[str], found: Gathered) -> None:
-    """Give every stored trial all its scores (for statistics over chosen rows)."""
-    for trial in found.trials.values():
-        trial.scores = _NO_SCORES
-    for prediction_id, score_id, scorer, value_json in storage.trial_scores(
-        entity, project, run_ids
-    ):
-        found.trials[prediction_id].add_score(score_id, scorer, value_json)
 
 
 def read_payloads(entity: str, project: str, rows: Iterable[Row], with_scores: bool) -> None:

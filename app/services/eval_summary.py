@@ -5,6 +5,11 @@ Over whole runs they come from the statistics kept with the scores
 run shares (summary intersection) they are counted from those rows' scores,
 the newest per prediction and scorer key, walked into leaves as the kept
 statistics walk them (app/score_values.py).
+
+A leaf's value_type is what most of its values are (binary, continuous,
+text): the hosted server takes its first value's, and which came first is
+not kept. Booleans never count as numbers; nulls, lists and objects count
+in no leaf's trial_count.
 """
 
 from collections.abc import Iterable, Sequence
@@ -60,7 +65,7 @@ def counted_leaves(rows: Iterable[Row], run_id: str) -> KeyLeaves:
     by_key: KeyLeaves = {}
     for row in rows:
         for trial in row.trials.get(run_id, ()):
-            for key in trial.scores:
+            for key in trial.scorer_keys():
                 found, _skipped = leaves(trial.value(key))
                 paths = by_key.setdefault(key, {})
                 for leaf in found:

@@ -70,7 +70,8 @@ def test_compare_two_runs_and_find_the_worst_regression(app, page, runs):
     baseline, candidate = runs
     user = make_user(app, "reviewer", entities=("team",))
     _sign_in(page, user.username)
-    page.goto(f"{page.base}/p/team/proj/compare")
+    page.goto(f"{page.base}/p/team/proj")
+    page.get_by_role("link", name="Compare runs").click()
     page.get_by_label(baseline).check()
     page.get_by_label(candidate).check()
     page.get_by_role("button", name="Compare").click()

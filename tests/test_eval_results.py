@@ -122,6 +122,11 @@ def test_q2_intersection_narrows_rows_and_the_summary(client, key, example):
     assert run_a["scorer_stats"][0]["pass_rate"] == 0.5
     assert run_a["scorer_stats"][1]["numeric_mean"] == pytest.approx(0.65)
 
+    # The same summary when the rows are not asked for, or only one is on the page.
+    for extra in ({"include_rows": False}, {"limit": 1}):
+        body = runs_body(example, include_summary=True, require_intersection=True, **extra)
+        assert query(client, key, body)["summary"] == summary
+
     whole = query(
         client,
         key,

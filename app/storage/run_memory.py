@@ -32,6 +32,7 @@ from app.models._time import utcnow
 from app.score_ids import id_floor
 from app.storage import list_anchors
 from app.storage.compiled import DriverStatement
+from app.storage.engine import is_sqlite
 
 # What remembered runs may take in all, per process (an estimate); least recently read first out.
 CACHE_BYTES = 64 * 1024 * 1024
@@ -106,22 +107,29 @@ _NAMED = DriverStatement(
         Score.id < bindparam("high"),
     )
 )
-# Without ANALYZE statistics SQLite would walk the scorer index for the digest (a whole
-# scorer's scores): `|| ''` leaves it the prediction index.
-_VALUES = DriverStatement(
-    select(Score.prediction_id, Score.id, Score.scorer, Score.value_json).where(
-        Score.entity == bindparam("entity"),
-        Score.project == bindparam("project"),
-        Score.prediction_id.in_(
-            select(Prediction.id).where(
-                Prediction.entity == bindparam("entity"),
-                Prediction.project == bindparam("project"),
-                Prediction.evaluation_run_id == bindparam("run"),
-            )
-        ),
-        (Score.scorer_digest + "") == bindparam("digest"),
+
+
+def _values(digest_test) -> DriverStatement:
+    return DriverStatement(
+        select(Score.prediction_id, Score.id, Score.scorer, Score.value_json).where(
+            Score.entity == bindparam("entity"),
+            Score.project == bindparam("project"),
+            Score.prediction_id.in_(
+                select(Prediction.id).where(
+                    Prediction.entity == bindparam("entity"),
+                    Prediction.project == bindparam("project"),
+                    Prediction.evaluation_run_id == bindparam("run"),
+                )
+            ),
+            digest_test == bindparam("digest"),
+        )
     )
-)
+
+
+# Without ANALYZE statistics SQLite would walk the scorer index for the digest (a whole
+# scorer's scores): `|| ''` leaves it the prediction index. PostgreSQL's statistics
+# would only misjudge the expression (a seq scan at twice the cost), so it gets the column.
+_VALUES = {"sqlite": _values(Score.scorer_digest + ""), "postgresql": _values(Score.scorer_digest)}
 # The tail of a scorer's values: its newest scores anywhere in the project, by its index.
 _RECENT_VALUES = DriverStatement(
     select(Score.prediction_id, Score.id, Score.scorer, Score.value_json)
@@ -283,7 +291,8 @@ def run_values(
             fresh = [row for row in recent if row[0] in trial_ids]
             return entry.rows + fresh if fresh else entry.rows
     boundary = _boundary()
-    rows = sorted(_VALUES.all(connection, params), key=lambda row: row[1])
+    statement = _VALUES["sqlite" if is_sqlite(connection) else "postgresql"]
+    rows = sorted(statement.all(connection, params), key=lambda row: row[1])
     settled = [row for row in rows if row[1] < boundary]
     anchor = settled[0][1] if settled else ""
     _store(key, _Entry(current[0], current[1], boundary, anchor, settled, _size(settled)))

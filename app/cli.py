@@ -9,6 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app import storage
 from app.cli_demo import demo_data_command
+from app.cli_evals import register_evals_cli
 from app.services import keys, users
 from app.services.errors import DomainError
 
@@ -156,3 +157,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(demo_data_command)
+    register_evals_cli(app)

@@ -1,4 +1,5 @@
-"""`flask demo-data`: a project of realistic scores, for screenshots and trying the UI."""
+"""`flask demo-data`: a project of realistic scores and evaluation runs, for screenshots and
+trying the UI."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -6,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import click
 from flask.cli import with_appcontext
 
+from app.cli_demo_evals import store_demo_runs
 from app.score_ids import id_at
 from app.services.scores import new_score_row
 from app.storage import active_configs, insert_scores, record_settled_change, write_transaction
@@ -67,9 +69,20 @@ def demo_rows(entity: str, project: str, count: int, days: int, seed: int) -> li
 @click.option("--count", default=1500, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--days", default=14, show_default=True, type=click.IntRange(1, 3650))
 @click.option("--seed", default=7, show_default=True, help="Same seed, same scores.")
+@click.option(
+    "--runs", default=3, show_default=True, type=click.IntRange(0, 20),
+    help="Evaluation runs over one dataset, each with its predictions and scores.",
+)  # fmt: skip
+@click.option(
+    "--rows", "rows_per_run", default=120, show_default=True, type=click.IntRange(1, 10_000),
+    help="Dataset rows, so predictions per run.",
+)  # fmt: skip
 @with_appcontext
-def demo_data_command(entity: str, project: str, count: int, days: int, seed: int) -> None:
-    """Seed ENTITY/PROJECT with realistic scores from a few typical scorers."""
+def demo_data_command(
+    entity: str, project: str, count: int, days: int, seed: int, runs: int, rows_per_run: int
+) -> None:
+    """Seed ENTITY/PROJECT with realistic scores from a few typical scorers, and evaluation
+    runs to compare."""
     rows = demo_rows(entity, project, count, days, seed)
     for start in range(0, len(rows), 5000):
         with write_transaction() as session:
@@ -82,3 +95,6 @@ def demo_data_command(entity: str, project: str, count: int, days: int, seed: in
             # forget the positions and summaries they remember of the project.
             record_settled_change(session.connection(), entity, project)
     click.echo(f"Added {len(rows)} demo scores to {entity}/{project}.")
+    if runs:
+        made, predictions = store_demo_runs(entity, project, runs, rows=rows_per_run, seed=seed)
+        click.echo(f"Added {made} evaluation runs of {predictions // made} predictions each.")

@@ -8,7 +8,7 @@ here as pydantic errors too, so every caller reports them the same way.
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
@@ -19,6 +19,8 @@ SCORER_MAX_LENGTH = 1024
 # Weave refs to an evaluation or a model: as long as a scorer's.
 REF_MAX_LENGTH = SCORER_MAX_LENGTH
 PATH_SEGMENT_MAX_LENGTH = 128
+# Databases take 64-bit integers; a larger limit or offset is refused, not a 500.
+MAX_ROWS = 2**63 - 1
 FIELD_ORDER = ("prediction_id", "scorer", "value", "evaluation_run_id")
 # Characters an entity or project name may not hold: C0 controls, DEL, and the
 # path separator (a name is one segment of every URL that carries it).
@@ -88,6 +90,11 @@ def check_value(value: Any) -> Any:
             else:
                 stack.extend((child, depth + 1) for child in item)
     return value
+
+
+def check_identifier(text: str) -> str:
+    """Refuse NUL and unpaired surrogates in an id or name (a pydantic AfterValidator)."""
+    return _check_identifier(text)
 
 
 Identifier = Annotated[
@@ -225,3 +232,75 @@ def _plain(error: Any) -> dict:
             for key, value in error["ctx"].items()
         }
     return plain
+
+
+# --- eval_results/query ---------------------------------------------------------------------
+# The body of POST /v2/{entity}/{project}/eval_results/query, as the vendor's
+# V2EvalResultQueryParams names it; the expression grammar is app/query_grammar.py.
+from app.query_grammar import FilterQuery  # noqa: E402  (it calls back into this module)
+
+
+class EvalFilter(BaseModel):
+    """A filter, optionally scoped to one of the requested runs."""
+
+    model_config = ConfigDict(frozen=True)
+    query: FilterQuery
+    evaluation_call_id: Identifier | None = None
+
+
+class EvalSortBy(BaseModel):
+    """One sort key: a field, a direction, a mode, optionally scoped to one run."""
+
+    model_config = ConfigDict(frozen=True)
+    field: Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_check_identifier)]
+    direction: Literal["asc", "desc"]
+    evaluation_call_id: Identifier | None = None
+    mode: Literal["value", "difference"] = "value"
+
+
+class EvalResultsQuery(BaseModel):
+    """Body of an eval results query, with the reference server's defaults."""
+
+    model_config = ConfigDict(extra="ignore", title="EvalResultsQueryBody")
+
+    evaluation_call_ids: list[Identifier] | None = None
+    evaluation_run_ids: list[Identifier] | None = None
+    include_rows: bool = True
+    include_summary: bool = False
+    include_raw_data_rows: bool = False
+    require_intersection: bool = False
+    summary_require_intersection: bool | None = None
+    filters: list[EvalFilter] | None = None
+    filter_logic_operator: Literal["and", "or"] = "or"
+    sort_by: list[EvalSortBy] | None = None
+    limit: int | None = Field(default=None, ge=0, le=MAX_ROWS)
+    offset: int = Field(default=0, ge=0, le=MAX_ROWS)
+    include_costs: bool = False
+    include_predict_and_score_children: bool = True
+    resolve_row_refs: bool = False
+
+    @property
+    def run_ids(self) -> list[str]:
+        """The runs asked for under either name, each once, in the order given."""
+        named = (self.evaluation_call_ids or []) + (self.evaluation_run_ids or [])
+        return list(dict.fromkeys(named))
+
+
+def validate_eval_query(data: Any) -> EvalResultsQuery:
+    """Validate a parsed query body; raise ScoreRulesError with every problem at once."""
+    if not isinstance(data, dict):
+        raise ScoreRulesError([_not_an_object(data)])
+    try:
+        return EvalResultsQuery.model_validate(data)
+    except ValidationError as exc:
+        errors = [_plain(error) for error in exc.errors(include_url=False)]
+        raise ScoreRulesError([{**e, "loc": _untagged(e["loc"])} for e in errors]) from None
+
+
+def _untagged(loc: tuple) -> tuple:
+    """The loc without the tags a tagged union repeats: ("$eq", "$eq", 0) is ("$eq", 0)."""
+    kept: list = []
+    for part in loc:
+        if not (kept and part == kept[-1] and isinstance(part, str) and part.startswith("$")):
+            kept.append(part)
+    return tuple(kept)

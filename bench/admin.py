@@ -9,7 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from bench.seed import SCORERS, score_id
+from bench.seed import SCORERS, run_id, run_row, score_id
 from bench.servers import Server
 from bench.settings import ENTITY, Profile
 
@@ -21,7 +21,8 @@ CSRF_FIELD = re.compile(
 def pages(profile: Profile) -> list[tuple[str, str]]:
     """(label, query string) of each page to time: first, deep and filtered."""
     deep_id = score_id(int(profile.scores * profile.deep))
-    run_deep_id = score_id(int(profile.scores * profile.deep) // 20 * 20 + 6)  # a run-3 row
+    run = run_id(3, profile)
+    run_deep_id = score_id(run_row(3, profile.deep, profile))
     scorer = urllib.parse.quote(SCORERS[1], safe="")
     return [
         ("first page", ""),
@@ -29,10 +30,10 @@ def pages(profile: Profile) -> list[tuple[str, str]]:
             f"deep page (after row {int(profile.scores * profile.deep):,})",
             f"?sort=old&after={deep_id}",
         ),
-        ("filter evaluation_run_id", "?evaluation_run_id=run-3"),
+        ("filter evaluation_run_id", f"?evaluation_run_id={run}"),
         (
             "filter evaluation_run_id, deep",
-            f"?evaluation_run_id=run-3&sort=old&after={run_deep_id}",
+            f"?evaluation_run_id={run}&sort=old&after={run_deep_id}",
         ),
         ("filter scorer", f"?scorer={scorer}"),
     ]

@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from bench import settings
+from bench import evals, settings
 
 SERVERS = ("ours", "peer", "ceiling", "floor")
 LABELS = {"ours": "o", "peer": "p", "ceiling": "c", "floor": "f"}
@@ -154,6 +154,32 @@ def stream_table(results: list[dict], db: str) -> str:
     return table(["metric", "ours", "peer", "vs peer"], rows)
 
 
+def evals_table(results: list[dict], db: str) -> str:
+    rows = []
+    for result in results:
+        if result["section"] != "evals" or result["db"] != db:
+            continue
+        target = evals.target_of(result["case"])
+        goal = "-" if target is None else f"< {target:.0f}"
+        if result.get("skipped"):
+            rows.append([result["case"], "-", "-", goal, "-", "-", f"skipped: {result['skipped']}"])
+            continue
+        rows.append(
+            [
+                result["case"],
+                number(result["p50_ms"], 1),
+                number(result["p95_ms"], 1),
+                goal,
+                number(result["rps"]),
+                str(result["errors"]),
+                _other_cpu(result),
+            ]
+        )
+    headers = ["case (ours only, 1 client)", "p50 ms", "p95 ms", "target p95", "rps", "errors",
+               "other cpu%"]  # fmt: skip
+    return table(headers, rows)
+
+
 def admin_table(results: list[dict], db: str) -> str:
     rows = []
     for result in results:
@@ -248,9 +274,22 @@ def check_targets(results: list[dict], profile) -> list[dict]:
                     f"{result['p95_ms']:.1f} ms",
                     result["p95_ms"] < 50,
                 )
+        for result in results:
+            if result["section"] != "evals" or result["db"] != db or result.get("skipped"):
+                continue
+            target = evals.target_of(result["case"])
+            if target is not None:
+                add(
+                    db,
+                    f"{result['case']}: p95 < {target:.0f} ms",
+                    f"{result['p95_ms']:.1f} ms",
+                    result["p95_ms"] < target and not result["errors"],
+                )
     if "sqlite" in dbs and "postgresql" in dbs:
         for result in results:
             if result["db"] != "postgresql" or result["server"] != "ours":
+                continue
+            if result.get("skipped"):
                 continue
             base = find(results, "sqlite", result["case"], "ours")
             key = "rows_per_s" if result["section"] == "stream" else "rps"
@@ -275,13 +314,15 @@ def render(results: list[dict], checks: list[dict], meta: dict) -> str:
     dbs = sorted({r["db"] for r in results if r["db"] != "-"}, key=lambda d: d != "sqlite")
     for db in dbs:
         sections = {r["section"] for r in results if r["db"] == db}
-        for section in ("create", "read", "list", "stream", "admin"):
+        for section in ("create", "read", "list", "stream", "admin", "evals"):
             if section not in sections:
                 continue
             if section in ("create", "read", "list"):
                 body = http_table(results, db, section)
             elif section == "stream":
                 body = stream_table(results, db)
+            elif section == "evals":
+                body = evals_table(results, db)
             else:
                 body = admin_table(results, db)
             out += ["", f"== {DB_TITLES[db]}: {section} ==", body]

@@ -13,7 +13,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bench import admin, noise, report, seed, servers, settings, source, stream, wrk
+from bench import admin, evals, noise, report, seed, servers, settings, source, stream, wrk
 from bench.settings import CREATE_PROJECT, ENTITY, SECTIONS, Profile
 
 STARTED = time.monotonic()
@@ -141,11 +141,12 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
             cases.append(Case("list", f"list limit={profile.limit} offset={offset:,}", "get.lua",
                               f"{scores}?limit={profile.limit}&offset={offset}",
                               profile.read_clients, profile.read_seconds, two))  # fmt: skip
+        run = seed.run_id(3, profile)
         for fraction in profile.ladder:
             offset = int(profile.run_size * fraction)
             cases.append(Case("list", f"list limit={profile.limit} run filter offset={offset:,}",
                               "get.lua",
-                              f"{scores}?evaluation_run_id=run-3&limit={profile.limit}&offset={offset}",
+                              f"{scores}?evaluation_run_id={run}&limit={profile.limit}&offset={offset}",
                               profile.read_clients, profile.read_seconds, two))  # fmt: skip
     results = [r for case in cases for r in compare(db, case, targets, profile.rounds)]
     if "stream" in sections:
@@ -153,6 +154,8 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
             results.append(measure_stream(db, targets[name], profile))
     if "admin" in sections:
         results += measure_admin(db, targets["ours"], databases["ours"], profile)
+    if "evals" in sections:
+        results += measure_evals(db, targets["ours"], databases["ours"], profile)
     # Creates come last: on PostgreSQL the rows they add set autovacuum off on the
     # scores table, and it would otherwise share the machine with the reads.
     if "create" in sections:
@@ -221,6 +224,30 @@ def measure_admin(db: str, target: Target, database: seed.Database, profile: Pro
         case = Case("admin", f"admin {label}", "get.lua", path + query, 1,
                     profile.read_seconds * 2, ("ours",))  # fmt: skip
         results += compare(db, case, {"ours": session}, profile.rounds)
+    return results
+
+
+def measure_evals(db: str, target: Target, database: seed.Database, profile: Profile) -> list[dict]:
+    """eval_results/query and the evaluation pages, one client; a page not built is skipped."""
+    server = target.server
+    cookie = admin.login(server, seed.USERNAME, database.password)
+    results = []
+    for label, method, path, body in evals.cases(profile):
+        if method == "POST":
+            script, args, header = "post.lua", [path, body or ""], target.header
+        else:
+            if cookie is None or not admin.page_exists(server, path, cookie):
+                reason = "no /login page" if cookie is None else f"no page at {path}"
+                log(f"{db}: {label} skipped: {reason}")
+                results.append({"db": db, "section": "evals", "case": label, "server": "ours",
+                                "skipped": reason})  # fmt: skip
+                continue
+            script, args, header = "get.lua", [path], ("Cookie", cookie)
+        figures = _watched(target, wrk.run, server.base_url, script, [*args, *header], 1,
+                           profile.read_seconds * 2)  # fmt: skip
+        log(f"{db}: {label}: p50 {figures['p50_ms']:.1f} p95 {figures['p95_ms']:.1f} ms, "
+            f"errors {figures['errors']}")  # fmt: skip
+        results.append(_record(db, "evals", label, "ours", figures))
     return results
 
 

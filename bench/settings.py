@@ -15,12 +15,13 @@ POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 ENTITY = "bench"
 CREATE_PROJECT = "create"  # emptied before each run
-RUNS = 10  # evaluation runs in the seeded project; together they hold half of its scores
+RUNS = 25  # evaluation runs in the seeded project, one after another; they hold all its scores
+SCORERS_PER_PREDICTION = 4  # each prediction of a run has one score of each of 4 scorers
 WORKERS = 2
 # Threads per worker on each database, as `make serve` runs ours when WEB_THREADS
 # is not set (default_web_threads in app/config.py); every server of a run gets them.
 THREADS = {"sqlite": 32, "postgresql": 16}
-SECTIONS = ("create", "read", "list", "stream", "admin")
+SECTIONS = ("create", "read", "list", "stream", "admin", "evals")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,17 @@ class Profile:
 
     @property
     def run_size(self) -> int:
-        return self.scores // (2 * RUNS)
+        """Scores per run."""
+        return self.scores // RUNS
+
+    @property
+    def predictions(self) -> int:
+        return self.scores // SCORERS_PER_PREDICTION
+
+    @property
+    def run_predictions(self) -> int:
+        """Predictions per run: the rows of the dataset every run evaluates."""
+        return self.predictions // RUNS
 
 
 FULL = Profile("full", scores=1_000_000, create_seconds=5, read_seconds=2, rounds=2)

@@ -57,3 +57,59 @@ def post_score(client, key: str, entity="team", project="proj", **overrides) -> 
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["score_id"]
+
+
+def make_run(
+    app,
+    entity="team",
+    project="proj",
+    evaluation="weave:///team/proj/object/qa_eval:v0",
+    model="weave:///team/proj/object/model:v0",
+) -> str:
+    """Create an evaluation run through the service; return its id."""
+    from app.services import evaluation_runs
+
+    with app.app_context():
+        row = evaluation_runs.new_run_row(
+            entity,
+            project,
+            evaluation=evaluation,
+            model=model,
+            source_evaluation_run_id=None,
+            author="builder",
+        )
+        return evaluation_runs.create_run(row)
+
+
+def make_prediction(
+    app, run_id, inputs: dict, output, entity="team", project="proj", model="m", spans=None
+) -> str:
+    """Store a prediction of a run through the service; return its id."""
+    from app.services import predictions
+
+    with app.app_context():
+        row = predictions.new_prediction_row(
+            entity,
+            project,
+            model=model,
+            inputs=inputs,
+            output=output,
+            evaluation_run_id=run_id,
+            genai_span_ref=spans,
+            author="builder",
+        )
+        return predictions.create_prediction(entity, project, row)
+
+
+def make_score(
+    app, prediction_id: str, scorer: str, value, run_id=None, entity="team", project="proj"
+) -> str:
+    """Store a score through the service; return its id."""
+    from app.services import scores
+    from app.validation import validate_score
+
+    body = {"prediction_id": prediction_id, "scorer": scorer, "value": value}
+    if run_id is not None:
+        body["evaluation_run_id"] = run_id
+    with app.app_context():
+        return scores.create_score(entity, project, validate_score(body), "builder")

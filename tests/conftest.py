@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.services import scorer_values
-from app.storage import list_anchors, summary_rows
+from app.storage import list_anchors, run_memory, summary_rows
 
 # The reason of every skipped PostgreSQL case; .ci/run looks for it.
 NOT_SET = "TEST_DATABASE_URL is not set"
@@ -144,6 +144,7 @@ def make_app(tmp_path, monkeypatch):
     list_anchors.wait_for_builds()
     summary_rows.forget_all()
     scorer_values.forget_all()
+    run_memory.forget_all()
     for application in built:
         with application.app_context():
             db.session.remove()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ApiKey, Score
-from tests.builders import PASSWORD, basic, make_api_user, post_score
+from tests.builders import PASSWORD, basic, make_api_user, make_prediction, make_run, post_score
 
 # Values for every URL variable any route declares. A new route with a new
 # variable fails this test until it says how to aim it at the victim's data.
@@ -20,7 +20,14 @@ PATH_VALUES = {
     "kind": ["csv", "jsonl"],
 }
 NO_TENANT_DATA = {"static"}
-SECRETS = ("victim-secret-pred", "victim-secret-scorer", "victim-secret-value", "victim-run-77")
+SECRETS = (
+    "victim-secret-pred",
+    "victim-secret-scorer",
+    "victim-secret-value",
+    "victim-run-77",
+    "victim-secret-input",
+    "victim-secret-output",
+)
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -38,10 +45,33 @@ def world(app, client):
         value={"note": "victim-secret-value"},
         evaluation_run_id="victim-run-77",
     )
+    # A created run with a prediction, and a score of it: what eval results and the
+    # Compare page read.
+    run_id = make_run(app, entity="victim-co", project="hidden-proj-zz")
+    prediction_id = make_prediction(
+        app,
+        run_id,
+        {"question": "victim-secret-input"},
+        "victim-secret-output",
+        entity="victim-co",
+        project="hidden-proj-zz",
+    )
+    post_score(
+        client,
+        victim_key,
+        entity="victim-co",
+        project="hidden-proj-zz",
+        prediction_id=prediction_id,
+        scorer="victim-secret-scorer",
+        value=True,
+        evaluation_run_id=run_id,
+    )
     _attacker, attacker_key = make_api_user(app, "mallory", entities=("mallory-co",))
     token = _sign_in(client, "mallory")
     return {
         "score_id": score_id,
+        "run_id": run_id,
+        "prediction_id": prediction_id,
         "key_prefix": victim_key[:12],
         "attacker_key": attacker_key,
         "csrf": token,
@@ -83,6 +113,10 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         "score_ids": world["score_id"],
         "evaluation_run_id": "guess",
         "scorer": "guess",
+        # Compare: the victim's runs, a filter and a text search that would match them.
+        "runs": [world["run_id"], "victim-run-77"],
+        "f": "victim-secret-scorer = true",
+        "q": "victim-secret",
     }
     form = {
         **query,
@@ -120,10 +154,28 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         revoked = db.session.scalar(
             select(ApiKey.revoked_at).where(ApiKey.prefix == world["key_prefix"])
         )
-    assert victim_scores == 1, "a route created or deleted a score in the victim's entity"
+    assert victim_scores == 2, "a route created or deleted a score in the victim's entity"
     assert revoked is None, "a route revoked the victim's key"
 
 
 def test_home_lists_only_permitted_entities(app, client, world):
     body = client.get("/").get_data(as_text=True)
     assert "victim-co" not in body and "hidden-proj-zz" not in body
+
+
+def test_naming_another_entitys_runs_in_ones_own_project_shows_nothing(app, client, world):
+    runs = [world["run_id"], "victim-run-77"]
+    body = {"evaluation_run_ids": runs, "include_summary": True, "include_raw_data_rows": True}
+    api = client.post(
+        "/v2/mallory-co/mine/eval_results/query", json=body, headers=basic(world["attacker_key"])
+    )
+    assert api.status_code == 200
+    answer = api.get_json()
+    assert answer["rows"] == [] and answer["total_rows"] == 0
+    assert all(e["trial_count"] == 0 for e in answer["summary"]["evaluations"])
+    page = client.get("/p/mallory-co/mine/compare", query_string={"runs": runs, "q": "victim"})
+    assert page.status_code == 200
+    for response in (api, page):
+        text = response.get_data(as_text=True)
+        for secret in SECRETS[:3] + SECRETS[4:]:
+            assert secret not in text

@@ -2,9 +2,14 @@
 
 import pytest
 from weave.trace_server_bindings.remote_http_trace_server import RemoteHTTPTraceServer
-from weave.vendor.weave_server_sdk import AuthenticationError, NotFoundError, PermissionDeniedError
+from weave.vendor.weave_server_sdk import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnprocessableEntityError,
+)
 
-from tests.builders import make_api_user
+from tests.builders import make_api_user, make_prediction, make_run
 
 PROJECT = "team/proj"
 SCORER = "weave:///team/proj/object/exact_match:v0"
@@ -97,3 +102,75 @@ def test_entity_not_granted_is_a_permission_error(sdk):
         sdk.score_create(
             {"project_id": "elsewhere/proj", "prediction_id": "x", "scorer": "s", "value": 1}
         )
+
+
+def test_eval_results_query_through_the_sdk(app, sdk):
+    baseline, candidate = make_run(app), make_run(app, model="weave:///team/proj/object/m:v2")
+    rows = [({"q": "1+1"}, "2", True, "2"), ({"q": "2+2"}, "4", False, "5")]
+    for inputs, right, still_right, answer in rows:
+        for run, output, correct in ((baseline, right, True), (candidate, answer, still_right)):
+            prediction = make_prediction(app, run, inputs, output)
+            sdk.score_create(
+                {
+                    "project_id": PROJECT,
+                    "prediction_id": prediction,
+                    "scorer": SCORER,
+                    "value": {"correct": correct, "score": 1.0 if correct else 0.25},
+                    "evaluation_run_id": run,
+                }
+            )
+    result = sdk.eval_results_query(
+        {
+            "project_id": PROJECT,
+            "evaluation_run_ids": [baseline, candidate],
+            "include_summary": True,
+            "include_raw_data_rows": True,
+            "filters": [
+                {
+                    "query": {
+                        "$expr": {
+                            "$eq": [
+                                {"$getField": "scores.exact_match.correct"},
+                                {"$literal": False},
+                            ]
+                        }
+                    },
+                    "evaluation_call_id": candidate,
+                }
+            ],
+            "sort_by": [
+                {"field": "scores.exact_match.score", "direction": "desc", "mode": "difference"}
+            ],
+            "limit": 10,
+        }
+    )
+    assert result.total_rows == 1 and result.warnings == []
+    (row,) = result.rows
+    assert row.raw_data_row == {"q": "2+2"}
+    assert [e.evaluation_call_id for e in row.evaluations] == [baseline, candidate]
+    trial = row.evaluations[1].trials[0]
+    assert trial.api_model_output == "5"
+    assert trial.scores == {"exact_match": {"correct": False, "score": 0.25}}
+    assert set(trial.scorer_call_ids) == {"exact_match"}
+    assert trial.predict_call_id == trial.predict_and_score_call_id
+    summary = result.summary
+    assert summary.row_count == 2
+    first, second = summary.evaluations
+    assert second.api_model_ref == "weave:///team/proj/object/m:v2" and second.trial_count == 2
+    stats = {stat.path: stat for stat in second.scorer_stats}
+    assert stats["correct"].value_type == "binary" and stats["correct"].pass_rate == 0.5
+    assert stats["score"].numeric_mean == 0.625 and stats["score"].pass_signal_coverage == 0.0
+    assert first.scorer_stats[0].pass_rate == 1.0
+
+    with pytest.raises(UnprocessableEntityError) as caught:
+        sdk.eval_results_query(
+            {
+                "project_id": PROJECT,
+                "evaluation_run_ids": [baseline],
+                "sort_by": [{"field": "scores.nope", "direction": "asc"}],
+            }  # fmt: skip
+        )
+    (error,) = caught.value.body["detail"]
+    assert error["loc"] == ["body", "sort_by", 0, "field"] and "scores.nope" in error["msg"]
+    with pytest.raises(PermissionDeniedError):
+        sdk.eval_results_query({"project_id": "elsewhere/proj", "evaluation_run_ids": [baseline]})

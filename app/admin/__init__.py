@@ -27,6 +27,7 @@ def _here() -> str:
 
 from app.admin import (  # noqa: E402,F401  (routes register on import)
     auth_views,
+    compare,
     errors,
     home,
     keys,

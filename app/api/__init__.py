@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import errors, guard, scores, service  # noqa: E402,F401  (routes register on import)
+from app.api import errors, eval_results, guard, scores, service  # noqa: E402,F401  (routes register on import)

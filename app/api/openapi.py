@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from app.api import openapi_evals
 from app.api.params import MAX_ROWS
 from app.validation import ScoreCreate, path_segment_schema
 
@@ -69,6 +70,7 @@ def _schemas() -> dict:
         "created_at": {"type": "string", "format": "date-time", "title": "Created At"},
     }
     return {
+        **openapi_evals.schemas(),
         "ScoreCreateBody": create,
         "ScoreCreateRes": {
             "type": "object",
@@ -217,6 +219,7 @@ def _paths() -> dict:
     return {
         scores: {"post": create, "get": listing, "delete": delete},
         scores + "/{score_id}": {"get": read},
+        **openapi_evals.paths(_operation),
     }
 
 

@@ -3,8 +3,7 @@
 from pydantic import BaseModel, Field, ValidationError
 from werkzeug.datastructures import MultiDict
 
-# Databases take 64-bit integers; a larger limit or offset is refused, not a 500.
-MAX_ROWS = 2**63 - 1
+from app.validation import MAX_ROWS
 
 
 class ListQuery(BaseModel):

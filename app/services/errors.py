@@ -24,3 +24,13 @@ class NotAuthenticated(DomainError):
 
 class Forbidden(DomainError):
     """The caller is known but may not use what it asked for."""
+
+
+class InvalidQuery(DomainError):
+    """A query names what does not exist; `loc` and `value` say where and what, as pydantic
+    reports a field (locs without the 'body' prefix)."""
+
+    def __init__(self, message: str, loc: tuple, value):
+        super().__init__(message, str(loc[0]) if loc else None)
+        self.loc = loc
+        self.value = value

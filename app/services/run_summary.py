@@ -142,6 +142,13 @@ def run_summaries(
     by_key: versions of a scorer that share a short name are counted as one.
     """
     rows = storage.stats_rows(entity, project, list(run_ids))
+    return summaries_of_rows(rows, run_ids, by_key)
+
+
+def summaries_of_rows(
+    rows: Iterable[dict], run_ids: Sequence[str], by_key: bool = False
+) -> dict[str, list[ScorerSummary]]:
+    """run_summaries over statistics rows already read (storage.stats_rows)."""
     by_run: dict[str, list[dict]] = {run_id: [] for run_id in run_ids}
     for row in rows:
         by_run.setdefault(row["run_key"], []).append(row)

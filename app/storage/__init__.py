@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.storage import key_lookup, sqlite_file
+from app.storage import key_lookup, run_memory, sqlite_file
 from app.storage.api_lines import api_line, format_timestamp, prediction_line, run_line
 from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.digests import could_be_stored, scorer_digest
@@ -32,19 +32,23 @@ from app.storage.evaluation_rows import (
 )
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
+from app.storage.recount import recount_project as _recount_project
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
 from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
 from app.storage.row_locks import forget_sign_in_attempts, locked_sign_in_attempts
+from app.storage.run_memory import RunRows
 from app.storage.run_reads import (
     RunTotals,
     group_values,
     orphan_scores,
     prediction_payloads,
+    prediction_scores,
     predictions_of_row,
     project_runs,
     run_trials,
     stats_rows,
+    trial_scorers,
     trial_scores,
 )
 from app.storage.score_rows import (
@@ -100,6 +104,7 @@ __all__ = [
     "forget_sign_in_attempts",
     "format_timestamp",
     "group_values",
+    "insert_predictions",
     "insert_run",
     "insert_scores",
     "KeyCheck",
@@ -115,6 +120,7 @@ __all__ = [
     "orphan_scores",
     "prediction_line",
     "prediction_payloads",
+    "prediction_scores",
     "predictions_of_row",
     "project_runs",
     "ProjectConfigs",
@@ -122,17 +128,22 @@ __all__ = [
     "read_prediction",
     "read_run",
     "record_settled_change",
+    "recount_statistics",
+    "remembered_run_rows",
+    "remembered_run_values",
     "request_connection",
     "restore_from",
     "RowStream",
     "run_line",
     "run_trials",
+    "RunRows",
     "RunTotals",
     "scorer_digest",
     "stats_rows",
     "store_prediction",
     "store_score",
     "SummaryRow",
+    "trial_scorers",
     "trial_scores",
     "write_transaction",
 ]
@@ -200,3 +211,30 @@ def database_problem() -> str | None:
     except DBAPIError as exc:
         return f"Database unavailable ({type(exc.orig or exc).__name__})"
     return None
+
+
+def insert_predictions(connection: Connection, rows: list[dict]) -> None:
+    """Store prediction rows, with their runs' counts, in the caller's write transaction."""
+    insert_rows(connection, PREDICTIONS, rows)
+
+
+def recount_statistics(entity: str, project: str) -> tuple[int, int]:
+    """Count a project's statistics again from its rows; return (scores, predictions)."""
+    return _recount_project(db.engine, entity, project)
+
+
+def remembered_run_rows(entity: str, project: str, run_id: str) -> RunRows:
+    """A run's predictions (id, digest) and its scores of unstored predictions, oldest first,
+    from what this process remembers of them (run_memory.py); not to be changed."""
+    return run_memory.run_rows(request_connection(), entity, project, run_id)
+
+
+def remembered_run_values(
+    entity: str, project: str, run_id: str, scorer_digest: str, trial_ids: set[str]
+) -> list[tuple]:
+    """(prediction id, score id, scorer, value_json) of one scorer's scores of a run's
+    predictions (trial_ids, as remembered_run_rows gave them), oldest first; not to be
+    changed."""
+    return run_memory.run_values(
+        request_connection(), entity, project, run_id, scorer_digest, trial_ids
+    )

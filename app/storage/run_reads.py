@@ -9,7 +9,7 @@ whose prediction was never stored are rows of their own.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, select
 
 from app.extensions import db
 from app.models import EvaluationRun, Prediction, RunPredictionCount, Score, ScoreStat
@@ -120,15 +120,28 @@ def group_values(
     return request_connection().execute(query).all()
 
 
+# Without ANALYZE statistics SQLite picks its plans by shape alone, and badly here: an
+# ORDER BY id walks the project's whole primary key, and an IN on scorer_digest walks
+# every score of the scorer. So these reads sort in Python, and test the digest through
+# an expression (`|| ''`) that no index matches, leaving the prediction and run indexes.
+
+
+def _oldest_first(rows: Sequence[Sequence], id_index: int) -> list[Sequence]:
+    return sorted(rows, key=lambda row: row[id_index])
+
+
+def _digest_in(digests: Sequence[str]):
+    return (Score.scorer_digest + "").in_(list(digests))
+
+
 def run_trials(entity: str, project: str, run_ids: Sequence[str]) -> Sequence[Sequence]:
     """(prediction id, run id, row digest) of every prediction of the runs, oldest first."""
     query = (
         select(Prediction.id, Prediction.evaluation_run_id, Prediction.row_digest)
         .where(Prediction.entity == entity, Prediction.project == project)
         .where(Prediction.evaluation_run_id.in_(_usable(run_ids)))
-        .order_by(Prediction.id)
     )
-    return request_connection().execute(query).all()
+    return _oldest_first(request_connection().execute(query).all(), 0)
 
 
 def trial_scores(
@@ -145,11 +158,10 @@ def trial_scores(
         select(Score.prediction_id, Score.id, Score.scorer, Score.value_json)
         .where(Score.entity == entity, Score.project == project)
         .where(Score.prediction_id.in_(in_runs))
-        .order_by(Score.id)
     )
     if scorer_digests is not None:
-        query = query.where(Score.scorer_digest.in_(list(scorer_digests)))
-    return request_connection().execute(query).all()
+        query = query.where(_digest_in(scorer_digests))
+    return _oldest_first(request_connection().execute(query).all(), 1)
 
 
 def orphan_scores(
@@ -157,22 +169,63 @@ def orphan_scores(
 ) -> Sequence[Sequence]:
     """(run id, prediction id, score id, scorer, value_json) of the scores that name the runs
     but whose prediction is not stored, oldest first; only of these scorers, when given."""
-    stored = exists().where(
-        Prediction.entity == Score.entity,
-        Prediction.project == Score.project,
-        Prediction.id == Score.prediction_id,
+    runs = _usable(run_ids)
+    connection = request_connection()
+    # The runs' own predictions first (an index-only read), then the prediction ids
+    # the runs' scores name: an anti-join probing every score's prediction would
+    # cost three times as much on SQLite.
+    stored = set(
+        connection.execute(
+            select(Prediction.id).where(
+                Prediction.entity == entity,
+                Prediction.project == project,
+                Prediction.evaluation_run_id.in_(runs),
+            )
+        ).scalars()
     )
-    query = (
-        select(
-            Score.evaluation_run_id, Score.prediction_id, Score.id, Score.scorer, Score.value_json
+    named = connection.execute(
+        select(Score.prediction_id).where(
+            Score.entity == entity, Score.project == project, Score.evaluation_run_id.in_(runs)
         )
-        .where(Score.entity == entity, Score.project == project)
-        .where(Score.evaluation_run_id.in_(_usable(run_ids)), ~stored)
-        .order_by(Score.id)
-    )
-    if scorer_digests is not None:
-        query = query.where(Score.scorer_digest.in_(list(scorer_digests)))
-    return request_connection().execute(query).all()
+    ).all()
+    candidates = sorted({row[0] for row in named} - stored)
+    missing = _not_stored(entity, project, candidates)
+    found: list[Sequence] = []
+    for start in range(0, len(missing), CHUNK):
+        query = (
+            select(
+                Score.evaluation_run_id,
+                Score.prediction_id,
+                Score.id,
+                Score.scorer,
+                Score.value_json,
+            )
+            .where(Score.entity == entity, Score.project == project)
+            .where(Score.evaluation_run_id.in_(runs))
+            .where(Score.prediction_id.in_(missing[start : start + CHUNK]))
+        )
+        if scorer_digests is not None:
+            query = query.where(_digest_in(scorer_digests))
+        found.extend(connection.execute(query))
+    return _oldest_first(found, 2)
+
+
+def _not_stored(entity: str, project: str, ids: list[str]) -> list[str]:
+    """The ids, of those given, that no prediction of the project has."""
+    existing: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        existing.update(
+            request_connection()
+            .execute(
+                select(Prediction.id).where(
+                    Prediction.entity == entity,
+                    Prediction.project == project,
+                    Prediction.id.in_(ids[start : start + CHUNK]),
+                )
+            )
+            .scalars()
+        )
+    return [prediction for prediction in ids if prediction not in existing]
 
 
 def prediction_payloads(entity: str, project: str, ids: Sequence[str]) -> dict[str, Sequence]:
@@ -210,3 +263,39 @@ def predictions_of_row(entity: str, project: str, row_digest: str) -> list[Predi
             .order_by(Prediction.id)
         )
     )
+
+
+def prediction_scores(entity: str, project: str, prediction_ids: Sequence[str]) -> list[Sequence]:
+    """(prediction id, score id, scorer, value_json) of every score naming these predictions,
+    oldest first."""
+    found: list[Sequence] = []
+    usable = _usable(prediction_ids)
+    for start in range(0, len(usable), CHUNK):
+        query = (
+            select(Score.prediction_id, Score.id, Score.scorer, Score.value_json)
+            .where(Score.entity == entity, Score.project == project)
+            .where(Score.prediction_id.in_(usable[start : start + CHUNK]))
+        )
+        found.extend(request_connection().execute(query))
+    found.sort(key=lambda row: row[1])
+    return found
+
+
+def trial_scorers(entity: str, project: str, run_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(scorer, scorer_digest) of every scorer that scored a prediction of the runs, or a
+    score naming the runs; for names the statistics (kept by the score's own run) lack."""
+    in_runs = select(Prediction.id).where(
+        Prediction.entity == entity,
+        Prediction.project == project,
+        Prediction.evaluation_run_id.in_(_usable(run_ids)),
+    )
+    of_trials = select(Score.scorer, Score.scorer_digest).where(
+        Score.entity == entity, Score.project == project, Score.prediction_id.in_(in_runs)
+    )
+    naming = select(Score.scorer, Score.scorer_digest).where(
+        Score.entity == entity,
+        Score.project == project,
+        Score.evaluation_run_id.in_(_usable(run_ids)),
+    )
+    rows = request_connection().execute(of_trials.union(naming)).all()
+    return sorted((scorer, digest) for scorer, digest in rows)

@@ -9,10 +9,12 @@ from app import storage
 from app.extensions import db
 from app.jsonbody import dumps_value
 from app.models import Score
-from app.services import keys
+from app.services import idempotency, keys
+from app.services.keys import ApiPrincipal
 from app.validation import ScoreCreate
 
 SOURCES = ("api", "ui")
+KIND = idempotency.Kind("score", storage.insert_scores)
 # How the API shows rows read by read_api_row and list_api_rows (app.storage).
 FetchedRows = storage.FetchedRows
 api_line = storage.api_line
@@ -60,6 +62,17 @@ def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest:
     except storage.KeyRefused as refused:
         raise keys.refusal_error(refused) from None
     return row["id"]
+
+
+def create_score_once(
+    entity: str, project: str, fields: ScoreCreate, user: ApiPrincipal, key: str
+) -> tuple[str, bool]:
+    """Store the score unless this caller's Idempotency-Key already did; (score_id, replayed).
+
+    Raises Conflict when the key was used for a different request.
+    """
+    row = new_score_row(entity, project, fields, user.username, "api")
+    return idempotency.create_once(KIND, entity, project, fields, row, user.id, key)
 
 
 def read_api_row(entity: str, project: str, score_id: str) -> Sequence | None:

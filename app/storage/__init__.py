@@ -22,6 +22,7 @@ from app.storage.evaluation_rows import (
     finish_prediction,
     finish_run,
     insert_run,
+    insert_runs,
     list_predictions,
     list_runs,
     read_prediction,
@@ -84,7 +85,9 @@ __all__ = [
     "format_timestamp",
     "group_values",
     "insert_rows",
+    "insert_predictions",
     "insert_run",
+    "insert_runs",
     "insert_scores",
     "KeyCheck",
     "KeyRefused",
@@ -150,3 +153,8 @@ def store_prediction(row: dict, key_digest: str | None = None) -> None:
 def insert_scores(connection: Connection, rows: list[dict]) -> None:
     """Store score rows, with their statistics, in the caller's write transaction."""
     insert_rows(connection, SCORES, rows)
+
+
+def insert_predictions(connection: Connection, rows: list[dict]) -> None:
+    """Store prediction rows, with their runs' counts, in the caller's write transaction."""
+    insert_rows(connection, PREDICTIONS, rows)

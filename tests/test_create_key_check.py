@@ -8,14 +8,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from app.api import guard
 from app.extensions import db
-from app.models import ApiKey, Score
-from app.services import keys, scores
+from app.models import ApiKey, Prediction, RunPredictionCount, Score
+from app.services import keys, predictions, scores
 from app.storage import row_batches as score_batches
+from app.storage.row_inserts import PREDICTIONS as PREDICTIONS_KIND
 from app.storage.row_inserts import SCORES
 from app.storage.writer_connection import WriterConnection
-from app.validation import validate_score
-from tests.builders import basic, bearer, make_api_user, post_score, score_body
+from app.validation import PredictionCreate, validate, validate_score
+from tests.builders import basic, bearer, make_api_user, post_score, prediction_body, score_body
 
 INVALID = {"detail": "Invalid authentication credentials"}
 
@@ -207,3 +209,122 @@ def test_a_batch_presenting_one_key_gets_one_answer_and_is_stored_whole_or_not(
     else:
         assert ["unknown" if o.unknown else "not granted" for o in outcomes] == [refusal] * 3
         assert authors == []
+
+
+# Prediction creates take the same path: their key is checked in the batch that stores them.
+
+PREDICTIONS = "/v2/team/proj/predictions"
+
+
+def stored_predictions(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Prediction))
+
+
+@pytest.mark.parametrize(
+    ("path", "deferred"),
+    [
+        ("/v2/team/proj/scores", True),
+        (PREDICTIONS, True),
+        ("/v2/team/proj/evaluation_runs", False),
+        ("/v2/team/proj/evaluation_runs/r/finish", False),
+        ("/v2/team/proj/predictions/p/finish", False),
+    ],
+)
+def test_only_score_and_prediction_creates_defer_their_key_check(app, path, deferred):
+    headers = {**basic("sk_anything"), "Content-Length": "2"}
+    with app.test_request_context(path, method="POST", headers=headers, data=b"{}"):
+        assert (guard._deferrable_key_digest() is not None) == deferred
+    with_key = {**headers, "Idempotency-Key": "k"}
+    with app.test_request_context(path, method="POST", headers=with_key, data=b"{}"):
+        assert guard._deferrable_key_digest() is None
+
+
+@pytest.mark.parametrize("make_header", [basic, bearer])
+def test_an_unknown_key_with_a_valid_prediction_is_401_and_stores_nothing(app, client, make_header):
+    response = client.post(PREDICTIONS, json=prediction_body(), headers=make_header("sk_x"))
+    assert (response.status_code, response.get_json()) == (401, INVALID)
+    assert response.headers["WWW-Authenticate"] == "Basic"
+    assert stored_predictions(app) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [json.dumps(prediction_body()).encode(), b'{"model": 5}', b"{not json", b"", b"\xff\xfe"],
+    ids=["valid", "invalid", "not-json", "empty", "not-utf8"],
+)
+def test_a_revoked_key_hides_what_is_wrong_with_a_prediction(app, client, revoked_key, body):
+    response = client.post(
+        PREDICTIONS, data=body, content_type="application/json", headers=basic(revoked_key)
+    )
+    assert (response.status_code, response.get_json()) == (401, INVALID)
+    assert stored_predictions(app) == 0
+
+
+def test_an_ungranted_entity_is_403_before_the_prediction_is_judged(app, client):
+    _user, key = make_api_user(app, entities=("team",))
+    for body in (prediction_body(), {"model": 5}):
+        response = client.post("/v2/other/proj/predictions", json=body, headers=basic(key))
+        assert response.status_code == 403
+        assert response.get_json() == {"detail": "Not allowed to access entity 'other'"}
+    assert stored_predictions(app) == 0
+
+
+def test_a_valid_key_stores_the_prediction_as_its_owner_and_marks_it_used(app, client):
+    user, key = make_api_user(app)
+    response = client.post(PREDICTIONS, json=prediction_body(), headers=basic(key))
+    assert response.status_code == 200
+    with app.app_context():
+        prediction = db.session.get(
+            Prediction, ("team", "proj", response.get_json()["prediction_id"])
+        )
+        assert prediction.created_by == user.username
+        assert db.session.scalar(select(ApiKey.last_used_at)) is not None
+
+
+def test_concurrent_prediction_creates_of_allowed_and_refused_keys(app):
+    _user, key = make_api_user(app)
+    _stranger, ungranted = make_api_user(app, entities=("elsewhere",))
+    callers = [key, "sk_unknown", ungranted] * 8
+    start = threading.Barrier(len(callers))
+
+    def post(caller: str):
+        client = app.test_client()
+        start.wait()
+        return client.post(PREDICTIONS, json=prediction_body(), headers=basic(caller))
+
+    with ThreadPoolExecutor(max_workers=len(callers)) as pool:
+        answers = list(pool.map(post, callers))
+    expected = {key: 200, "sk_unknown": 401, ungranted: 403}
+    assert [answer.status_code for answer in answers] == [expected[c] for c in callers]
+    assert stored_predictions(app) == 8
+
+
+@pytest.mark.parametrize(
+    ("holder", "entity", "refusal"),
+    [
+        ("granted", "team", None),
+        ("granted", "elsewhere", "not granted"),
+        ("unknown", "team", "unknown"),
+    ],
+)
+def test_a_prediction_batch_presenting_one_key_is_stored_whole_or_not(app, holder, entity, refusal):
+    user, key = make_api_user(app, entities=("team",))
+    digest = keys.hash_key("sk_unknown" if holder == "unknown" else key)
+    fields = validate(PredictionCreate, prediction_body(evaluation_run_id="r"))
+    creates = [
+        score_batches.PendingCreate(predictions.row_of(entity, "proj", fields, ""), digest)
+        for _ in range(3)
+    ]
+    with app.app_context():
+        writer = WriterConnection(db.engine)
+        outcomes = score_batches.insert_batch(writer, PREDICTIONS_KIND, creates)
+        writer.close()
+        authors = db.session.scalars(select(Prediction.created_by)).all()
+        counted = db.session.scalar(select(func.sum(RunPredictionCount.predictions)))
+    if refusal is None:
+        assert outcomes == [None] * 3
+        assert authors == [user.username] * 3 and counted == 3
+    else:
+        assert ["unknown" if o.unknown else "not granted" for o in outcomes] == [refusal] * 3
+        assert authors == [] and not counted

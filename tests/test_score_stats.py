@@ -184,3 +184,53 @@ def test_a_batch_run_again_counts_only_what_it_stored(app, client):
             row_inserts.insert_rows(connection, SCORES, [stored, fresh], again=True)
     root = _stats(app)["", JUDGE, ""]
     assert (root["numeric_count"], root["numeric_sum"]) == (2, 7.0)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "together"),
+    [
+        ((1e308, 1e308), float("inf"), False),
+        ((1e308, 1e308), float("inf"), True),
+        ((-1e308, -1e308, 5), float("-inf"), False),
+        ((-1e308, -1e308, 5), float("-inf"), True),
+        # Once infinite, a sum stays so (a batch's own sum may be exact: not asserted).
+        ((1e308, 1e308, -1e308), float("inf"), False),
+        ((1e308, -1e308), 0.0, True),
+    ],
+)
+def test_a_sum_past_the_largest_double_is_an_infinity_not_an_error(
+    app, client, values, expected, together
+):
+    # Python and SQLite add doubles as IEEE 754 does; PostgreSQL refused the
+    # overflow, and with it the batch, so such scores were answered 500.
+    _user, key = make_api_user(app)
+    if together:
+        rows = [
+            {**_score_row(value), "id": f"0190a000-0000-7000-8000-00000000000{index}"}
+            for index, value in enumerate(values)
+        ]
+        with app.app_context(), storage.core_write() as connection:
+            row_inserts.insert_rows(connection, SCORES, rows)
+    else:
+        for value in values:
+            post_score(client, key, scorer=JUDGE, value=value, evaluation_run_id="r")
+    (root,) = _stats(app).values()
+    assert (root["numeric_count"], root["numeric_sum"]) == (len(values), expected)
+    assert (root["numeric_min"], root["numeric_max"]) == (min(values), max(values))
+
+
+def _score_row(value) -> dict:
+    from datetime import UTC, datetime
+
+    return {
+        "entity": "team",
+        "project": "proj",
+        "prediction_id": "p",
+        "scorer": JUDGE,
+        "scorer_digest": storage.scorer_digest(JUDGE),
+        "value_json": repr(value),
+        "evaluation_run_id": "r",
+        "created_by": "alice",
+        "source": "api",
+        "created_at": datetime.now(UTC),
+    }

@@ -4,7 +4,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import storage
 from app.extensions import db
@@ -234,3 +234,31 @@ def _score_row(value) -> dict:
         "source": "api",
         "created_at": datetime.now(UTC),
     }
+
+
+def test_a_delete_locks_the_groups_it_marks_in_key_order(app, client):
+    # Creates lock their statistics rows in key order; a delete that locked its
+    # groups in another order deadlocked with them on PostgreSQL (503s under load).
+    _user, key = make_api_user(app)
+    ids = [
+        post_score(client, key, scorer=f"scorer-{index % 4}", value=index, evaluation_run_id=run)
+        for index in range(8)
+        for run in ("run-b", "run-a", None)
+    ]
+    locked: list[tuple] = []
+
+    def watch(_connection, _cursor, statement, parameters, _context, _many):
+        if statement.startswith("SELECT score_stats.version"):
+            if isinstance(parameters, dict):
+                locked.append((parameters["run_key_1"], parameters["scorer_digest_1"]))
+            else:
+                locked.append((parameters[2], parameters[3]))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", watch)
+        try:
+            response = client.delete("/v2/team/proj/scores", json=ids, headers=basic(key))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", watch)
+    assert response.get_json() == {"num_deleted": len(ids)}
+    assert len(locked) == 12 and locked == sorted(locked)

@@ -319,7 +319,7 @@ def _locked(query, connection: Connection):
 def mark_dirty(connection: Connection, groups: Iterable[Sequence[str]]) -> None:
     """Mark groups (entity, project, run_key, scorer_digest) whose scores were deleted,
     in the caller's transaction, locking their root rows in key order as writers do."""
-    for group in set(map(tuple, groups)):
+    for group in sorted(set(map(tuple, groups))):
         roots = select(_STATS.c.version).where(_in_group(group), _STATS.c.path == ROOT_PATH)
         if connection.execute(_locked(roots, connection)).first() is None:
             continue

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import EvaluationRun, Prediction
+from tests.answers import error_locs, errors_of
 from tests.builders import basic, make_api_user, post_run, prediction_body, run_body
 
 RUN_CREATE = ("/v2/team/proj/evaluation_runs", run_body())
@@ -37,12 +38,6 @@ def post_raw(client, key, url, data, content_type="application/json"):
     if content_type is not None:
         headers["Content-Type"] = content_type
     return client.post(url, data=data, headers=headers)
-
-
-def errors_of(response):
-    assert response.status_code == 422, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    return response.get_json()["detail"]
 
 
 def stored(app) -> tuple[int, int, str | None]:
@@ -91,9 +86,7 @@ def test_json_that_is_not_an_object(app, client, key, run, url, valid, body):
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
 def test_a_body_not_sent_as_json(client, key, run, url, valid, content_type):
     response = post_raw(client, key, url.format(run=run), json.dumps(valid).encode(), content_type)
-    assert [(e["type"], e["loc"]) for e in errors_of(response)] == [
-        ("model_attributes_type", ["body"])
-    ]
+    assert error_locs(response) == [("model_attributes_type", ["body"])]
 
 
 @pytest.mark.parametrize(("url", "valid"), ROUTES)
@@ -156,10 +149,8 @@ def test_unknown_fields_are_ignored_but_checked_for_surrogates(client, key, run,
     )
     assert response.status_code == 200
     raw = json.dumps({**valid, "zz": {"k": "PLACE"}}).replace("PLACE", "\\udc00").encode()
-    errors = errors_of(post_raw(client, key, url.format(run=run), raw))
-    assert [(e["type"], e["loc"]) for e in errors] == [
-        ("string_unpaired_surrogate", ["body", "zz"])
-    ]
+    response = post_raw(client, key, url.format(run=run), raw)
+    assert error_locs(response) == [("string_unpaired_surrogate", ["body", "zz"])]
 
 
 @pytest.mark.parametrize(("url", "valid"), ROUTES)

@@ -11,6 +11,8 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import EvaluationRun, IdempotencyKey, Prediction, Score
 from app.models._time import utcnow
+from app.services import idempotency
+from app.validation import validate_score
 from tests.builders import basic, make_api_user, score_body
 
 URL = "/v2/team/proj/scores"
@@ -162,37 +164,6 @@ def test_an_invalid_body_with_a_key_stores_nothing(app, client):
     assert create(client, key, {"scorer": "s"}, "k").status_code == 422
     assert create(client, key, score_body(), "k").status_code == 200
     assert count_scores(app) == 1
-
-
-def test_concurrent_retries_store_one_score(app, live_server):
-    _user, key = make_api_user(app)
-    body = json.dumps(score_body()).encode()
-
-    def post(_):
-        request = urllib.request.Request(
-            f"{live_server}{URL}",
-            data=body,
-            method="POST",
-            headers={**basic(key), "Content-Type": "application/json", "Idempotency-Key": "race"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())["score_id"]
-
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        results = list(pool.map(post, range(24)))
-    assert {status for status, _ in results} == {200}
-    assert len({score_id for _, score_id in results}) == 1
-    assert count_scores(app) == 1
-
-
-def test_openapi_documents_the_header(client):
-    operation = client.get("/openapi.json").get_json()["paths"]["/v2/{entity}/{project}/scores"][
-        "post"
-    ]
-    assert any(
-        p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation["parameters"]
-    )
-    assert "409" in operation["responses"]
 
 
 # Runs and predictions take keys too; a key remembers what kind of thing it created.
@@ -352,29 +323,32 @@ def test_an_invalid_key_or_body_stores_nothing(app, client, kind):
     assert count_of(app, model) == 1
 
 
-def test_concurrent_prediction_retries_store_one_prediction(app, live_server):
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_concurrent_retries_store_one(app, live_server, kind):
     _user, key = make_api_user(app)
-    body = json.dumps(PREDICTION_BASE).encode()
+    url, body, id_name, model = KINDS[kind]
+    data = json.dumps(body).encode()
 
     def post(_):
         request = urllib.request.Request(
-            f"{live_server}{PREDICTIONS}",
-            data=body,
+            f"{live_server}{url}",
+            data=data,
             method="POST",
             headers={**basic(key), "Content-Type": "application/json", "Idempotency-Key": "race"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())["prediction_id"]
+            return response.status, json.loads(response.read())[id_name]
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(post, range(24)))
     assert {status for status, _ in results} == {200}
-    assert len({prediction_id for _, prediction_id in results}) == 1
-    assert count_of(app, Prediction) == 1
+    assert len({made_id for _, made_id in results}) == 1
+    assert count_of(app, model) == 1
 
 
 @pytest.mark.parametrize(
-    "path", ["/v2/{entity}/{project}/evaluation_runs", "/v2/{entity}/{project}/predictions"]
+    "path",
+    [f"/v2/{{entity}}/{{project}}/{name}" for name in ("scores", "evaluation_runs", "predictions")],
 )
 def test_openapi_documents_the_header_on_every_create(client, path):
     operation = client.get("/openapi.json").get_json()["paths"][path]["post"]
@@ -382,3 +356,26 @@ def test_openapi_documents_the_header_on_every_create(client, path):
         p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation["parameters"]
     )
     assert "409" in operation["responses"]
+
+
+def test_a_key_of_another_kind_never_replays_even_for_an_equal_fingerprint(app, client):
+    # Bodies of different kinds hash apart anyway; the kind kept with the key makes sure
+    # a run's or a prediction's id is never answered as a score's.
+    user, key = make_api_user(app)
+    body = score_body()
+    request_hash = idempotency.fingerprint("team", "proj", validate_score(body))
+    with app.app_context():
+        db.session.add(
+            IdempotencyKey(
+                user_id=user.id,
+                key="k",
+                request_hash=request_hash,
+                kind="prediction",
+                created_id="0190a000-0000-7000-8000-000000000000",
+                created_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    response = create(client, key, body, "k")
+    assert response.status_code == 409
+    assert count_scores(app) == 0

@@ -2,13 +2,19 @@
 
 from functools import partial
 
-from flask import Response, request
+from flask import request
 
 from app.api import bp
 from app.api.body import RefusedBody, validated_body
 from app.api.creates import Creates, create
-from app.api.params import QueryError, RunListQuery, ids_to_delete, parse_list_query
-from app.api.responses import error_response, json_response, jsonl_response, validation_error
+from app.api.params import QueryError, RunListQuery, delete_answer, parse_list_query
+from app.api.responses import (
+    error_response,
+    json_response,
+    jsonl_response,
+    object_or_404,
+    validation_error,
+)
 from app.services import evaluation_runs
 from app.services.errors import NotFound
 from app.validation import EvaluationRunCreate, EvaluationRunFinish, validate
@@ -33,9 +39,7 @@ def create_evaluation_run(entity: str, project: str):
 def read_evaluation_run(entity: str, project: str, evaluation_run_id: str):
     """One run. 200 run object; 404 when no such run was created in this entity/project."""
     row = evaluation_runs.read_api_row(entity, project, evaluation_run_id)
-    if row is None:
-        return error_response(404, "Evaluation run not found")
-    return Response(evaluation_runs.api_line(row), mimetype="application/json")
+    return object_or_404(row, evaluation_runs.api_line, "Evaluation run not found")
 
 
 @bp.get(RUNS)
@@ -75,8 +79,6 @@ def finish_evaluation_run(entity: str, project: str, evaluation_run_id: str):
 def delete_evaluation_runs(entity: str, project: str):
     """Delete runs with their predictions and scores (?evaluation_run_ids=… or a JSON array).
     200 {num_deleted}; 422."""
-    try:
-        run_ids = ids_to_delete("evaluation_run_ids")
-    except QueryError as exc:
-        return validation_error(exc.errors)
-    return json_response({"num_deleted": evaluation_runs.delete_runs(entity, project, run_ids)})
+    return delete_answer(
+        "evaluation_run_ids", partial(evaluation_runs.delete_runs, entity, project)
+    )

@@ -2,12 +2,18 @@
 
 from functools import partial
 
-from flask import Response, request
+from flask import request
 
 from app.api import bp
 from app.api.creates import Creates, create
-from app.api.params import ListQuery, QueryError, ids_to_delete, parse_list_query
-from app.api.responses import error_response, json_response, jsonl_response, validation_error
+from app.api.params import ListQuery, QueryError, delete_answer, parse_list_query
+from app.api.responses import (
+    error_response,
+    json_response,
+    jsonl_response,
+    object_or_404,
+    validation_error,
+)
 from app.services import predictions
 from app.services.errors import NotFound
 from app.validation import PredictionCreate, validate
@@ -32,9 +38,7 @@ def create_prediction(entity: str, project: str):
 def read_prediction(entity: str, project: str, prediction_id: str):
     """One prediction. 200 prediction object; 404 when not in this entity/project."""
     row = predictions.read_api_row(entity, project, prediction_id)
-    if row is None:
-        return error_response(404, "Prediction not found")
-    return Response(predictions.api_line(row), mimetype="application/json")
+    return object_or_404(row, predictions.api_line, "Prediction not found")
 
 
 @bp.get(PREDICTIONS)
@@ -65,9 +69,4 @@ def finish_prediction(entity: str, project: str, prediction_id: str):
 def delete_predictions(entity: str, project: str):
     """Delete predictions with their scores (?prediction_ids=… or a JSON array body).
     200 {num_deleted}; 422."""
-    try:
-        prediction_ids = ids_to_delete("prediction_ids")
-    except QueryError as exc:
-        return validation_error(exc.errors)
-    deleted = predictions.delete_predictions(entity, project, prediction_ids)
-    return json_response({"num_deleted": deleted})
+    return delete_answer("prediction_ids", partial(predictions.delete_predictions, entity, project))

@@ -27,6 +27,13 @@ def validation_error(errors: list[dict]) -> Response:
     return error_response(422, errors)
 
 
+def object_or_404(row: Sequence | None, line: Callable[[Sequence], str], missing: str) -> Response:
+    """The object `line` builds around its row, or 404 {"detail": missing} when there is none."""
+    if row is None:
+        return error_response(404, missing)
+    return Response(line(row), mimetype="application/json")
+
+
 class Rows(Iterable[Sequence], Protocol):
     """Rows a list route answers with: read already, or streamed until closed."""
 

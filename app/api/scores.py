@@ -1,11 +1,13 @@
 """The four scores routes of the contract."""
 
-from flask import Response, request
+from functools import partial
+
+from flask import request
 
 from app.api import bp
 from app.api.creates import Creates, create
-from app.api.params import ListQuery, QueryError, ids_to_delete, parse_list_query
-from app.api.responses import error_response, json_response, jsonl_response, validation_error
+from app.api.params import ListQuery, QueryError, delete_answer, parse_list_query
+from app.api.responses import jsonl_response, object_or_404, validation_error
 from app.services import scores
 from app.validation import validate_score
 
@@ -29,9 +31,7 @@ def create_score(entity: str, project: str):
 def read_score(entity: str, project: str, score_id: str):
     """One score. 200 score object; 404 when not in this entity/project."""
     row = scores.read_api_row(entity, project, score_id)
-    if row is None:
-        return error_response(404, "Score not found")
-    return Response(scores.api_line(row), mimetype="application/json")
+    return object_or_404(row, scores.api_line, "Score not found")
 
 
 @bp.get(SCORES)
@@ -49,8 +49,4 @@ def list_scores(entity: str, project: str):
 @bp.delete(SCORES)
 def delete_scores(entity: str, project: str):
     """Delete by ids (?score_ids=… or a JSON array body). 200 {num_deleted}; 422."""
-    try:
-        score_ids = ids_to_delete("score_ids")
-    except QueryError as exc:
-        return validation_error(exc.errors)
-    return json_response({"num_deleted": scores.delete_scores(entity, project, score_ids)})
+    return delete_answer("score_ids", partial(scores.delete_scores, entity, project))

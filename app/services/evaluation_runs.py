@@ -1,6 +1,5 @@
 """Evaluation runs: one model evaluated on one evaluation's dataset, running until finished."""
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +14,12 @@ from app.services.keys import ApiPrincipal
 from app.validation import EvaluationRunCreate
 
 KIND = idempotency.Kind("evaluation_run", storage.insert_runs)
-# How the API shows rows read by read_api_row and list_api_rows.
+# Reading and deleting are storage's alone: a created run of this entity/project (or None),
+# the project's runs oldest first, narrowed by each filter given, and deleting some with
+# their predictions and scores in one transaction; the API shows each as api_line writes it.
+read_api_row = storage.read_run
+list_api_rows = storage.list_runs
+delete_runs = storage.delete_runs
 api_line = storage.run_line
 
 
@@ -79,31 +83,8 @@ def create_run_once(
     return idempotency.create_once(KIND, entity, project, fields, row, user.id, key)
 
 
-def read_api_row(entity: str, project: str, run_id: str) -> Sequence | None:
-    """The API row of one created run of this entity/project, or None."""
-    return storage.read_run(entity, project, run_id)
-
-
-def list_api_rows(
-    entity: str,
-    project: str,
-    run_ids: Sequence[str] = (),
-    evaluations: Sequence[str] = (),
-    models: Sequence[str] = (),
-    limit: int | None = None,
-    offset: int | None = None,
-) -> storage.FetchedRows:
-    """Created runs oldest first, narrowed by each filter given (any of its values matches)."""
-    return storage.list_runs(entity, project, run_ids, evaluations, models, limit, offset)
-
-
 def finish_run(entity: str, project: str, run_id: str, summary: dict[str, Any] | None) -> None:
     """Finish a run with this summary (a second finish keeps the first time). Raises NotFound."""
     summary_json = None if summary is None else dumps_value(summary)
     if not storage.finish_run(entity, project, run_id, summary_json, datetime.now(UTC)):
         raise NotFound("Evaluation run not found")
-
-
-def delete_runs(entity: str, project: str, run_ids: Sequence[str]) -> int:
-    """Delete runs with their predictions and scores, in one transaction; how many existed."""
-    return storage.delete_runs(entity, project, run_ids)

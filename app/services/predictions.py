@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +15,12 @@ from app.services.keys import ApiPrincipal
 from app.validation import PredictionCreate
 
 KIND = idempotency.Kind("prediction", storage.insert_predictions)
-# How the API shows rows read by read_api_row and list_api_rows.
+# Reading and deleting are storage's alone: a prediction of this entity/project (or None),
+# a run's or the project's oldest first (a page read now, or a stream), and deleting some
+# with their scores; the API shows each row as api_line writes it.
+read_api_row = storage.read_prediction
+list_api_rows = storage.list_predictions
+delete_predictions = storage.delete_predictions
 api_line = storage.prediction_line
 
 # Canonical JSON of a row's inputs: keys sorted, no whitespace, UTF-8, non-ASCII kept.
@@ -94,12 +98,7 @@ def create_prediction_for_key(
     (scores.create_score_for_key): NotAuthenticated or Forbidden, and
     nothing stored, when it may not.
     """
-    row = row_of(entity, project, fields, author="")
-    try:
-        storage.store_prediction(row, digest)
-    except storage.KeyRefused as refused:
-        raise keys.refusal_error(refused) from None
-    return row["id"]
+    return keys.store_for_key(storage.store_prediction, row_of(entity, project, fields, ""), digest)
 
 
 def create_prediction_once(
@@ -114,28 +113,7 @@ def create_prediction_once(
     return idempotency.create_once(KIND, entity, project, fields, row, user.id, key)
 
 
-def read_api_row(entity: str, project: str, prediction_id: str) -> Sequence | None:
-    """The API row of one prediction of this entity/project, or None."""
-    return storage.read_prediction(entity, project, prediction_id)
-
-
-def list_api_rows(
-    entity: str,
-    project: str,
-    evaluation_run_id: str | None = None,
-    limit: int | None = None,
-    offset: int | None = None,
-) -> storage.RowStream | storage.FetchedRows:
-    """API rows oldest first: a page read now, or a stream whose first batch is read now."""
-    return storage.list_predictions(entity, project, evaluation_run_id, limit, offset)
-
-
 def finish_prediction(entity: str, project: str, prediction_id: str) -> None:
     """Mark a prediction finished (finishing again changes nothing). Raises NotFound."""
     if not storage.finish_prediction(entity, project, prediction_id, datetime.now(UTC)):
         raise NotFound("Prediction not found")
-
-
-def delete_predictions(entity: str, project: str, prediction_ids: Sequence[str]) -> int:
-    """Delete predictions of this entity/project with their scores; return how many existed."""
-    return storage.delete_predictions(entity, project, prediction_ids)

@@ -57,11 +57,7 @@ def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest:
     the entity; nothing is stored then.
     """
     row = new_score_row(entity, project, fields, author="", source="api")
-    try:
-        storage.store_score(row, digest)
-    except storage.KeyRefused as refused:
-        raise keys.refusal_error(refused) from None
-    return row["id"]
+    return keys.store_for_key(storage.store_score, row, digest)
 
 
 def create_score_once(

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from tests.durability.acknowledged import creation, reading
 from tests.durability.client import SCORES, Client, TransportError, json_lines
 from tests.durability.evaluation_traffic import EvaluationOperations
 from tests.durability.values import matches, score_body
@@ -211,32 +212,15 @@ class Load(EvaluationOperations):
         prediction_id = f"{self.tag}-c{state.index}-{state.seq}"
         body = score_body(rng, prediction_id, state.run_id, state.seq)
         data = json.dumps(body, ensure_ascii=rng.random() < 0.5).encode()
-
-        def on_reply(reply):
-            if reply.status != 200:
-                return "create not acknowledged"
-            score_id = reply.json().get("score_id")
-            if not isinstance(score_id, str) or score_id in ledger.acked:
-                return "bad or repeated score_id"
-            ledger.acked[score_id] = body
-            state.live.append(score_id)
-            return None
-
-        def on_doubt():
-            ledger.doubtful_creates[prediction_id] = body
-
+        on_reply, on_doubt = creation(
+            body, "create", "score_id", ledger.acked, state.live, ledger.doubtful_creates,
+            prediction_id,
+        )  # fmt: skip
         return "POST", SCORES, data, on_reply, on_doubt
 
     def _read(self, rng, ledger, state):
         score_id = rng.choice(state.live)
-
-        def on_reply(reply):
-            if reply.status != 200:
-                return "acknowledged score not readable"
-            if not matches(reply.json(), score_id, ledger.acked[score_id]):
-                return "read back differs from what was sent"
-            return None
-
+        on_reply = reading("score", score_id, ledger.acked[score_id], matches)
         return "GET", f"{SCORES}/{score_id}", None, on_reply, _nothing
 
     def _read_deleted(self, rng, ledger, state):

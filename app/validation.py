@@ -1,4 +1,4 @@
-"""The rules of a score, shared by the JSON API and the admin form.
+"""The rules of every body the API takes (a score, a run, a prediction), shared with the admin form.
 
 A pydantic v2 model, the library FastAPI uses, so the error types and
 messages match the reference server by construction. The few deliberate
@@ -8,7 +8,7 @@ here as pydantic errors too, so every caller reports them the same way.
 
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
@@ -21,7 +21,6 @@ REF_MAX_LENGTH = SCORER_MAX_LENGTH
 PATH_SEGMENT_MAX_LENGTH = 128
 # Databases take 64-bit integers; a larger limit or offset is refused, not a 500.
 MAX_ROWS = 2**63 - 1
-FIELD_ORDER = ("prediction_id", "scorer", "value", "evaluation_run_id")
 # Characters an entity or project name may not hold: C0 controls, DEL, and the
 # path separator (a name is one segment of every URL that carries it).
 _SEGMENT_FORBIDDEN = "\x00-\x1f\x7f/"
@@ -102,11 +101,15 @@ Identifier = Annotated[
     Field(min_length=1, max_length=ID_MAX_LENGTH),
     AfterValidator(_check_identifier),
 ]
-Scorer = Annotated[
+# A scorer, an evaluation or a model: normally a weave:/// ref, but any name will do.
+Reference = Annotated[
     str,
-    Field(min_length=1, max_length=SCORER_MAX_LENGTH),
+    Field(min_length=1, max_length=REF_MAX_LENGTH),
     AfterValidator(_check_identifier),
 ]
+# Any JSON value that can be stored and returned exactly; JsonObject, an object one.
+JsonValue = Annotated[Any, AfterValidator(check_value)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(check_value)]
 
 
 def _check_segment(text: str) -> str:
@@ -154,17 +157,64 @@ class ScoreCreate(BaseModel):
     model_config = ConfigDict(extra="ignore", title="ScoreCreateBody")
 
     prediction_id: Identifier = Field(description="The prediction ID")
-    scorer: Scorer = Field(description="The scorer reference (weave:// URI)")
-    value: Annotated[Any, AfterValidator(check_value)] = Field(
-        description="The raw output of the scorer"
-    )
+    scorer: Reference = Field(description="The scorer reference (weave:// URI)")
+    value: JsonValue = Field(description="The raw output of the scorer")
     evaluation_run_id: Identifier | None = Field(
         default=None,
         description="Optional evaluation run ID to link this score as a child call",
     )
 
 
-class ScoreRulesError(Exception):
+class EvaluationRunCreate(BaseModel):
+    """Body of an evaluation run create (the vendor's EvaluationRunCreateBody)."""
+
+    model_config = ConfigDict(extra="ignore", title="EvaluationRunCreateBody")
+
+    evaluation: Reference = Field(description="Reference to the evaluation (weave:// URI)")
+    model: Reference = Field(description="Reference to the model (weave:// URI)")
+    source_evaluation_run_id: Identifier | None = Field(
+        default=None,
+        description="Source evaluation run ID if this run was created by rescoring",
+    )
+
+
+class EvaluationRunFinish(BaseModel):
+    """Body of an evaluation run finish: the summary to keep, an object or null."""
+
+    model_config = ConfigDict(extra="ignore", title="EvaluationRunFinishBody")
+
+    summary: JsonObject | None = Field(
+        default=None, description="Optional summary dictionary for the evaluation run"
+    )
+
+
+class GenaiSpanRef(BaseModel):
+    """A GenAI span a prediction produced (the client's name for it, shown in messages)."""
+
+    model_config = ConfigDict(extra="ignore", title="GenaiSpanRef")
+
+    span_id: Identifier = Field(description="The span ID (1 to 256 characters)")
+    trace_id: Identifier = Field(description="The trace ID (1 to 256 characters)")
+
+
+class PredictionCreate(BaseModel):
+    """Body of a prediction create (the vendor's PredictionCreateBody)."""
+
+    model_config = ConfigDict(extra="ignore", title="PredictionCreateBody")
+
+    model: Reference = Field(description="The model reference (weave:// URI)")
+    inputs: JsonObject = Field(description="The inputs to the prediction")
+    output: JsonValue = Field(description="The output of the prediction")
+    evaluation_run_id: Identifier | None = Field(
+        default=None,
+        description="Optional evaluation run ID to link this prediction as a child call",
+    )
+    genai_span_ref: list[GenaiSpanRef] | None = Field(
+        default=None, description="Optional GenAI span reference(s) produced by this prediction"
+    )
+
+
+class RulesError(Exception):
     """A body broke the rules; errors are FastAPI-shaped, locs without the 'body' prefix."""
 
     def __init__(self, errors: list[dict]):
@@ -180,19 +230,29 @@ class ScoreRulesError(Exception):
         return messages
 
 
-def validate_score(data: Any) -> ScoreCreate:
-    """Validate a parsed body; raise ScoreRulesError with every problem at once."""
+# The name the score form knows the error by.
+ScoreRulesError = RulesError
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def validate(rules: type[Body], data: Any) -> Body:
+    """Validate a parsed body by a model's rules; raise RulesError with every problem at once."""
     if not isinstance(data, dict):
-        raise ScoreRulesError([_not_an_object(data)])
+        raise RulesError([_not_an_object(data)])
     try:
-        score = ScoreCreate.model_validate(data)
+        fields = rules.model_validate(data)
     except ValidationError as exc:
         errors = [_plain(error) for error in exc.errors(include_url=False)]
-        raise ScoreRulesError(errors + _unknown_field_errors(data)) from None
-    unknown = _unknown_field_errors(data)
+        raise RulesError(errors + _unknown_field_errors(rules, data)) from None
+    unknown = _unknown_field_errors(rules, data)
     if unknown:
-        raise ScoreRulesError(unknown)
-    return score
+        raise RulesError(unknown)
+    return fields
+
+
+def validate_score(data: Any) -> ScoreCreate:
+    """Validate a parsed score body; raise RulesError with every problem at once."""
+    return validate(ScoreCreate, data)
 
 
 def _not_an_object(data: Any) -> dict:
@@ -204,11 +264,12 @@ def _not_an_object(data: Any) -> dict:
     }
 
 
-def _unknown_field_errors(data: dict) -> list[dict]:
+def _unknown_field_errors(rules: type[BaseModel], data: dict) -> list[dict]:
     """Unknown fields are ignored, but a surrogate anywhere in the body is refused."""
     errors = []
+    known = rules.model_fields
     for key, item in data.items():
-        if key in FIELD_ORDER:
+        if key in known:
             continue
         try:
             if _has_surrogate(key):

@@ -219,6 +219,12 @@ def check_targets(results: list[dict], profile) -> list[dict]:
             if ours and peer:
                 gain = ours["rps"] / peer["rps"]
                 add(db, f"{case}: >= {times}x peer", f"{gain:.2f}x", gain >= times)
+        # Issue 33: prediction creates at least 2.5x the peer at 16 clients.
+        case = "create prediction c=16"
+        ours, peer = find(results, db, case, "ours"), find(results, db, case, "peer")
+        if ours and peer:
+            gain = ours["rps"] / peer["rps"]
+            add(db, f"{case}: >= 2.5x peer", f"{gain:.2f}x", gain >= 2.5)
         ours = find(results, db, "create c=64", "ours")
         if ours and db == "sqlite":
             figure = f"{ours['p99_ms']:.1f} ms"

@@ -17,6 +17,9 @@ from bench import admin, evals, noise, report, seed, servers, settings, source, 
 from bench.settings import CREATE_PROJECT, ENTITY, SECTIONS, Profile
 
 STARTED = time.monotonic()
+PREDICTION_SCRIPT = "create_prediction.lua"
+PREDICTION_CLIENTS = 16
+PREDICTION_CASE = f"create prediction c={PREDICTION_CLIENTS}"
 
 
 def log(message: str) -> None:
@@ -123,12 +126,15 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
     scores = f"/v2/{ENTITY}/{profile.project}/scores"
     middle = seed.score_id(profile.scores // 2)
     creates = f"/v2/{ENTITY}/{CREATE_PROJECT}/scores"
+    predictions = f"/v2/{ENTITY}/{CREATE_PROJECT}/predictions"
     for name, target in targets.items():  # warm-up: imports, pools, caches
         # The floor has only the create route; warming it adds rows to its own table.
         script, path = (
             ("create.lua", creates) if name == "floor" else ("get.lua", f"{scores}/{middle}")
         )
         wrk.run(target.server.base_url, script, [path, *target.header], 4, 1)
+        if "create" in sections and name in ("ours", "peer"):
+            wrk.run(target.server.base_url, PREDICTION_SCRIPT, [predictions, *target.header], 4, 1)
     all_three, two = ("ours", "peer", "ceiling"), ("ours", "peer")
     all_four = (*all_three, "floor")
     cases: list[Case] = []
@@ -166,6 +172,11 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
             results += compare(db, case, targets, profile.rounds)
             if spy:
                 spy.wait()
+        # Prediction creates (issue 33), against the peer alone: the ceiling and the floor
+        # answer one route, whose body is a score's.
+        case = Case("create", PREDICTION_CASE, PREDICTION_SCRIPT, predictions,
+                    PREDICTION_CLIENTS, profile.create_seconds, two)  # fmt: skip
+        results += compare(db, case, targets, profile.rounds)
     return results
 
 

@@ -62,6 +62,11 @@ PEER_COLUMNS = (
 )  # fmt: skip
 USERNAME = "bench"
 _MASK = (1 << 64) - 1
+# The tables the create cases write to, per server, emptied of the create project before a run.
+CREATED_TABLES = {
+    "ours": ("scores", "score_stats", "predictions", "run_prediction_counts", "evaluation_runs"),
+    "peer": ("scores", "predictions", "evaluation_runs"),
+}
 
 
 @dataclass
@@ -529,14 +534,17 @@ def _finish(engine: Engine, database: Database, marker: str) -> None:
 
 
 def _clear_created(database: Database) -> None:
-    """Remove the scores earlier runs created, so every run starts from the same data."""
+    """Remove what earlier runs created (scores, predictions, runs and what is kept beside
+    them), so every run starts from the same data."""
+    tables = CREATED_TABLES[database.server]
     engine = create_engine(database.url)
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text("DELETE FROM scores WHERE entity = :entity AND project = :project"),
-                {"entity": ENTITY, "project": settings.CREATE_PROJECT},
-            )
+            for table in tables:
+                conn.execute(
+                    text(f"DELETE FROM {table} WHERE entity = :entity AND project = :project"),
+                    {"entity": ENTITY, "project": settings.CREATE_PROJECT},
+                )
         # Leave nothing for the database to tidy up during the run: the WAL
         # checkpointed, or (PostgreSQL) the deleted rows vacuumed and the
         # statistics fresh, rather than autovacuum starting mid-measurement.
@@ -544,6 +552,7 @@ def _clear_created(database: Database) -> None:
             if database.kind == "sqlite":
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             else:
-                conn.exec_driver_sql("VACUUM ANALYZE scores")
+                for table in tables:
+                    conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
     finally:
         engine.dispose()

@@ -52,11 +52,47 @@ def score_body(**overrides) -> dict:
 
 def post_score(client, key: str, entity="team", project="proj", **overrides) -> str:
     """Create a score through the API and return its id."""
-    response = client.post(
-        f"/v2/{entity}/{project}/scores", json=score_body(**overrides), headers=basic(key)
-    )
+    url = f"/v2/{entity}/{project}/scores"
+    return _post(client, key, url, score_body(**overrides), "score_id")
+
+
+def run_body(**overrides) -> dict:
+    """A valid evaluation run create body, with fields replaced or added by keyword."""
+    body = {
+        "evaluation": "weave:///team/proj/object/qa_eval:v1",
+        "model": "weave:///team/proj/object/gpt_model:v3",
+    }
+    body.update(overrides)
+    return body
+
+
+def prediction_body(**overrides) -> dict:
+    """A valid prediction create body, with fields replaced or added by keyword."""
+    body = {
+        "model": "weave:///team/proj/object/gpt_model:v3",
+        "inputs": {"question": f"q-{next(_counter)}"},
+        "output": {"answer": "42"},
+    }
+    body.update(overrides)
+    return body
+
+
+def _post(client, key: str, url: str, body: dict, id_name: str) -> str:
+    response = client.post(url, json=body, headers=basic(key))
     assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()["score_id"]
+    return response.get_json()[id_name]
+
+
+def post_run(client, key: str, entity="team", project="proj", **overrides) -> str:
+    """Create an evaluation run through the API and return its id."""
+    url = f"/v2/{entity}/{project}/evaluation_runs"
+    return _post(client, key, url, run_body(**overrides), "evaluation_run_id")
+
+
+def post_prediction(client, key: str, entity="team", project="proj", **overrides) -> str:
+    """Create a prediction through the API and return its id."""
+    url = f"/v2/{entity}/{project}/predictions"
+    return _post(client, key, url, prediction_body(**overrides), "prediction_id")
 
 
 def make_run(

@@ -11,6 +11,16 @@ ROUTES = [
     ("get", "/v2/team/proj/scores"),
     ("get", "/v2/team/proj/scores/some-id"),
     ("delete", "/v2/team/proj/scores?score_ids=x"),
+    ("post", "/v2/team/proj/evaluation_runs"),
+    ("get", "/v2/team/proj/evaluation_runs"),
+    ("get", "/v2/team/proj/evaluation_runs/some-id"),
+    ("post", "/v2/team/proj/evaluation_runs/some-id/finish"),
+    ("delete", "/v2/team/proj/evaluation_runs?evaluation_run_ids=x"),
+    ("post", "/v2/team/proj/predictions"),
+    ("get", "/v2/team/proj/predictions"),
+    ("get", "/v2/team/proj/predictions/some-id"),
+    ("post", "/v2/team/proj/predictions/some-id/finish"),
+    ("delete", "/v2/team/proj/predictions?prediction_ids=x"),
 ]
 
 
@@ -20,6 +30,23 @@ def test_no_credentials_is_401_not_authenticated(client, method, path):
     assert response.status_code == 401
     assert response.get_json() == {"detail": "Not authenticated"}
     assert response.headers["WWW-Authenticate"] == "Basic"
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+@pytest.mark.parametrize("make_header", [basic, bearer])
+def test_unknown_key_on_every_route_is_invalid_credentials(client, method, path, make_header):
+    response = getattr(client, method)(path, data=b"{bad", headers=make_header("sk_unknown"))
+    assert response.status_code == 401
+    assert response.get_json() == {"detail": "Invalid authentication credentials"}
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_entity_not_granted_is_403_on_every_route(app, client, method, path):
+    _user, key = make_api_user(app, entities=("team",))
+    other = path.replace("/team/", "/other/")
+    response = getattr(client, method)(other, data=b"{bad", headers=basic(key))
+    assert response.status_code == 403
+    assert response.get_json() == {"detail": "Not allowed to access entity 'other'"}
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.answers import errors_of
 from tests.builders import basic, make_api_user, score_body
 
 URL = "/v2/team/proj/scores"
@@ -17,12 +18,6 @@ def post_raw(client, key, data, content_type="application/json"):
     if content_type is not None:
         headers["Content-Type"] = content_type
     return client.post(URL, data=data, headers=headers)
-
-
-def errors_of(response):
-    assert response.status_code == 422, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    return response.get_json()["detail"]
 
 
 def test_success_returns_a_uuid7_id(client, key):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from tests.answers import jsonl
 from tests.builders import basic, make_api_user, post_score
 
 URL = "/v2/team/proj/scores"
@@ -19,13 +20,7 @@ def read(client, key, score_id, url=URL):
 
 
 def list_lines(client, key, query="", url=URL):
-    response = client.get(f"{url}{query}", headers=basic(key))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.headers["Content-Type"] == "application/jsonl"
-    text = response.get_data(as_text=True)
-    if text:
-        assert text.endswith("\n") and "\n\n" not in text and "\r" not in text
-    return [json.loads(line) for line in text.splitlines()]
+    return jsonl(client.get(f"{url}{query}", headers=basic(key)))
 
 
 def test_read_returns_every_field_in_contract_order(client, key):

@@ -7,27 +7,48 @@ from tests.builders import basic, make_api_user, score_body
 
 
 def test_unknown_v2_route_is_json_404(client):
-    for path in ("/v2/team/proj/nothing", "/v2", "/v2/x", "/v2/team/proj/scores/a/b"):
+    for path in (
+        "/v2/team/proj/nothing",
+        "/v2",
+        "/v2/x",
+        "/v2/team/proj/scores/a/b",
+        "/v2/team/proj/evaluation_runs/a/b",
+        "/v2/team/proj/predictions/a/finish/b",
+    ):
         response = client.get(path)
         assert response.status_code == 404
         assert response.get_json() == {"detail": "Not Found"}
 
 
-def test_wrong_method_is_json_405(app, client):
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("put", "/v2/team/proj/scores", "POST"),
+        ("put", "/v2/team/proj/evaluation_runs", "POST"),
+        ("patch", "/v2/team/proj/evaluation_runs/r", "GET"),
+        ("get", "/v2/team/proj/evaluation_runs/r/finish", "POST"),
+        ("put", "/v2/team/proj/predictions", "DELETE"),
+        ("delete", "/v2/team/proj/predictions/p", "GET"),
+        ("get", "/v2/team/proj/predictions/p/finish", "POST"),
+    ],
+)
+def test_wrong_method_is_json_405(app, client, method, path, allowed):
     _user, key = make_api_user(app)
-    response = client.put("/v2/team/proj/scores", headers=basic(key))
+    response = getattr(client, method)(path, headers=basic(key))
     assert response.status_code == 405
     assert response.get_json() == {"detail": "Method Not Allowed"}
-    assert "POST" in response.headers["Allow"]
+    assert allowed in response.headers["Allow"]
 
 
 def test_unexpected_failure_is_json_500_without_details(app, client, monkeypatch, caplog):
-    from app.services import scores
+    from dataclasses import replace
+
+    from app.api import scores
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(scores, "create_score_for_key", explode)
+    monkeypatch.setattr(scores, "CREATES", replace(scores.CREATES, for_key=explode))
     _user, key = make_api_user(app)
     response = client.post("/v2/team/proj/scores", json=score_body(), headers=basic(key))
     assert response.status_code == 500

@@ -4,7 +4,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import storage
 from app.extensions import db
@@ -184,3 +184,81 @@ def test_a_batch_run_again_counts_only_what_it_stored(app, client):
             row_inserts.insert_rows(connection, SCORES, [stored, fresh], again=True)
     root = _stats(app)["", JUDGE, ""]
     assert (root["numeric_count"], root["numeric_sum"]) == (2, 7.0)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "together"),
+    [
+        ((1e308, 1e308), float("inf"), False),
+        ((1e308, 1e308), float("inf"), True),
+        ((-1e308, -1e308, 5), float("-inf"), False),
+        ((-1e308, -1e308, 5), float("-inf"), True),
+        # Once infinite, a sum stays so (a batch's own sum may be exact: not asserted).
+        ((1e308, 1e308, -1e308), float("inf"), False),
+        ((1e308, -1e308), 0.0, True),
+    ],
+)
+def test_a_sum_past_the_largest_double_is_an_infinity_not_an_error(
+    app, client, values, expected, together
+):
+    # Python and SQLite add doubles as IEEE 754 does; PostgreSQL refused the
+    # overflow, and with it the batch, so such scores were answered 500.
+    _user, key = make_api_user(app)
+    if together:
+        rows = [
+            {**_score_row(value), "id": f"0190a000-0000-7000-8000-00000000000{index}"}
+            for index, value in enumerate(values)
+        ]
+        with app.app_context(), storage.core_write() as connection:
+            row_inserts.insert_rows(connection, SCORES, rows)
+    else:
+        for value in values:
+            post_score(client, key, scorer=JUDGE, value=value, evaluation_run_id="r")
+    (root,) = _stats(app).values()
+    assert (root["numeric_count"], root["numeric_sum"]) == (len(values), expected)
+    assert (root["numeric_min"], root["numeric_max"]) == (min(values), max(values))
+
+
+def _score_row(value) -> dict:
+    from datetime import UTC, datetime
+
+    return {
+        "entity": "team",
+        "project": "proj",
+        "prediction_id": "p",
+        "scorer": JUDGE,
+        "scorer_digest": storage.scorer_digest(JUDGE),
+        "value_json": repr(value),
+        "evaluation_run_id": "r",
+        "created_by": "alice",
+        "source": "api",
+        "created_at": datetime.now(UTC),
+    }
+
+
+def test_a_delete_locks_the_groups_it_marks_in_key_order(app, client):
+    # Creates lock their statistics rows in key order; a delete that locked its
+    # groups in another order deadlocked with them on PostgreSQL (503s under load).
+    _user, key = make_api_user(app)
+    ids = [
+        post_score(client, key, scorer=f"scorer-{index % 4}", value=index, evaluation_run_id=run)
+        for index in range(8)
+        for run in ("run-b", "run-a", None)
+    ]
+    locked: list[tuple] = []
+
+    def watch(_connection, _cursor, statement, parameters, _context, _many):
+        if statement.startswith("SELECT score_stats.version"):
+            if isinstance(parameters, dict):
+                locked.append((parameters["run_key_1"], parameters["scorer_digest_1"]))
+            else:
+                locked.append((parameters[2], parameters[3]))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", watch)
+        try:
+            response = client.delete("/v2/team/proj/scores", json=ids, headers=basic(key))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", watch)
+    assert response.get_json() == {"num_deleted": len(ids)}
+    assert len(locked) == 12 and locked == sorted(locked)

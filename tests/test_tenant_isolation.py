@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiKey, Score
-from tests.builders import PASSWORD, basic, make_api_user, make_prediction, make_run, post_score
+from app.models import ApiKey, EvaluationRun, Prediction, Score
+from tests.builders import PASSWORD, basic, make_api_user, post_prediction, post_run, post_score
 
 # Values for every URL variable any route declares. A new route with a new
 # variable fails this test until it says how to aim it at the victim's data.
@@ -16,6 +16,8 @@ PATH_VALUES = {
     "entity": ["victim-co"],
     "project": ["hidden-proj-zz"],
     "score_id": ["{score_id}"],
+    "evaluation_run_id": ["{run_id}"],
+    "prediction_id": ["{prediction_id}"],
     "prefix": ["{key_prefix}"],
     "kind": ["csv", "jsonl"],
 }
@@ -25,7 +27,9 @@ SECRETS = (
     "victim-secret-scorer",
     "victim-secret-value",
     "victim-run-77",
-    "victim-secret-input",
+    "victim-secret-evaluation",
+    "victim-secret-model",
+    "victim-secret-inputs",
     "victim-secret-output",
 )
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -45,22 +49,28 @@ def world(app, client):
         value={"note": "victim-secret-value"},
         evaluation_run_id="victim-run-77",
     )
-    # A created run with a prediction, and a score of it: what eval results and the
-    # Compare page read.
-    run_id = make_run(app, entity="victim-co", project="hidden-proj-zz")
-    prediction_id = make_prediction(
-        app,
-        run_id,
-        {"question": "victim-secret-input"},
-        "victim-secret-output",
-        entity="victim-co",
-        project="hidden-proj-zz",
+    victim_project = {"entity": "victim-co", "project": "hidden-proj-zz"}
+    run_id = post_run(
+        client,
+        victim_key,
+        **victim_project,
+        evaluation="victim-secret-evaluation",
+        model="victim-secret-model",
     )
+    prediction_id = post_prediction(
+        client,
+        victim_key,
+        **victim_project,
+        model="victim-secret-model",
+        inputs={"q": "victim-secret-inputs"},
+        output="victim-secret-output",
+        evaluation_run_id=run_id,
+    )
+    # A score of the prediction: what eval results and the Compare page line up.
     post_score(
         client,
         victim_key,
-        entity="victim-co",
-        project="hidden-proj-zz",
+        **victim_project,
         prediction_id=prediction_id,
         scorer="victim-secret-scorer",
         value=True,
@@ -111,6 +121,8 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         "entity": "victim-co",
         "project": "hidden-proj-zz",
         "score_ids": world["score_id"],
+        "evaluation_run_ids": world["run_id"],
+        "prediction_ids": world["prediction_id"],
         "evaluation_run_id": "guess",
         "scorer": "guess",
         # Compare: the victim's runs, a filter and a text search that would match them.
@@ -142,7 +154,7 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
             assert secret not in body, f"{method} {path} leaked {secret}"
         if "{entity}" not in path and "victim-co" not in path:
             assert "hidden-proj-zz" not in body or path == "/scores/new", f"{method} {path}"
-    assert len(seen) >= 15
+    assert len(seen) >= 25
     # Refused outright (not bounced to sign-in, which would test nothing).
     aimed = [(method, path, status) for method, path, status in seen if "victim-co" in path]
     assert aimed and all(status in (403, 404) for _m, _p, status in aimed), aimed
@@ -154,7 +166,16 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         revoked = db.session.scalar(
             select(ApiKey.revoked_at).where(ApiKey.prefix == world["key_prefix"])
         )
+        runs = db.session.execute(
+            select(EvaluationRun.id, EvaluationRun.status, EvaluationRun.finished_at)
+        ).all()
+        predictions = db.session.execute(select(Prediction.id, Prediction.finished_at)).all()
+    aimed_at = {path for _method, path, _status in aimed}
+    for variable in ("run_id", "prediction_id"):
+        assert any(world[variable] in path for path in aimed_at), f"no route aimed at {variable}"
     assert victim_scores == 2, "a route created or deleted a score in the victim's entity"
+    assert runs == [(world["run_id"], "running", None)], "a route changed the victim's runs"
+    assert predictions == [(world["prediction_id"], None)], "a route changed its predictions"
     assert revoked is None, "a route revoked the victim's key"
 
 
@@ -173,9 +194,3 @@ def test_naming_another_entitys_runs_in_ones_own_project_shows_nothing(app, clie
     answer = api.get_json()
     assert answer["rows"] == [] and answer["total_rows"] == 0
     assert all(e["trial_count"] == 0 for e in answer["summary"]["evaluations"])
-    page = client.get("/p/mallory-co/mine/compare", query_string={"runs": runs, "q": "victim"})
-    assert page.status_code == 200
-    for response in (api, page):
-        text = response.get_data(as_text=True)
-        for secret in SECRETS[:3] + SECRETS[4:]:
-            assert secret not in text

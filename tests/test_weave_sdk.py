@@ -1,4 +1,7 @@
-"""The official Weave SDK's generated scores client, unchanged, against a live server."""
+"""The official Weave SDK's generated client, unchanged, against a live server: scores,
+evaluation runs and predictions."""
+
+from datetime import datetime
 
 import pytest
 from weave.trace_server_bindings.remote_http_trace_server import RemoteHTTPTraceServer
@@ -174,3 +177,176 @@ def test_eval_results_query_through_the_sdk(app, sdk):
     assert error["loc"] == ["body", "sort_by", 0, "field"] and "scores.nope" in error["msg"]
     with pytest.raises(PermissionDeniedError):
         sdk.eval_results_query({"project_id": "elsewhere/proj", "evaluation_run_ids": [baseline]})
+
+
+# Evaluation runs and predictions: the ten client methods, with the requests of
+# /work/notes/evals-client.md §2, and their typed answers.
+
+EVALUATION = "weave:///team/proj/object/qa_eval:v1"
+MODEL = "weave:///team/proj/object/gpt_model:v3"
+
+
+def test_evaluation_runs_through_the_sdk(sdk):
+    first = sdk.evaluation_run_create(
+        {"project_id": PROJECT, "evaluation": EVALUATION, "model": MODEL,
+         "source_evaluation_run_id": None}
+    )  # fmt: skip
+    second = sdk.evaluation_run_create(
+        {"project_id": PROJECT, "evaluation": EVALUATION, "model": "m2",
+         "source_evaluation_run_id": first.evaluation_run_id}
+    )  # fmt: skip
+    third = sdk.evaluation_run_create({"project_id": PROJECT, "evaluation": "ev2", "model": "m2"})
+    ids = [first.evaluation_run_id, second.evaluation_run_id, third.evaluation_run_id]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+
+    run = sdk.evaluation_run_read({"project_id": PROJECT, "evaluation_run_id": ids[0]})
+    assert (run.evaluation_run_id, run.evaluation, run.model) == (ids[0], EVALUATION, MODEL)
+    assert run.status == "running" and run.finished_at is None and run.summary is None
+    assert isinstance(run.started_at, datetime) and run.started_at.tzinfo is not None
+    assert run.source_evaluation_run_id is None
+    again = sdk.evaluation_run_read({"project_id": PROJECT, "evaluation_run_id": ids[1]})
+    assert again.source_evaluation_run_id == ids[0]
+
+    listed = list(sdk.evaluation_run_list({"project_id": PROJECT}))
+    assert [r.evaluation_run_id for r in listed] == ids
+    assert all(isinstance(r.started_at, datetime) for r in listed)
+    filtered = sdk.evaluation_run_list(
+        {"project_id": PROJECT,
+         "filter": {"evaluation_run_ids": ids[:2], "evaluations": [EVALUATION], "models": ["m2"]},
+         "limit": 5, "offset": 0}
+    )  # fmt: skip
+    assert [r.evaluation_run_id for r in filtered] == [ids[1]]
+    page = sdk.evaluation_run_list(
+        {"project_id": PROJECT, "models": ["m2"], "limit": 1, "offset": 1}
+    )
+    assert [r.evaluation_run_id for r in page] == [ids[2]]
+
+    done = sdk.evaluation_run_finish(
+        {"project_id": PROJECT, "evaluation_run_id": ids[0], "summary": {"acc": 0.5}}
+    )
+    assert done.success is True
+    finished = sdk.evaluation_run_read({"project_id": PROJECT, "evaluation_run_id": ids[0]})
+    assert finished.status == "finished" and finished.summary == {"acc": 0.5}
+    assert isinstance(finished.finished_at, datetime)
+    # No summary at all ({} on the wire) and an explicit None both store null.
+    assert sdk.evaluation_run_finish({"project_id": PROJECT, "evaluation_run_id": ids[1]}).success
+    sdk.evaluation_run_finish({"project_id": PROJECT, "evaluation_run_id": ids[0], "summary": None})
+    for run_id in ids[:2]:
+        assert (
+            sdk.evaluation_run_read({"project_id": PROJECT, "evaluation_run_id": run_id}).summary
+            is None
+        )
+    with pytest.raises(NotFoundError) as caught:
+        sdk.evaluation_run_finish({"project_id": PROJECT, "evaluation_run_id": "nope"})
+    assert caught.value.body == {"detail": "Evaluation run not found"}
+    with pytest.raises(UnprocessableEntityError):
+        sdk.evaluation_run_finish(
+            {"project_id": PROJECT, "evaluation_run_id": ids[2], "summary": [1]}
+        )
+
+    deleted = sdk.evaluation_run_delete(
+        {"project_id": PROJECT, "evaluation_run_ids": [ids[0], ids[1], "nope"]}
+    )
+    assert deleted.num_deleted == 2
+    with pytest.raises(NotFoundError) as caught:
+        sdk.evaluation_run_read({"project_id": PROJECT, "evaluation_run_id": ids[0]})
+    assert caught.value.body == {"detail": "Evaluation run not found"}
+    assert [r.evaluation_run_id for r in sdk.evaluation_run_list({"project_id": PROJECT})] == ids[
+        2:
+    ]
+    # An empty list sends no ids at all: the server says which parameter is missing.
+    with pytest.raises(UnprocessableEntityError) as caught:
+        sdk.evaluation_run_delete({"project_id": PROJECT, "evaluation_run_ids": []})
+    assert caught.value.body["detail"][0]["loc"] == ["query", "evaluation_run_ids"]
+
+
+def test_predictions_through_the_sdk(sdk):
+    run_id = sdk.evaluation_run_create(
+        {"project_id": PROJECT, "evaluation": EVALUATION, "model": MODEL}
+    ).evaluation_run_id
+    spans = [{"span_id": "s", "trace_id": "t"}]
+    requests = [
+        {"project_id": PROJECT, "model": MODEL, "inputs": {"q": 1}, "output": None,
+         "evaluation_run_id": run_id, "genai_span_ref": spans},
+        {"project_id": PROJECT, "model": MODEL, "inputs": {"q": "日本", "n": [1, None]},
+         "output": {"answer": 2, "big": 2**70}, "evaluation_run_id": run_id},
+        {"project_id": PROJECT, "model": "m2", "inputs": {}, "output": "text"},
+    ]  # fmt: skip
+    ids = [sdk.prediction_create(request).prediction_id for request in requests]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+
+    for prediction_id, request in zip(ids, requests, strict=True):
+        prediction = sdk.prediction_read({"project_id": PROJECT, "prediction_id": prediction_id})
+        assert prediction.prediction_id == prediction_id
+        assert (prediction.model, prediction.inputs) == (request["model"], request["inputs"])
+        assert prediction.output == request["output"]
+        assert prediction.evaluation_run_id == request.get("evaluation_run_id")
+        assert prediction.wb_user_id == "sdk-user"
+        # Additions the client keeps (its models allow extra fields).
+        assert prediction.genai_span_ref == request.get("genai_span_ref")
+        assert prediction.created_at.endswith("Z")
+
+    listed = list(sdk.prediction_list({"project_id": PROJECT}))
+    assert [p.prediction_id for p in listed] == ids
+    assert [p.output for p in listed] == [r["output"] for r in requests]
+    of_run = sdk.prediction_list(
+        {"project_id": PROJECT, "evaluation_run_id": run_id, "limit": 10, "offset": 0}
+    )
+    assert [p.prediction_id for p in of_run] == ids[:2]
+    page = sdk.prediction_list({"project_id": PROJECT, "limit": 1, "offset": 1})
+    assert [p.prediction_id for p in page] == [ids[1]]
+
+    assert sdk.prediction_finish({"project_id": PROJECT, "prediction_id": ids[0]}).success is True
+    assert sdk.prediction_finish({"project_id": PROJECT, "prediction_id": ids[0]}).success is True
+    with pytest.raises(NotFoundError) as caught:
+        sdk.prediction_finish({"project_id": PROJECT, "prediction_id": "nope"})
+    assert caught.value.body == {"detail": "Prediction not found"}
+
+    score = sdk.score_create(
+        {"project_id": PROJECT, "prediction_id": ids[0], "scorer": SCORER, "value": 1}
+    )
+    deleted = sdk.prediction_delete({"project_id": PROJECT, "prediction_ids": [ids[0], "nope"]})
+    assert deleted.num_deleted == 1
+    with pytest.raises(NotFoundError) as caught:
+        sdk.prediction_read({"project_id": PROJECT, "prediction_id": ids[0]})
+    assert caught.value.body == {"detail": "Prediction not found"}
+    with pytest.raises(NotFoundError):  # its score went with it
+        sdk.score_read({"project_id": PROJECT, "score_id": score.score_id})
+    assert [p.prediction_id for p in sdk.prediction_list({"project_id": PROJECT})] == ids[1:]
+
+    # Deleting the run takes its remaining prediction; the one outside any run stays.
+    assert (
+        sdk.evaluation_run_delete(
+            {"project_id": PROJECT, "evaluation_run_ids": [run_id]}
+        ).num_deleted
+        == 1
+    )
+    assert [p.prediction_id for p in sdk.prediction_list({"project_id": PROJECT})] == ids[2:]
+
+
+def test_the_sdks_bad_bodies_get_fastapi_errors(sdk):
+    with pytest.raises(UnprocessableEntityError) as caught:
+        sdk.prediction_create({"project_id": PROJECT, "model": "", "inputs": [1], "output": 1})
+    assert [(e["type"], e["loc"]) for e in caught.value.body["detail"]] == [
+        ("string_too_short", ["body", "model"]),
+        ("dict_type", ["body", "inputs"]),
+    ]
+    with pytest.raises(UnprocessableEntityError) as caught:
+        sdk.evaluation_run_create({"project_id": PROJECT, "evaluation": 1, "model": "m"})
+    assert [(e["type"], e["loc"]) for e in caught.value.body["detail"]] == [
+        ("string_type", ["body", "evaluation"])
+    ]
+
+
+def test_a_refused_key_on_the_evaluation_routes(sdk, live_server):
+    bad = sdk_client(live_server, "sk_wrong")
+    with pytest.raises(AuthenticationError):
+        bad.prediction_create({"project_id": PROJECT, "model": "m", "inputs": {}, "output": 1})
+    with pytest.raises(AuthenticationError):
+        list(bad.evaluation_run_list({"project_id": PROJECT}))
+    with pytest.raises(PermissionDeniedError):
+        sdk.evaluation_run_create({"project_id": "elsewhere/proj", "evaluation": "e", "model": "m"})
+    with pytest.raises(PermissionDeniedError):
+        sdk.prediction_create(
+            {"project_id": "elsewhere/proj", "model": "m", "inputs": {}, "output": 1}
+        )

@@ -1,15 +1,19 @@
 """Reading a request body the way the reference FastAPI server does."""
 
 import json
+import re
+from collections.abc import Callable
 from email.message import Message
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import request
 from werkzeug.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
 
 from app import jsonbody
-from app.validation import MAX_VALUE_DEPTH
+from app.validation import MAX_VALUE_DEPTH, RulesError
+
+Fields = TypeVar("Fields")
 
 
 class BodyError(Exception):
@@ -18,6 +22,28 @@ class BodyError(Exception):
     def __init__(self, errors: list[dict]):
         super().__init__("invalid body")
         self.errors = errors
+
+
+class RefusedBody(Exception):
+    """The body is missing or breaks the rules; errors are FastAPI-shaped, under 'body'."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("refused body")
+        self.errors = errors
+
+
+def validated_body(validate: Callable[[Any], Fields]) -> Fields:
+    """The body, parsed and judged by `validate` (which raises RulesError).
+
+    Raises RefusedBody, or 400/413 as read_json_body does.
+    """
+    try:
+        body = read_json_body()
+        if is_empty(body):
+            raise RefusedBody([{**missing_body_error(), "loc": ["body"]}])
+        return validate(body)
+    except (BodyError, RulesError) as exc:
+        raise RefusedBody(with_body_prefix(exc.errors)) from None
 
 
 _NO_BODY = object()
@@ -107,10 +133,33 @@ def read_json_body() -> Any:
         raise BadRequest() from None
 
 
+# A JSON string, or one of the characters that nest or end a key.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[][{}:]')
+
+
+def _deep_field(text: str) -> tuple:
+    """The loc of the top-level field whose value nests deeper than allowed: (name,), or ()."""
+    depth, last_string, field = 0, None, None
+    for token in _TOKEN.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_VALUE_DEPTH + 1:
+                return () if field is None or not text.lstrip().startswith("{") else (field,)
+        elif mark in "]}":
+            depth -= 1
+        elif mark == ":":
+            if depth == 1 and last_string is not None:
+                field = json.loads(last_string)
+        else:
+            last_string = mark if depth == 1 else None
+    return ()
+
+
 def _too_deep(text: str) -> dict:
-    # Nesting this deep is past what the parser follows; in an object body it
-    # can only be the value (the other fields are strings).
-    loc = ("value",) if text.lstrip().startswith("{") else ()
+    # Nesting this deep is past what the parser follows: the field it is in
+    # says where, as the rules' own depth error would.
+    loc = _deep_field(text)
     return {
         "type": "json_too_deep",
         "loc": loc,

@@ -1,8 +1,9 @@
 """Every /v2 request is authenticated, then checked against the entity, before its body is read.
 
-One exception, for speed: a plain create (small body, no Idempotency-Key, a
-key-shaped credential) has its key checked by the batch that stores the
-score, once for all the creates that share it (app/storage/row_batches.py). Its
+One exception, for speed: a plain create of a score or a prediction (small
+body, no Idempotency-Key, a key-shaped credential) has its key checked by the
+batch that stores it, once for all the creates that share it
+(app/storage/row_batches.py). Its
 body is parsed first, but it is still answered 401 or 403 before anything
 about the body: a refused body is answered only after the key was checked
 here, as for any other request.
@@ -23,6 +24,8 @@ from app.services.errors import DomainError, Forbidden
 from app.validation import path_segment_errors
 
 PUBLIC_ENDPOINTS = {"api.health", "api.openapi"}
+# The creates whose key may be checked where their row is stored (creates.Creates.for_key).
+DEFERRED_CREATES = frozenset({"api.create_score", "api.create_prediction"})
 # Bodies up to this size may be parsed before the key is checked: about what
 # the key lookup costs, so an unauthenticated caller cannot make us work more.
 DEFERRED_BODY_MAX = 16 * 1024
@@ -62,7 +65,7 @@ def _deferrable_key_digest() -> str | None:
     # attribute of `request` is a proxy lookup, and some are parsed anew.
     current = request._get_current_object()  # type: ignore[attr-defined]
     environ = current.environ
-    if current.endpoint != "api.create_score" or "HTTP_IDEMPOTENCY_KEY" in environ:
+    if current.endpoint not in DEFERRED_CREATES or "HTTP_IDEMPOTENCY_KEY" in environ:
         return None
     length = declared_length(environ)
     if length is None or length > DEFERRED_BODY_MAX:

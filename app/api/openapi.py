@@ -2,224 +2,95 @@
 
 from functools import cache
 
-from app.api import openapi_evals
-from app.api.params import MAX_ROWS
-from app.validation import ScoreCreate, path_segment_schema
+from app.api import openapi_evals, openapi_evaluations
+from app.api.openapi_parts import (
+    BODY_ANSWERS,
+    ERROR_SCHEMAS,
+    answer_schema,
+    body_schemas,
+    deleted,
+    id_param,
+    idempotency_key,
+    ids_param,
+    json_answer,
+    json_body,
+    jsonl_answer,
+    moment,
+    nullable,
+    operation,
+    page_params,
+    query_param,
+    string,
+)
+from app.validation import ScoreCreate
 
-REF = "#/components/schemas/{model}"
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": REF.format(model=name)}
-
-
-def _json(schema_name: str, description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": _ref(schema_name)}},
-    }
-
-
-def _path_param(name: str) -> dict:
-    return {
-        "in": "path",
-        "name": name,
-        "required": True,
-        "schema": {"title": name.replace("_", " ").title(), **path_segment_schema()},
-    }
-
-
-def _query_param(name: str, schema: dict) -> dict:
-    return {"in": "query", "name": name, "required": False, "schema": schema}
-
-
-# Answers every authenticated /v2 route can give besides its own.
-_COMMON = {
-    "401": _json("HTTPError", "Missing or invalid credentials"),
-    "403": _json("HTTPError", "The key's owner may not use this entity"),
-    "422": _json("HTTPValidationError", "Validation Error"),
-    "503": _json("HTTPError", "Database unavailable"),
-}
-_SECURITY: list[dict[str, list]] = [{"HTTPBasic": []}, {"HTTPBearer": []}]
-
-
-def _operation(operation_id: str, summary: str, params: list, responses: dict, **extra) -> dict:
-    return {
-        "tags": ["Scores"],
-        "summary": summary,
-        "operationId": operation_id,
-        "parameters": [_path_param("entity"), _path_param("project"), *params],
-        "responses": {**responses, **_COMMON},
-        "security": _SECURITY,
-        **extra,
-    }
+TAG = "Scores"
 
 
 def _schemas() -> dict:
-    create = ScoreCreate.model_json_schema(ref_template=REF)
     score_props = {
-        "score_id": {"type": "string", "title": "Score Id"},
-        "prediction_id": {"type": "string", "title": "Prediction Id"},
-        "scorer": {"type": "string", "title": "Scorer"},
+        "score_id": string("Score Id"),
+        "prediction_id": string("Prediction Id"),
+        "scorer": string("Scorer"),
         "value": {"title": "Value"},
-        "evaluation_run_id": {
-            "anyOf": [{"type": "string"}, {"type": "null"}],
-            "title": "Evaluation Run Id",
-        },
-        "wb_user_id": {"type": "string", "title": "Wb User Id"},
-        "created_at": {"type": "string", "format": "date-time", "title": "Created At"},
+        "evaluation_run_id": nullable({"type": "string"}, "Evaluation Run Id"),
+        "wb_user_id": string("Wb User Id"),
+        "created_at": moment("Created At"),
     }
     return {
-        **openapi_evals.schemas(),
-        "ScoreCreateBody": create,
-        "ScoreCreateRes": {
-            "type": "object",
-            "title": "ScoreCreateRes",
-            "properties": {
-                "score_id": {"type": "string", "title": "Score Id", "description": "The score ID"}
-            },
-            "required": ["score_id"],
-        },
-        "ScoreReadRes": {
-            "type": "object",
-            "title": "ScoreReadRes",
-            "properties": score_props,
-            "required": list(score_props),
-        },
-        "ScoreDeleteRes": {
-            "type": "object",
-            "title": "ScoreDeleteRes",
-            "properties": {
-                "num_deleted": {"type": "integer", "minimum": 0, "title": "Num Deleted"}
-            },
-            "required": ["num_deleted"],
-        },
-        "HTTPError": {
-            "type": "object",
-            "title": "HTTPError",
-            "properties": {"detail": {"type": "string", "title": "Detail"}},
-            "required": ["detail"],
-        },
-        "HTTPValidationError": {
-            "type": "object",
-            "title": "HTTPValidationError",
-            "properties": {
-                "detail": {"type": "array", "title": "Detail", "items": _ref("ValidationError")}
-            },
-        },
-        "ValidationError": {
-            "type": "object",
-            "title": "ValidationError",
-            "properties": {
-                "loc": {
-                    "type": "array",
-                    "title": "Location",
-                    "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
-                },
-                "msg": {"type": "string", "title": "Message"},
-                "type": {"type": "string", "title": "Error Type"},
-                "input": {"title": "Input"},
-                "ctx": {"type": "object", "title": "Context"},
-            },
-            "required": ["loc", "msg", "type"],
-        },
+        **body_schemas(ScoreCreate),
+        "ScoreCreateRes": answer_schema(
+            "ScoreCreateRes", {"score_id": string("Score Id", description="The score ID")}
+        ),
+        "ScoreReadRes": answer_schema("ScoreReadRes", score_props),
+        "ScoreDeleteRes": deleted("ScoreDeleteRes"),
     }
-
-
-_IDEMPOTENCY_KEY = {
-    "in": "header",
-    "name": "Idempotency-Key",
-    "required": False,
-    "description": (
-        "Makes a retried create safe: the same key with the same body returns the first "
-        "score_id and stores nothing new; with a different body, 409. Scoped to the caller, "
-        "kept at least 24 hours."
-    ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
-}
 
 
 def _paths() -> dict:
     scores = "/v2/{entity}/{project}/scores"
-    create = _operation(
+    create = operation(
+        TAG,
         "score_create_v2__entity___project__scores_post",
         "Create a score",
-        [_IDEMPOTENCY_KEY],
+        [idempotency_key("score_id")],
         {
-            "200": _json("ScoreCreateRes", "Successful Response"),
-            "409": _json("HTTPError", "The Idempotency-Key was used for a different request"),
-            "400": _json("HTTPError", "The body is not valid UTF-8"),
-            "413": _json("HTTPError", "The body is over the size limit"),
+            "200": json_answer("ScoreCreateRes", "Successful Response"),
+            "409": json_answer("HTTPError", "The Idempotency-Key was used for a different request"),
+            **BODY_ANSWERS,
         },
-        requestBody={
-            "required": True,
-            "content": {"application/json": {"schema": _ref("ScoreCreateBody")}},
-        },
+        requestBody=json_body("ScoreCreateBody"),
     )
-    listing = _operation(
+    listing = operation(
+        TAG,
         "score_list_v2__entity___project__scores_get",
         "List scores (JSON lines, oldest first)",
         [
-            _query_param("evaluation_run_id", {"anyOf": [{"type": "string"}, {"type": "null"}]}),
-            _query_param(
-                "limit",
-                {
-                    "anyOf": [
-                        {"type": "integer", "minimum": 0, "maximum": MAX_ROWS},
-                        {"type": "null"},
-                    ]
-                },
-            ),
-            _query_param(
-                "offset",
-                {
-                    "anyOf": [
-                        {"type": "integer", "minimum": 0, "maximum": MAX_ROWS},
-                        {"type": "null"},
-                    ]
-                },
-            ),
+            query_param("evaluation_run_id", {"anyOf": [{"type": "string"}, {"type": "null"}]}),
+            *page_params(),
         ],
-        {
-            "200": {
-                "description": "One score object per line",
-                "content": {"application/jsonl": {"schema": _ref("ScoreReadRes")}},
-            }
-        },
+        {"200": jsonl_answer("ScoreReadRes", "One score object per line")},
     )
-    delete = _operation(
+    delete = operation(
+        TAG,
         "score_delete_v2__entity___project__scores_delete",
         "Delete scores",
-        [
-            {
-                "in": "query",
-                "name": "score_ids",
-                "required": True,
-                "schema": {"type": "array", "items": {"type": "string"}},
-            }
-        ],
-        {"200": _json("ScoreDeleteRes", "Successful Response")},
+        [ids_param("score_ids", "scores")],
+        {"200": json_answer("ScoreDeleteRes", "Successful Response")},
     )
-    read = _operation(
+    read = operation(
+        TAG,
         "score_read_v2__entity___project__scores__score_id__get",
         "Read a score",
-        [
-            {
-                "in": "path",
-                "name": "score_id",
-                "required": True,
-                "schema": {"type": "string", "title": "Score Id"},
-            }
-        ],
+        [id_param("score_id")],
         {
-            "200": _json("ScoreReadRes", "Successful Response"),
-            "404": _json("HTTPError", "No such score in this entity/project"),
+            "200": json_answer("ScoreReadRes", "Successful Response"),
+            "404": json_answer("HTTPError", "No such score in this entity/project"),
         },
     )
     return {
         scores: {"post": create, "get": listing, "delete": delete},
         scores + "/{score_id}": {"get": read},
-        **openapi_evals.paths(_operation),
     }
 
 
@@ -231,11 +102,19 @@ def build_document() -> dict:
         "info": {
             "title": "Scores",
             "version": "0.1.0",
-            "description": "A self-hosted server for the Weave v2 Scores API.",
+            "description": (
+                "A self-hosted server for the Weave v2 Scores, Evaluation Runs, "
+                "Predictions and Eval Results APIs."
+            ),
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **openapi_evaluations.paths(), **openapi_evals.paths()},
         "components": {
-            "schemas": _schemas(),
+            "schemas": {
+                **_schemas(),
+                **openapi_evals.schemas(),
+                **openapi_evaluations.schemas(),
+                **ERROR_SCHEMAS,
+            },
             "securitySchemes": {
                 "HTTPBasic": {"type": "http", "scheme": "basic"},
                 "HTTPBearer": {"type": "http", "scheme": "bearer"},

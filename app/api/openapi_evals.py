@@ -1,6 +1,7 @@
 """The OpenAPI description of POST /v2/{entity}/{project}/eval_results/query: the body as
 app/validation.py validates it, the answer as the vendor's V2EvalResultQueryResponse."""
 
+from app.api.openapi_parts import BODY_ANSWERS, json_body, operation
 from app.validation import EvalResultsQuery
 
 REF = "#/components/schemas/{model}"
@@ -123,10 +124,10 @@ def schemas() -> dict:
     }
 
 
-def paths(operation) -> dict:
-    """The route, built with openapi.py's `_operation(operation_id, summary, params, responses,
-    **extra)`."""
+def paths() -> dict:
+    """The route."""
     query = operation(
+        "Eval results",
         "eval_results_query_v2__entity___project__eval_results_query_post",
         "Query eval results: runs lined up row by row, with per-scorer statistics",
         [],
@@ -135,24 +136,13 @@ def paths(operation) -> dict:
                 "description": "Successful Response",
                 "content": {"application/json": {"schema": _ref("EvalResultsQueryRes")}},
             },
-            "400": {
-                "description": "The body is not valid UTF-8",
-                "content": {"application/json": {"schema": _ref("HTTPError")}},
-            },
-            "413": {
-                "description": "The body is over the size limit",
-                "content": {"application/json": {"schema": _ref("HTTPError")}},
-            },
+            **BODY_ANSWERS,
         },
-        requestBody={
-            "required": True,
-            "content": {"application/json": {"schema": _ref("EvalResultsQueryBody")}},
-        },
+        requestBody=json_body("EvalResultsQueryBody"),
         description=(
             "Filters, sorts and pages the rows of the runs (evaluation_run_ids, or its alias"
             " evaluation_call_ids), lined up by row digest. A filter or sort naming a field,"
             " scorer or run that does not exist is a 422 naming it (loc under body)."
         ),
     )
-    query["tags"] = ["Eval results"]
     return {PATH: {"post": query}}

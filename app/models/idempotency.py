@@ -1,4 +1,4 @@
-"""Idempotency keys: a retried create returns the score the first attempt stored."""
+"""Idempotency keys: a retried create returns what the first attempt stored."""
 
 from datetime import datetime
 
@@ -19,5 +19,7 @@ class IdempotencyKey(db.Model):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     # SHA-256 of the entity, project and validated fields of the first request.
     request_hash: Mapped[str] = mapped_column(String(64))
-    score_id: Mapped[str] = mapped_column(String(36))
+    # What the key created ("score", "evaluation_run", "prediction") and its id.
+    kind: Mapped[str] = mapped_column(String(16))
+    created_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -135,3 +136,16 @@ def refusal_error(refused: KeyRefused) -> DomainError:
     if refused.unknown:
         return NotAuthenticated("Invalid authentication credentials")
     return Forbidden(f"Not allowed to access entity '{refused.entity}'", field="entity")
+
+
+def store_for_key(store: Callable[[dict, str], None], row: dict, digest: str) -> str:
+    """Store a new row through `store`, which checks the key with this digest; return its id.
+
+    Raises NotAuthenticated for a key that is not active and Forbidden when
+    its owner may not use the row's entity; nothing is stored then.
+    """
+    try:
+        store(row, digest)
+    except KeyRefused as refused:
+        raise refusal_error(refused) from None
+    return row["id"]

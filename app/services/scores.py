@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 
 import uuid_utils
 
@@ -9,10 +10,12 @@ from app import storage
 from app.extensions import db
 from app.jsonbody import dumps_value
 from app.models import Score
-from app.services import keys, scorer_values
+from app.services import idempotency, keys, scorer_values
+from app.services.keys import ApiPrincipal
 from app.validation import ScoreCreate
 
 SOURCES = ("api", "ui")
+KIND_NAME = "score"
 # How the API shows rows read by read_api_row and list_api_rows (app.storage).
 FetchedRows = storage.FetchedRows
 api_line = storage.api_line
@@ -76,13 +79,35 @@ def create_score_for_key(entity: str, project: str, fields: ScoreCreate, digest:
 
     def write(checked: scorer_values.Checked) -> str:
         row = new_score_row(entity, project, fields, "", "api", checked.version)
-        try:
-            storage.store_score(row, digest, checked.generation)
-        except storage.KeyRefused as refused:
-            raise keys.refusal_error(refused) from None
-        return row["id"]
+        store = partial(storage.store_score, generation=checked.generation)
+        return keys.store_for_key(store, row, digest)
 
     return scorer_values.write_checked(entity, project, fields.scorer, fields.value, write)
+
+
+def create_score_once(
+    entity: str, project: str, fields: ScoreCreate, user: ApiPrincipal, key: str
+) -> tuple[str, bool]:
+    """Store the score unless this caller's Idempotency-Key already did; (score_id, replayed).
+
+    Raises Conflict when the key was used for a different request, and
+    ScorerConfigError when a new score's value breaks its scorer's config.
+    """
+
+    def write(checked: scorer_values.Checked) -> tuple[str, bool]:
+        row = new_score_row(entity, project, fields, user.username, "api", checked.version)
+        stamp = (entity, project, checked.generation)
+        kind = idempotency.Kind(KIND_NAME, partial(storage.insert_scores, generations=[stamp]))
+        return idempotency.create_once(kind, entity, project, fields, row, user.id, key)
+
+    try:
+        return scorer_values.write_checked(entity, project, fields.scorer, fields.value, write)
+    except scorer_values.ScorerConfigError:
+        # A retry of a request stored before the config came replays it all the same.
+        created = idempotency.replayed(KIND_NAME, entity, project, fields, user.id, key)
+        if created is None:
+            raise
+        return created, True
 
 
 def read_api_row(entity: str, project: str, score_id: str) -> Sequence | None:

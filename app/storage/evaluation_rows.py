@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from itertools import product
 
 from sqlalchemy import Select, bindparam, func, insert, literal, select, update
+from sqlalchemy.engine import Connection
 
 from app.models import EvaluationRun, Prediction
 from app.models.evaluation_run import FINISHED
@@ -50,7 +51,12 @@ def _in_project(model, entity: str, project: str):
 def insert_run(row: dict) -> None:
     """Store a new run (a dict of every column)."""
     with core_write() as connection:
-        connection.execute(insert(EvaluationRun), [row])
+        insert_runs(connection, [row])
+
+
+def insert_runs(connection: Connection, rows: list[dict]) -> None:
+    """Store new runs in the caller's write transaction."""
+    connection.execute(insert(EvaluationRun), rows)
 
 
 def read_run(entity: str, project: str, run_id: str) -> Sequence | None:

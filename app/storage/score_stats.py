@@ -16,16 +16,20 @@ in too: a write that raced the recount is never lost, and none deadlocks.
 """
 
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import (
     Double,
     Integer,
+    Numeric,
     String,
     Text,
     and_,
     bindparam,
+    case,
     cast,
     column,
     false,
@@ -150,10 +154,33 @@ def _higher(connection_kind: str, stored: ColumnElement, new: ColumnElement) -> 
     return func.max(func.coalesce(stored, new), func.coalesce(new, stored))
 
 
+# The largest finite double, exactly, for PostgreSQL's numeric arithmetic.
+_LARGEST = literal(Decimal(sys.float_info.max), Numeric)
+
+
+def _as_double(total: ColumnElement) -> ColumnElement:
+    """A numeric sum as a double, past the largest one an infinity (PostgreSQL).
+
+    Python and SQLite add doubles as IEEE 754 does: a sum too large is an
+    infinity. PostgreSQL refuses it ("value out of range: overflow"), and
+    the whole batch with it, so its sums run in numeric and end here.
+    """
+    return case(
+        (total == literal("NaN", Numeric), literal(float("nan"), Double)),
+        (total > _LARGEST, literal(float("inf"), Double)),
+        (total < -_LARGEST, literal(float("-inf"), Double)),
+        else_=cast(total, Double),
+    )
+
+
 def _merged(statement, kind: str):
     """An upsert that adds what it brings to a row already there."""
     new = statement.excluded
     merge = {name: _STATS.c[name] + new[name] for name in COUNTERS}
+    if kind == "postgresql":
+        merge["numeric_sum"] = _as_double(
+            cast(_STATS.c.numeric_sum, Numeric) + cast(new.numeric_sum, Numeric)
+        )
     merge.update(
         numeric_min=_lower(kind, _STATS.c.numeric_min, new.numeric_min),
         numeric_max=_higher(kind, _STATS.c.numeric_max, new.numeric_max),
@@ -241,7 +268,10 @@ def add_for_stored(stored: CTE) -> CTE:
             false(),
             func.count(),
             func.count().filter(numbers),
-            func.coalesce(func.sum(number).filter(numbers), literal(0.0, type_=Double)),
+            func.coalesce(
+                _as_double(func.sum(cast(number, Numeric)).filter(numbers)),
+                literal(0.0, type_=Double),
+            ),
             func.min(number).filter(numbers),
             func.max(number).filter(numbers),
             func.count().filter(booleans),
@@ -289,7 +319,7 @@ def _locked(query, connection: Connection):
 def mark_dirty(connection: Connection, groups: Iterable[Sequence[str]]) -> None:
     """Mark groups (entity, project, run_key, scorer_digest) whose scores were deleted,
     in the caller's transaction, locking their root rows in key order as writers do."""
-    for group in set(map(tuple, groups)):
+    for group in sorted(set(map(tuple, groups))):
         roots = select(_STATS.c.version).where(_in_group(group), _STATS.c.path == ROOT_PATH)
         if connection.execute(_locked(roots, connection)).first() is None:
             continue

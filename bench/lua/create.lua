@@ -3,7 +3,8 @@
 local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
 dofile(here .. "report.lua")
 
-local path, headers
+-- Global, so that create_prediction.lua can post its own bodies with the same init().
+path, headers = nil, nil
 local counter = 0
 
 function init(args)

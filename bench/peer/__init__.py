@@ -1,4 +1,5 @@
-"""The peer: the FastAPI server a careful user would otherwise write for the same four routes.
+"""The peer: the FastAPI server a careful user would otherwise write for the same routes
+(the four scores routes, and the creates of evaluation runs and predictions).
 
 Idiomatic FastAPI + pydantic v2 + SQLAlchemy 2 (sync sessions, one per
 request), served by uvicorn. It is the yardstick the benchmark compares our

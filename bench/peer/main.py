@@ -1,4 +1,5 @@
-"""The four scores routes, as a FastAPI user would write them.
+"""The four scores routes and the two evaluation creates (runs, predictions), as a FastAPI
+user would write them.
 
 Run: PEER_DATABASE_URL=sqlite:////tmp/peer.db uvicorn bench.peer.main:app --workers 2
 """
@@ -20,8 +21,17 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from bench.peer.database import SessionLocal, get_db
-from bench.peer.models import ApiKey, Score, User
-from bench.peer.schemas import Deleted, ScoreCreate, ScoreCreated, ScoreOut
+from bench.peer.models import ApiKey, EvaluationRun, Prediction, Score, User
+from bench.peer.schemas import (
+    Deleted,
+    EvaluationRunCreate,
+    EvaluationRunCreated,
+    PredictionCreate,
+    PredictionCreated,
+    ScoreCreate,
+    ScoreCreated,
+    ScoreOut,
+)
 
 STREAM_BATCH = 1000
 
@@ -136,3 +146,35 @@ def delete_scores(
     )
     db.commit()
     return Deleted(num_deleted=result.rowcount)
+
+
+@app.post("/v2/{entity}/{project}/evaluation_runs")
+def create_evaluation_run(
+    entity: str, project: str, body: EvaluationRunCreate, user: CurrentUser, db: DB
+) -> EvaluationRunCreated:
+    run = EvaluationRun(
+        id=str(uuid_utils.uuid7()),
+        entity=entity,
+        project=project,
+        wb_user_id=user.username,
+        **body.model_dump(),
+    )
+    db.add(run)
+    db.commit()
+    return EvaluationRunCreated(evaluation_run_id=run.id)
+
+
+@app.post("/v2/{entity}/{project}/predictions")
+def create_prediction(
+    entity: str, project: str, body: PredictionCreate, user: CurrentUser, db: DB
+) -> PredictionCreated:
+    prediction = Prediction(
+        id=str(uuid_utils.uuid7()),
+        entity=entity,
+        project=project,
+        wb_user_id=user.username,
+        **body.model_dump(),
+    )
+    db.add(prediction)
+    db.commit()
+    return PredictionCreated(prediction_id=prediction.id)

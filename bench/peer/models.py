@@ -1,4 +1,5 @@
-"""Tables of the peer: users, their API keys (hashes only) and scores."""
+"""Tables of the peer: users, their API keys (hashes only), scores, evaluation runs and
+predictions."""
 
 from datetime import UTC, datetime
 
@@ -54,4 +55,42 @@ class Score(Base):
     __table_args__ = (
         Index("ix_scores_project_id", "entity", "project", "id"),
         Index("ix_scores_project_run", "entity", "project", "evaluation_run_id", "id"),
+    )
+
+
+class EvaluationRun(Base):
+    __tablename__ = "evaluation_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(128))
+    project: Mapped[str] = mapped_column(String(128))
+    evaluation: Mapped[str] = mapped_column(String(1024))
+    model: Mapped[str] = mapped_column(String(1024))
+    source_evaluation_run_id: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    summary: Mapped[object | None] = mapped_column(JSON)
+    wb_user_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_evaluation_runs_project_id", "entity", "project", "id"),)
+
+
+class Prediction(Base):
+    __tablename__ = "predictions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(128))
+    project: Mapped[str] = mapped_column(String(128))
+    model: Mapped[str] = mapped_column(String(1024))
+    inputs: Mapped[object] = mapped_column(JSON)
+    output: Mapped[object] = mapped_column(JSON)
+    evaluation_run_id: Mapped[str | None] = mapped_column(String(256))
+    genai_span_ref: Mapped[object | None] = mapped_column(JSON)
+    wb_user_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    # A run's predictions in order, as its list would read them.
+    __table_args__ = (
+        Index("ix_predictions_project_run", "entity", "project", "evaluation_run_id", "id"),
     )

@@ -31,3 +31,30 @@ class ScoreOut(BaseModel):
 
 class Deleted(BaseModel):
     num_deleted: int
+
+
+class EvaluationRunCreate(BaseModel):
+    evaluation: str = Field(min_length=1, max_length=1024, description="The evaluation ref")
+    model: str = Field(min_length=1, max_length=1024, description="The model ref")
+    source_evaluation_run_id: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class EvaluationRunCreated(BaseModel):
+    evaluation_run_id: str
+
+
+class GenaiSpanRef(BaseModel):
+    span_id: str = Field(min_length=1, max_length=256)
+    trace_id: str = Field(min_length=1, max_length=256)
+
+
+class PredictionCreate(BaseModel):
+    model: str = Field(min_length=1, max_length=1024, description="The model ref")
+    inputs: dict[str, Any] = Field(description="The inputs to the prediction")
+    output: Any = Field(description="The output of the prediction")
+    evaluation_run_id: str | None = Field(default=None, min_length=1, max_length=256)
+    genai_span_ref: list[GenaiSpanRef] | None = None
+
+
+class PredictionCreated(BaseModel):
+    prediction_id: str

@@ -187,17 +187,26 @@ def pytest_terminal_summary(terminalreporter):
         return
     totals = {
         name: sum(entry.get(name, 0) for entry in _session_figures)
-        for name in ("requests_sent", "faults_injected", "scores_checked", "lost", "duplicated")
+        for name in (
+            "requests_sent",
+            "faults_injected",
+            "scores_checked",
+            "predictions_checked",
+            "lost",
+            "duplicated",
+        )
     }
     terminalreporter.write_sep("-", "durability figures")
     for entry in _session_figures:
         terminalreporter.write_line(
             f"{entry['test']}: requests sent {entry.get('requests_sent')}, faults injected "
             f"{entry.get('faults_injected')}, scores checked {entry.get('scores_checked')}, "
+            f"predictions checked {entry.get('predictions_checked', 0)}, "
             f"lost {entry.get('lost')}, duplicated {entry.get('duplicated')}"
         )
     terminalreporter.write_line(
         f"total: requests sent {totals['requests_sent']}, faults injected "
-        f"{totals['faults_injected']}, scores checked {totals['scores_checked']}, lost "
+        f"{totals['faults_injected']}, scores checked {totals['scores_checked']}, "
+        f"predictions checked {totals['predictions_checked']}, lost "
         f"{totals['lost']}, duplicated {totals['duplicated']} (details in {FIGURES_FILE})"
     )

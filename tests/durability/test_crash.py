@@ -1,4 +1,5 @@
-"""SIGKILL the whole gunicorn group mid-load, restart: every acknowledged score survives once."""
+"""SIGKILL the whole gunicorn group mid-load, restart: every acknowledged score, prediction
+and run survives once."""
 
 import time
 
@@ -44,6 +45,9 @@ def test_sigkill_mid_load_keeps_every_acknowledged_score(target, make_server, re
                 "after_s": round(load.elapsed, 1),
                 "processes_killed": processes,
                 "creates_acknowledged": len(round_ledger.acked),
+                "predictions_acknowledged": len(round_ledger.predictions),
+                "runs_acknowledged": len(round_ledger.runs),
+                "predictions_in_doubt": len(round_ledger.doubtful_predictions),
                 "requests_cut": round_ledger.transport_errors,
                 "creates_in_doubt": len(round_ledger.doubtful_creates),
                 "deletes_in_doubt": len(round_ledger.doubtful_deletes),
@@ -75,5 +79,6 @@ def test_sigkill_mid_load_keeps_every_acknowledged_score(target, make_server, re
     assert ledger.failures == []
     assert not any(" 5" in status for status in ledger.statuses), ledger.statuses
     assert all(kill["creates_acknowledged"] >= KILL_AFTER_CREATES for kill in figures["kills"])
+    assert all(kill["predictions_acknowledged"] > 0 for kill in figures["kills"])
     result.assert_exact()
     assert all(verdict == "ok" for verdict in figures["integrity_checks"])

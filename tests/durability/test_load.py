@@ -1,4 +1,5 @@
-"""Mixed traffic from 32 clients against gunicorn: nothing lost, nothing doubled, no 5xx."""
+"""Mixed traffic from 32 clients against gunicorn: nothing lost, nothing doubled, no 5xx;
+scores, predictions and runs alike."""
 
 import time
 
@@ -13,7 +14,7 @@ TIME_LIMIT = 90.0  # generous: the machine is shared; a quiet one needs about 30
 
 
 @pytest.mark.slow
-def test_mixed_load_keeps_every_acknowledged_score_exactly_once(target, make_server, report):
+def test_mixed_load_keeps_every_acknowledged_create_exactly_once(target, make_server, report):
     server = make_server(target)
     server.start()
     client_cpu, server_cpu = time.process_time(), server.cpu_seconds()
@@ -35,6 +36,8 @@ def test_mixed_load_keeps_every_acknowledged_score_exactly_once(target, make_ser
             "server_cpu_s": round(server_cpu, 1),
             "creates_acknowledged": len(ledger.acked),
             "deletes_acknowledged": len(ledger.deleted),
+            "predictions_acknowledged": len(ledger.predictions),
+            "runs_acknowledged": len(ledger.runs),
             "faults_injected": 0,
             **outcome(ledger, result, server),
         }
@@ -44,3 +47,7 @@ def test_mixed_load_keeps_every_acknowledged_score_exactly_once(target, make_ser
     assert len(ledger.acked) >= CREATES, "the load did not reach its create quota in time"
     result.assert_exact()
     assert result.listed == result.checked == len(ledger.acked) - len(ledger.deleted)
+    # About one prediction for six scores, one run for sixty (traffic.WEIGHTS).
+    assert len(ledger.predictions) >= CREATES // 10 and ledger.runs
+    assert result.predictions_listed == result.predictions_checked == len(ledger.predictions)
+    assert result.runs_listed == result.runs_checked == len(ledger.runs)

@@ -1,4 +1,5 @@
-"""Mixed API traffic from many concurrent clients, with a ledger of what was acknowledged."""
+"""Mixed API traffic from many concurrent clients, with a ledger of what was acknowledged:
+scores created, read, listed and deleted, runs and predictions created and read."""
 
 import json
 import random
@@ -9,11 +10,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from tests.durability.acknowledged import creation, reading
 from tests.durability.client import SCORES, Client, TransportError, json_lines
+from tests.durability.evaluation_traffic import EvaluationOperations
 from tests.durability.values import matches, score_body
 
-OPERATIONS = ("create", "read", "read_deleted", "list_run", "list_page", "delete")
-WEIGHTS = (74, 10, 2, 2, 2, 10)
+OPERATIONS = (
+    "create",
+    "create_prediction",
+    "create_run",
+    "read",
+    "read_prediction",
+    "read_deleted",
+    "list_run",
+    "list_page",
+    "delete",
+)
+WEIGHTS = (62, 10, 1, 9, 2, 2, 2, 2, 10)
 
 
 @dataclass
@@ -24,6 +37,10 @@ class Ledger:
     deleted: set[str] = field(default_factory=set)  # delete acknowledged
     doubtful_creates: dict[str, dict] = field(default_factory=dict)  # prediction_id -> body
     doubtful_deletes: set[str] = field(default_factory=set)
+    predictions: dict[str, dict] = field(default_factory=dict)  # prediction_id -> body, got 200
+    doubtful_predictions: dict[str, dict] = field(default_factory=dict)  # inputs' tag -> body
+    runs: dict[str, dict] = field(default_factory=dict)  # evaluation_run_id -> body, got 200
+    doubtful_runs: dict[str, dict] = field(default_factory=dict)  # evaluation -> body
     requests: Counter = field(default_factory=Counter)  # op -> count
     statuses: Counter = field(default_factory=Counter)  # "op status" -> count
     failures: list[str] = field(default_factory=list)
@@ -36,6 +53,10 @@ class Ledger:
         self.deleted |= other.deleted
         self.doubtful_creates.update(other.doubtful_creates)
         self.doubtful_deletes |= other.doubtful_deletes
+        self.predictions.update(other.predictions)
+        self.doubtful_predictions.update(other.doubtful_predictions)
+        self.runs.update(other.runs)
+        self.doubtful_runs.update(other.doubtful_runs)
         self.requests.update(other.requests)
         self.statuses.update(other.statuses)
         self.failures.extend(other.failures)
@@ -44,8 +65,8 @@ class Ledger:
         self.timeline.extend(other.timeline)
 
 
-class Load:
-    """`clients` threads sending mixed traffic until a create quota, a deadline or stop().
+class Load(EvaluationOperations):
+    """`clients` threads sending mixed traffic until a score create quota, a deadline or stop().
 
     tolerate names the fault being injected: "none" (every answer must be the
     expected one), "crash" (once `faulting` is set, a missing answer is a
@@ -128,7 +149,9 @@ class Load:
                 and time.monotonic() < deadline
             ):
                 operation = rng.choices(OPERATIONS, WEIGHTS)[0]
-                if operation != "create" and not state.live:
+                if operation == "read_prediction" and not state.predictions:
+                    operation = "create_prediction"
+                elif not operation.startswith("create") and not state.live:
                     operation = "create"
                 elif operation == "read_deleted" and not state.gone:
                     operation = "read"
@@ -189,32 +212,15 @@ class Load:
         prediction_id = f"{self.tag}-c{state.index}-{state.seq}"
         body = score_body(rng, prediction_id, state.run_id, state.seq)
         data = json.dumps(body, ensure_ascii=rng.random() < 0.5).encode()
-
-        def on_reply(reply):
-            if reply.status != 200:
-                return "create not acknowledged"
-            score_id = reply.json().get("score_id")
-            if not isinstance(score_id, str) or score_id in ledger.acked:
-                return "bad or repeated score_id"
-            ledger.acked[score_id] = body
-            state.live.append(score_id)
-            return None
-
-        def on_doubt():
-            ledger.doubtful_creates[prediction_id] = body
-
+        on_reply, on_doubt = creation(
+            body, "create", "score_id", ledger.acked, state.live, ledger.doubtful_creates,
+            prediction_id,
+        )  # fmt: skip
         return "POST", SCORES, data, on_reply, on_doubt
 
     def _read(self, rng, ledger, state):
         score_id = rng.choice(state.live)
-
-        def on_reply(reply):
-            if reply.status != 200:
-                return "acknowledged score not readable"
-            if not matches(reply.json(), score_id, ledger.acked[score_id]):
-                return "read back differs from what was sent"
-            return None
-
+        on_reply = reading("score", score_id, ledger.acked[score_id], matches)
         return "GET", f"{SCORES}/{score_id}", None, on_reply, _nothing
 
     def _read_deleted(self, rng, ledger, state):
@@ -312,6 +318,8 @@ class _ClientState:
     seq: int = 0
     live: list[str] = field(default_factory=list)  # acknowledged, not deleted
     gone: list[str] = field(default_factory=list)  # deletion acknowledged
+    predictions: list[str] = field(default_factory=list)  # acknowledged
+    runs: list[str] = field(default_factory=list)  # acknowledged
 
 
 def _nothing() -> None:

@@ -91,3 +91,56 @@ def matches(score: dict, score_id: str, body: dict) -> bool:
         and score.get("evaluation_run_id") == body.get("evaluation_run_id")
         and score.get("wb_user_id") == "loadtester"
     )
+
+
+MODEL = "weave:///team/proj/object/model-日本:v3"
+SPANS = [{"span_id": "span-1", "trace_id": "trace-\u00e9"}]
+
+
+def prediction_body(rng: random.Random, tag: str, run_id: str | None, seq: int) -> dict:
+    """A valid prediction body; its inputs carry the tag that tells it apart, and a tricky value."""
+    tricky = TRICKY_VALUES[seq % len(TRICKY_VALUES)]
+    body: dict[str, Any] = {
+        "model": MODEL if rng.random() < 0.5 else "m",
+        "inputs": {"tag": tag, "seq": seq, "value": tricky},
+        "output": tricky if rng.random() < 0.5 else {"answer": tricky},
+    }
+    if run_id is not None:
+        body["evaluation_run_id"] = run_id
+    if rng.random() < 0.3:
+        body["genai_span_ref"] = SPANS
+    return body
+
+
+def run_body(tag: str, source: str | None) -> dict:
+    """A valid run body; its evaluation ref is the tag that tells it apart."""
+    body: dict[str, Any] = {"evaluation": f"weave:///team/proj/object/{tag}:v0", "model": MODEL}
+    if source is not None:
+        body["source_evaluation_run_id"] = source
+    return body
+
+
+def prediction_matches(found: dict, prediction_id: str, body: dict) -> bool:
+    """Whether a prediction returned by the API is exactly the one created with body."""
+    return (
+        found.get("prediction_id") == prediction_id
+        and found.get("model") == body["model"]
+        and same_json(found.get("inputs"), body["inputs"])
+        and "output" in found
+        and same_json(found["output"], body["output"])
+        and found.get("evaluation_run_id") == body.get("evaluation_run_id")
+        and found.get("genai_span_ref") == body.get("genai_span_ref")
+        and found.get("wb_user_id") == "loadtester"
+    )
+
+
+def run_matches(found: dict, run_id: str, body: dict) -> bool:
+    """Whether a run returned by the API is exactly the one created with body, still running."""
+    return (
+        found.get("evaluation_run_id") == run_id
+        and found.get("evaluation") == body["evaluation"]
+        and found.get("model") == body["model"]
+        and found.get("source_evaluation_run_id") == body.get("source_evaluation_run_id")
+        and (found.get("status"), found.get("finished_at"), found.get("summary"))
+        == ("running", None, None)
+    )

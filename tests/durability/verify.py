@@ -1,4 +1,5 @@
-"""After the traffic: does the database hold exactly what was acknowledged?"""
+"""After the traffic: does the database hold exactly what was acknowledged: every score,
+prediction and run?"""
 
 import json
 from collections import Counter
@@ -6,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from tests.durability.client import SCORES, Client, json_lines
+from tests.durability.evaluation_traffic import PREDICTIONS, RUNS
 from tests.durability.traffic import Ledger
-from tests.durability.values import matches
+from tests.durability.values import matches, prediction_matches, run_matches
 
 
 @dataclass
@@ -24,6 +26,14 @@ class Audit:
     doubtful_creates_absent: int = 0
     doubtful_deletes_applied: int = 0  # no answer (or a 503), but the delete did happen
     doubtful_deletes_not_applied: int = 0
+    # Predictions and runs: each acknowledged one there once and intact (lost, duplicated,
+    # corrupted and phantoms above count them too).
+    predictions_listed: int = 0
+    predictions_checked: int = 0
+    runs_listed: int = 0
+    runs_checked: int = 0
+    doubtful_predictions_stored: int = 0
+    doubtful_runs_stored: int = 0
     problems: list[str] = field(default_factory=list)
 
     def figures(self) -> dict:
@@ -42,6 +52,8 @@ def outcome(ledger: Ledger, result: Audit, server) -> dict:
     """The figures every durability report ends with: what was checked and found."""
     return {
         "scores_checked": result.checked,
+        "predictions_checked": result.predictions_checked,
+        "runs_checked": result.runs_checked,
         "lost": result.lost,
         "duplicated": result.duplicated,
         "audit": result.figures(),
@@ -50,11 +62,11 @@ def outcome(ledger: Ledger, result: Audit, server) -> dict:
     }
 
 
-def list_project(port: int, key: str) -> list[dict]:
-    """Every score of the project, through one streamed list request."""
+def list_project(port: int, key: str, path: str = SCORES) -> list[dict]:
+    """Every score (or prediction, or run) of the project, through one list request."""
     client = Client(port, key, timeout=60)
     try:
-        reply = client.call("GET", SCORES)
+        reply = client.call("GET", path)
     finally:
         client.close()
     assert reply.status == 200, reply.body[:300]
@@ -110,7 +122,51 @@ def audit(port: int, key: str, ledger: Ledger, read_sample: int = 400) -> Audit:
     step = max(1, len(ordered) // read_sample) if read_sample else 0
     if step:
         _read_each(port, key, ledger, ordered[::step], result)
+    _audit_evaluations(port, key, ledger, result)
     return result
+
+
+def _audit_evaluations(port: int, key: str, ledger: Ledger, result: Audit) -> None:
+    """Every acknowledged prediction and run listed once and intact; nothing else but
+    creates left in doubt (told apart by the prediction's tag, the run's evaluation)."""
+    for kind, path, id_name, acked, doubtful, tag_of, same in (
+        ("prediction", PREDICTIONS, "prediction_id", ledger.predictions,
+         ledger.doubtful_predictions, lambda found: (found.get("inputs") or {}).get("tag"),
+         prediction_matches),
+        ("run", RUNS, "evaluation_run_id", ledger.runs, ledger.doubtful_runs,
+         lambda found: found.get("evaluation"), run_matches),
+    ):  # fmt: skip
+        listed = list_project(port, key, path)
+        by_id: dict[str, list[dict]] = {}
+        for found in listed:
+            by_id.setdefault(found[id_name], []).append(found)
+        tags = Counter(tag_of(found) for found in listed)
+        result.duplicated += sum(len(copies) - 1 for copies in by_id.values())
+        result.duplicated += sum(count - 1 for count in tags.values())
+        for made_id, body in acked.items():
+            copies = by_id.get(made_id)
+            if not copies:
+                result.lost += 1
+                result.problems.append(f"lost {kind} {made_id}")
+            elif not same(copies[0], made_id, body):
+                result.corrupted += 1
+                result.problems.append(f"corrupted {kind} {made_id}: {copies[0]!r:.300}")
+        stored_doubtful = 0
+        for made_id, copies in by_id.items():
+            if made_id in acked:
+                continue
+            body = doubtful.get(tag_of(copies[0]))
+            if body is None or not same(copies[0], made_id, body):
+                result.phantoms += 1
+                result.problems.append(f"unexpected {kind} {copies[0]!r:.300}")
+            else:
+                stored_doubtful += 1
+        if kind == "prediction":
+            result.predictions_listed, result.predictions_checked = len(listed), len(acked)
+            result.doubtful_predictions_stored = stored_doubtful
+        else:
+            result.runs_listed, result.runs_checked = len(listed), len(acked)
+            result.doubtful_runs_stored = stored_doubtful
 
 
 def _read_each(port: int, key: str, ledger: Ledger, ids: list[str], result: Audit) -> None:

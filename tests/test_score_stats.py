@@ -220,39 +220,29 @@ def test_a_sum_past_the_largest_double_is_an_infinity_not_an_error(
 
 
 def _score_row(value) -> dict:
-    from datetime import UTC, datetime
+    from app.services.scores import new_score_row
+    from app.validation import validate_score
 
-    return {
-        "entity": "team",
-        "project": "proj",
-        "prediction_id": "p",
-        "scorer": JUDGE,
-        "scorer_digest": storage.scorer_digest(JUDGE),
-        "value_json": repr(value),
-        "evaluation_run_id": "r",
-        "created_by": "alice",
-        "source": "api",
-        "created_at": datetime.now(UTC),
-    }
+    body = {"prediction_id": "p", "scorer": JUDGE, "value": value, "evaluation_run_id": "r"}
+    return new_score_row("team", "proj", validate_score(body), "alice", "api")
 
 
-def test_a_delete_locks_the_groups_it_marks_in_key_order(app, client):
-    # Creates lock their statistics rows in key order; a delete that locked its
-    # groups in another order deadlocked with them on PostgreSQL (503s under load).
+def test_a_delete_locks_the_groups_it_marks_in_the_databases_key_order(app, client, database_url):
+    # Creates lock their statistics rows in the database's key order; a delete that
+    # locked its groups in another order deadlocked with them on PostgreSQL (503s
+    # under load). It locks every group it marks in one statement, ordered by the
+    # key in the database, whatever the collation.
     _user, key = make_api_user(app)
     ids = [
         post_score(client, key, scorer=f"scorer-{index % 4}", value=index, evaluation_run_id=run)
         for index in range(8)
         for run in ("run-b", "run-a", None)
     ]
-    locked: list[tuple] = []
+    locking: list[str] = []
 
-    def watch(_connection, _cursor, statement, parameters, _context, _many):
+    def watch(_connection, _cursor, statement, _parameters, _context, _many):
         if statement.startswith("SELECT score_stats.version"):
-            if isinstance(parameters, dict):
-                locked.append((parameters["run_key_1"], parameters["scorer_digest_1"]))
-            else:
-                locked.append((parameters[2], parameters[3]))
+            locking.append(" ".join(statement.split()))
 
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", watch)
@@ -261,4 +251,9 @@ def test_a_delete_locks_the_groups_it_marks_in_key_order(app, client):
         finally:
             event.remove(db.engine, "before_cursor_execute", watch)
     assert response.get_json() == {"num_deleted": len(ids)}
-    assert len(locked) == 12 and locked == sorted(locked)
+    (statement,) = locking
+    order = "ORDER BY score_stats.entity, score_stats.project, score_stats.run_key, "
+    assert order + "score_stats.scorer_digest" in statement
+    assert statement.endswith("FOR UPDATE") == database_url.startswith("postgresql")
+    with app.app_context():
+        assert db.session.scalars(select(ScoreStat.dirty)).all() == [True] * 12

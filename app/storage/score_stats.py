@@ -36,6 +36,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -52,6 +53,7 @@ from app.storage.transactions import engine_write
 _STATS = ScoreStat.__table__
 GROUP_COLUMNS = ("entity", "project", "run_key", "scorer_digest")
 KEY_COLUMNS = (*GROUP_COLUMNS, "path")
+GROUP_ORDER = tuple(_STATS.c[name] for name in GROUP_COLUMNS)
 COUNTERS = (
     "value_count",
     "numeric_count",
@@ -318,15 +320,23 @@ def _locked(query, connection: Connection):
 
 def mark_dirty(connection: Connection, groups: Iterable[Sequence[str]]) -> None:
     """Mark groups (entity, project, run_key, scorer_digest) whose scores were deleted,
-    in the caller's transaction, locking their root rows in key order as writers do."""
-    for group in sorted(set(map(tuple, groups))):
-        roots = select(_STATS.c.version).where(_in_group(group), _STATS.c.path == ROOT_PATH)
-        if connection.execute(_locked(roots, connection)).first() is None:
+    in the caller's transaction.
+
+    Their root rows are locked first in one statement, in the database's own
+    key order: the order every batch's upsert takes its locks in, whatever
+    the collation, so a delete never deadlocks with a create.
+    """
+    wanted = sorted(set(map(tuple, groups)))
+    group_key = tuple_(*(_STATS.c[name] for name in GROUP_COLUMNS))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        in_chunk = and_(group_key.in_(chunk), _STATS.c.path == ROOT_PATH)
+        roots = select(_STATS.c.version).where(in_chunk).order_by(*GROUP_ORDER)
+        # Every row fetched: PostgreSQL locks a row as it returns it.
+        if not connection.execute(_locked(roots, connection)).all():
             continue
         connection.execute(
-            update(_STATS)
-            .where(_in_group(group), _STATS.c.path == ROOT_PATH)
-            .values(dirty=True, version=_STATS.c.version + 1)
+            update(_STATS).where(in_chunk).values(dirty=True, version=_STATS.c.version + 1)
         )
 
 

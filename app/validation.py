@@ -8,10 +8,12 @@ here as pydantic errors too, so every caller reports them the same way.
 
 import math
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
+
+from app.field_schemas import schema_problems
 
 MAX_VALUE_DEPTH = 64
 ID_MAX_LENGTH = 256
@@ -19,6 +21,9 @@ SCORER_MAX_LENGTH = 1024
 # Weave refs to an evaluation or a model: as long as a scorer's.
 REF_MAX_LENGTH = SCORER_MAX_LENGTH
 PATH_SEGMENT_MAX_LENGTH = 128
+COMMENT_MAX_LENGTH = 2000
+DISPLAY_NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 2000
 FIELD_ORDER = ("prediction_id", "scorer", "value", "evaluation_run_id")
 # Characters an entity or project name may not hold: C0 controls, DEL, and the
 # path separator (a name is one segment of every URL that carries it).
@@ -128,6 +133,28 @@ def path_segment_errors(text: str) -> list[dict]:
     return []
 
 
+_SCORER = TypeAdapter(Scorer)
+_IDENTIFIER = TypeAdapter(Identifier)
+
+
+def _errors_of(adapter: TypeAdapter, text: str) -> list[dict]:
+    try:
+        adapter.validate_python(text)
+    except ValidationError as exc:
+        return [_plain(error) for error in exc.errors(include_url=False)]
+    return []
+
+
+def scorer_errors(text: str) -> list[dict]:
+    """What is wrong with a scorer named outside a body (a query, a form), without a loc."""
+    return _errors_of(_SCORER, text)
+
+
+def identifier_errors(text: str) -> list[dict]:
+    """What is wrong with a prediction or run id named outside a body, without a loc."""
+    return _errors_of(_IDENTIFIER, text)
+
+
 def path_segment_schema() -> dict:
     """The JSON Schema of a name, for the OpenAPI document."""
     return _PATH_SEGMENT.json_schema()
@@ -217,3 +244,77 @@ def _plain(error: Any) -> dict:
             for key, value in error["ctx"].items()
         }
     return plain
+
+
+# --- A hand score's comment -----------------------------------------------------------------
+
+# Text people type: any characters but NUL (no database column holds it) and
+# unpaired surrogates (not UTF-8), up to a length.
+Comment = Annotated[str, Field(max_length=COMMENT_MAX_LENGTH), AfterValidator(_check_identifier)]
+_COMMENT = TypeAdapter(Comment)
+
+
+def validate_comment(text: str | None) -> str | None:
+    """The comment to store with a hand score (None when blank); ScoreRulesError otherwise."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return _COMMENT.validate_python(text)
+    except ValidationError as exc:
+        raise ScoreRulesError(
+            [{**_plain(error), "loc": ("comment",)} for error in exc.errors(include_url=False)]
+        ) from None
+
+
+# --- A scorer config ------------------------------------------------------------------------
+
+
+class ScorerConfigCreate(BaseModel):
+    """Body of a scorer-config create: what a scorer's values look like (SCORER_CONFIGS.md)."""
+
+    model_config = ConfigDict(extra="ignore", title="ScorerConfigCreateBody")
+
+    scorer: Scorer = Field(description="The scorer, exactly as its scores name it")
+    field_schema: Annotated[Any, AfterValidator(check_value)] = Field(
+        description="The JSON Schema of a value, in the subset the README describes"
+    )
+    display_name: (
+        Annotated[str, Field(max_length=DISPLAY_NAME_MAX_LENGTH), AfterValidator(_check_identifier)]
+        | None
+    ) = None
+    description: (
+        Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(_check_identifier)]
+        | None
+    ) = None
+    direction: Literal["higher", "lower"] | None = Field(
+        default=None, description="Which way is better, or null"
+    )
+
+
+def validate_scorer_config(data: Any) -> ScorerConfigCreate:
+    """Validate a parsed config body, its schema included; ScoreRulesError with every problem.
+
+    Errors of the schema go down to the keyword at fault: loc ("field_schema", ...).
+    """
+    if not isinstance(data, dict):
+        raise ScoreRulesError([_not_an_object(data)])
+    try:
+        config = ScorerConfigCreate.model_validate(data)
+    except ValidationError as exc:
+        raise ScoreRulesError([_plain(error) for error in exc.errors(include_url=False)]) from None
+    problems = [
+        {
+            "type": problem.type,
+            "loc": ("field_schema", *problem.path),
+            "msg": problem.msg,
+            "input": problem.input,
+            **({"ctx": problem.ctx} if problem.ctx else {}),
+        }
+        for problem in schema_problems(config.field_schema)
+    ]
+    if problems:
+        raise ScoreRulesError(problems)
+    for name in ("display_name", "description"):
+        if not (getattr(config, name) or "").strip():
+            setattr(config, name, None)
+    return config

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiKey, Score
+from app.models import ApiKey, Score, ScorerConfig
 from tests.builders import PASSWORD, basic, make_api_user, post_score
 
 # Values for every URL variable any route declares. A new route with a new
@@ -20,7 +20,13 @@ PATH_VALUES = {
     "kind": ["csv", "jsonl"],
 }
 NO_TENANT_DATA = {"static"}
-SECRETS = ("victim-secret-pred", "victim-secret-scorer", "victim-secret-value", "victim-run-77")
+SECRETS = (
+    "victim-secret-pred",
+    "victim-secret-scorer",
+    "victim-secret-value",
+    "victim-run-77",
+    "victim-secret-config",
+)
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -38,6 +44,16 @@ def world(app, client):
         value={"note": "victim-secret-value"},
         evaluation_run_id="victim-run-77",
     )
+    config = client.post(
+        "/api/v1/victim-co/hidden-proj-zz/scorer-configs",
+        json={
+            "scorer": "guess",
+            "display_name": "victim-secret-config",
+            "field_schema": {"type": "string", "enum": ["victim-secret-value"]},
+        },
+        headers=basic(victim_key),
+    )
+    assert config.status_code == 200
     _attacker, attacker_key = make_api_user(app, "mallory", entities=("mallory-co",))
     token = _sign_in(client, "mallory")
     return {
@@ -83,6 +99,7 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         "score_ids": world["score_id"],
         "evaluation_run_id": "guess",
         "scorer": "guess",
+        "prediction_id": "forged",
     }
     form = {
         **query,
@@ -92,6 +109,7 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         "value_type": "json",
         "value": "1",
         "back": "/",
+        "shape": "boolean",
     }
     seen = []
     for method, path in _requests(app, world):
@@ -120,8 +138,10 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         revoked = db.session.scalar(
             select(ApiKey.revoked_at).where(ApiKey.prefix == world["key_prefix"])
         )
+        configs = db.session.execute(select(ScorerConfig.version, ScorerConfig.archived)).all()
     assert victim_scores == 1, "a route created or deleted a score in the victim's entity"
     assert revoked is None, "a route revoked the victim's key"
+    assert configs == [(1, False)], "a route changed the victim's scorer config"
 
 
 def test_home_lists_only_permitted_entities(app, client, world):

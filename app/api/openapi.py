@@ -3,7 +3,8 @@
 from functools import cache
 
 from app.api.params import MAX_ROWS
-from app.validation import ScoreCreate, path_segment_schema
+from app.field_schemas import MAX_SCHEMA_BYTES
+from app.validation import ScoreCreate, ScorerConfigCreate, path_segment_schema
 
 REF = "#/components/schemas/{model}"
 
@@ -42,9 +43,11 @@ _COMMON = {
 _SECURITY: list[dict[str, list]] = [{"HTTPBasic": []}, {"HTTPBearer": []}]
 
 
-def _operation(operation_id: str, summary: str, params: list, responses: dict, **extra) -> dict:
+def _operation(
+    operation_id: str, summary: str, params: list, responses: dict, tags=("Scores",), **extra
+) -> dict:
     return {
-        "tags": ["Scores"],
+        "tags": list(tags),
         "summary": summary,
         "operationId": operation_id,
         "parameters": [_path_param("entity"), _path_param("project"), *params],
@@ -67,8 +70,14 @@ def _schemas() -> dict:
         },
         "wb_user_id": {"type": "string", "title": "Wb User Id"},
         "created_at": {"type": "string", "format": "date-time", "title": "Created At"},
+        "scorer_config_version": {
+            "anyOf": [{"type": "integer"}, {"type": "null"}],
+            "title": "Scorer Config Version",
+            "description": "The version of its scorer's config the value was checked against",
+        },
     }
     return {
+        **_config_schemas(),
         "ScoreCreateBody": create,
         "ScoreCreateRes": {
             "type": "object",
@@ -121,6 +130,92 @@ def _schemas() -> dict:
             },
             "required": ["loc", "msg", "type"],
         },
+    }
+
+
+def _config_schemas() -> dict:
+    body = ScorerConfigCreate.model_json_schema(ref_template=REF)
+    body["properties"]["field_schema"]["description"] = (
+        "The JSON Schema of a value: boolean; number or integer (minimum, maximum, multipleOf); "
+        "string with enum (labels) or maxLength (text); or an object of those (properties, "
+        f"required, additionalProperties false). At most {MAX_SCHEMA_BYTES} bytes as JSON."
+    )
+    config_props = {
+        **body["properties"],
+        "version": {"type": "integer", "minimum": 1, "title": "Version"},
+        "archived": {"type": "boolean", "title": "Archived"},
+        "created_at": {"type": "string", "format": "date-time", "title": "Created At"},
+        "created_by": {"type": "string", "title": "Created By"},
+    }
+    return {
+        "ScorerConfigCreateBody": body,
+        "ScorerConfig": {
+            "type": "object",
+            "title": "ScorerConfig",
+            "properties": config_props,
+            "required": list(config_props),
+        },
+        "ScorerConfigList": {
+            "type": "object",
+            "title": "ScorerConfigList",
+            "properties": {
+                "configs": {"type": "array", "items": _ref("ScorerConfig"), "title": "Configs"}
+            },
+            "required": ["configs"],
+        },
+    }
+
+
+def _config_paths() -> dict:
+    tags = ("Scorer configs",)
+    scorer = {
+        "in": "query",
+        "name": "scorer",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 1024},
+        "description": "The scorer, exactly as its scores name it",
+    }
+    config = _json("ScorerConfig", "The scorer's config")
+    read = _operation(
+        "scorer_configs_get",
+        "List the active configs; with ?scorer=, read that scorer's latest version",
+        [{**scorer, "required": False}],
+        {
+            "200": {
+                "description": "{configs: [...]} without ?scorer=; the config with it",
+                "content": {
+                    "application/json": {
+                        "schema": {"oneOf": [_ref("ScorerConfigList"), _ref("ScorerConfig")]}
+                    }
+                },
+            },
+            "404": _json("HTTPError", "The scorer has no config"),
+        },
+        tags,
+    )
+    save = _operation(
+        "scorer_configs_post",
+        "Create a scorer's config, or replace it with a new version",
+        [],
+        {
+            "200": config,
+            "400": _json("HTTPError", "The body is not valid UTF-8"),
+            "413": _json("HTTPError", "The body is over the size limit"),
+        },
+        tags,
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": _ref("ScorerConfigCreateBody")}},
+        },
+    )
+    archive = _operation(
+        "scorer_configs_delete",
+        "Archive a scorer's config: checks stop, stored scores stay",
+        [{**scorer, "required": True}],
+        {"200": config, "404": _json("HTTPError", "The scorer has no config")},
+        tags,
+    )
+    return {
+        "/api/v1/{entity}/{project}/scorer-configs": {"get": read, "post": save, "delete": archive}
     }
 
 
@@ -217,6 +312,7 @@ def _paths() -> dict:
     return {
         scores: {"post": create, "get": listing, "delete": delete},
         scores + "/{score_id}": {"get": read},
+        **_config_paths(),
     }
 
 

@@ -59,9 +59,12 @@ from app.storage.scorer_configs import (
     add_config_version,
     archive_config,
     config_generation,
+    config_history,
     config_version,
     latest_config,
+    project_configs,
 )
+from app.storage.scoring_queue import next_unscored, own_scores, scoring_progress
 from app.storage.summary_rows import SummaryRow, newest_rows
 from app.storage.transactions import (
     core_write,
@@ -83,6 +86,7 @@ __all__ = [
     "backup_to",
     "BackupError",
     "config_generation",
+    "config_history",
     "config_version",
     "ConfigsChanged",
     "configure",
@@ -110,11 +114,14 @@ __all__ = [
     "look_up_key",
     "mark_used_now",
     "newest_rows",
+    "next_unscored",
     "orphan_scores",
+    "own_scores",
     "PendingCreate",
     "prediction_line",
     "prediction_payloads",
     "predictions_of_row",
+    "project_configs",
     "project_runs",
     "ProjectConfigs",
     "read_api_row",
@@ -129,6 +136,7 @@ __all__ = [
     "run_trials",
     "RunTotals",
     "scorer_digest",
+    "scoring_progress",
     "stats_rows",
     "store_prediction",
     "store_score",

@@ -28,9 +28,11 @@ def _here() -> str:
 from app.admin import (  # noqa: E402,F401  (routes register on import)
     auth_views,
     errors,
+    hand_scoring,
     home,
     keys,
     projects,
+    scorer_configs,
     scores,
     templating,
 )

@@ -32,7 +32,9 @@ def _counts(block: str) -> list[list[tuple[str, int]]]:
         [
             (label, int(count.replace(",", "")))
             for label, count in re.findall(
-                r'<li><span class="break">(.*?)</span> <span class="num">([\d,]+)</span></li>', ul
+                r'<li><span class="break">(.*?)</span><svg.*?</svg>'
+                r'<span class="num">([\d,]+)</span>',
+                ul,
             )
         ]
         for ul in re.findall(r'<ul class="label-counts">(.*?)</ul>', block, re.S)

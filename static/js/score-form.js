@@ -65,7 +65,7 @@
     if (event.ctrlKey || event.metaKey || isTyping(target)) { return; }
     if (target !== document.body && !form.contains(target)) { return; }
     var widget = widgetOf(target) || current();
-    if (!widget || event.key.length !== 1) { return; }
+    if (!widget || !/^[0-9a-z]$/i.test(event.key)) { return; }
     var option = widget.querySelector('input[data-key="' + event.key.toLowerCase() + '"]');
     if (!option) { return; }
     event.preventDefault();

@@ -154,3 +154,45 @@ def test_the_form_on_a_narrow_screen_fits(app, page):
     assert page.locator("#value-1-error").inner_text() == "'quality' is a required property"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(page, "score-form-object-390")
+
+
+def test_injected_script_never_runs_on_the_config_and_scoring_pages(app, page):
+    user = make_user(app, "tess", entities=("team",))
+    evil = '"><img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    schema = {
+        "type": "object",
+        "properties": {
+            evil: {"type": "string", "enum": [evil, "fine"], "title": evil, "description": evil},
+            "ok": {"type": "boolean"},
+        },
+    }
+    with app.app_context():
+        fields = validate_scorer_config(
+            {"scorer": evil, "field_schema": schema, "display_name": evil, "description": evil}
+        )
+        scorer_configs.save_config("team", "proj", fields, "tess")
+    _sign_in(page, user.username)
+    from urllib.parse import quote
+
+    scorer = quote(evil, safe="")
+    for path in (
+        f"/p/team/proj/score?scorer={scorer}&prediction_id={scorer}&evaluation_run_id={scorer}",
+        "/p/team/proj/scorer-configs",
+        f"/p/team/proj/scorer-configs/edit?scorer={scorer}",
+        f"/p/team/proj/scorer-configs/history?scorer={scorer}",
+        f"/p/team/proj/scorer-configs/archive?scorer={scorer}",
+    ):
+        page.goto(page.base + path)
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.__xss") is None, path
+    page.goto(f"{page.base}/p/team/proj/score?scorer={scorer}&prediction_id=p1")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    for key in ('"', "\\", "]", "1"):  # keys no selector may choke on, then the first label
+        page.keyboard.press(key)
+    assert page.evaluate("window.__xss") is None and errors == []
+    page.keyboard.press("Enter")
+    page.get_by_text("Score added.").wait_for()
+    with app.app_context():
+        (stored,) = db.session.scalars(select(Score)).all()
+    assert json.loads(stored.value_json) == {evil: evil}

@@ -270,6 +270,14 @@ def test_a_schema_the_kinds_cannot_say_opens_as_json(app, signed_in):
     assert "&#34;title&#34;: &#34;Right?&#34;" in page
 
 
+def test_enter_in_any_box_saves(app, signed_in):
+    # Implicit submission presses the form's first submit button.
+    page = text(signed_in.get(EDIT))
+    form = page[page.index('class="card form-card config-form"') :]
+    first = re.search(r'<(?:button|input)[^>]*type="submit"[^>]*>', form).group(0)
+    assert 'name="submit"' in first and 'value="Save config"' in first
+
+
 def test_add_a_field_adds_a_row_and_saves_nothing(app, signed_in):
     response = _save(signed_in, {"shape": "object", "add_field": "Add a field"})
     assert response.status_code == 200

@@ -5,15 +5,8 @@ import json
 
 import pytest
 
-from app.field_schemas import (
-    MAX_SCHEMA_BYTES,
-    ValueValidator,
-    leaf_schema,
-    object_schema,
-    read_fields,
-    read_leaf,
-    schema_problems,
-)
+from app.field_leaves import leaf_schema, object_schema, read_fields, read_leaf
+from app.field_schemas import MAX_SCHEMA_BYTES, ValueValidator, schema_problems
 
 ACCEPTED = [
     {"type": "boolean"},

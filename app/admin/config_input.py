@@ -7,7 +7,7 @@ import re
 
 from app import jsonbody
 from app.admin.forms import ScorerConfigForm
-from app.field_schemas import (
+from app.field_leaves import (
     BOOLEAN,
     LABELS,
     NUMBER,

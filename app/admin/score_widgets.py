@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from app import jsonbody
-from app.field_schemas import BOOLEAN, LABELS, NUMBER, TEXT, Leaf, read_fields, read_leaf
+from app.field_leaves import BOOLEAN, LABELS, NUMBER, TEXT, Leaf, read_fields, read_leaf
 
 VALUE = "value"
 # Numbered buttons up to this many points; a wider scale is a slider.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import storage
-from app.field_schemas import BOOLEAN, LABELS, NUMBER, Leaf, leaf_at, read_fields, read_leaf
+from app.field_leaves import BOOLEAN, LABELS, NUMBER, Leaf, leaf_at, read_fields, read_leaf
 from app.jsonbody import dumps_value
 from app.models import ScorerConfig
 from app.models._time import utcnow

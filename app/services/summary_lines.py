@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from app.field_schemas import BOOLEAN, LABELS, NUMBER
+from app.field_leaves import BOOLEAN, LABELS, NUMBER
 from app.score_values import path_keys
 from app.services.scorer_configs import LeafPresentation, Presentations
 from app.services.summary import FieldStats, ScorerSummary, Summary

@@ -1,4 +1,4 @@
-"""Authentication and entity access on every /v2 route (contract: Authentication)."""
+"""Authentication and entity access on every /v2 and /api/v1 route (contract: Authentication)."""
 
 import base64
 
@@ -21,6 +21,10 @@ ROUTES = [
     ("get", "/v2/team/proj/predictions/some-id"),
     ("post", "/v2/team/proj/predictions/some-id/finish"),
     ("delete", "/v2/team/proj/predictions?prediction_ids=x"),
+    ("get", "/api/v1/team/proj/scorer-configs"),
+    ("get", "/api/v1/team/proj/scorer-configs?scorer=s"),
+    ("post", "/api/v1/team/proj/scorer-configs"),
+    ("delete", "/api/v1/team/proj/scorer-configs?scorer=s"),
 ]
 
 
@@ -91,6 +95,23 @@ def test_entity_not_granted_is_403(app, client):
     response = client.post("/v2/other/proj/scores", json=score_body(), headers=basic(key))
     assert response.status_code == 403
     assert response.get_json() == {"detail": "Not allowed to access entity 'other'"}
+
+
+@pytest.mark.parametrize(("method", "path"), [r for r in ROUTES if "/api/v1/" in r[1]])
+def test_a_scorer_config_of_an_entity_not_granted_is_403(app, client, method, path):
+    _user, key = make_api_user(app, entities=("team",))
+    body = {"scorer": "s", "field_schema": {"type": "boolean"}}
+    response = getattr(client, method)(
+        path.replace("/team/", "/other/"), json=body, headers=basic(key)
+    )
+    assert response.status_code == 403
+    assert response.get_json() == {"detail": "Not allowed to access entity 'other'"}
+    # A key that may use the entity is answered (the admin reaches every entity).
+    _admin, admin_key = make_api_user(app, admin=True, entities=())
+    allowed = getattr(client, method)(
+        path.replace("/team/", "/other/"), json=body, headers=basic(admin_key)
+    )
+    assert allowed.status_code in (200, 404)
 
 
 def test_admin_reaches_every_entity(app, client):

@@ -43,6 +43,7 @@ def test_read_returns_every_field_in_contract_order(client, key):
         "evaluation_run_id",
         "wb_user_id",
         "created_at",
+        "scorer_config_version",  # ours, after the contract's fields
     ]
     assert body["score_id"] == score_id
     assert body["prediction_id"] == "pred"

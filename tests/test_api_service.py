@@ -95,13 +95,13 @@ def test_database_unreachable_gives_503_json(unreachable_app, caplog):
     assert len(logged) > len("database unavailable on GET /v2/team/proj/scores: OperationalError: ")
 
 
-def test_openapi_describes_every_v2_route(app, client):
+def test_openapi_describes_every_v2_and_api_v1_route(app, client):
     document = client.get("/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
     served = {
         (rule.rule.replace("<", "{").replace(">", "}"), method.lower())
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/v2/")
+        if rule.rule.startswith(("/v2/", "/api/v1/"))
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
@@ -124,6 +124,23 @@ def test_openapi_create_schema_matches_the_vendor_seed(client):
     created = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert created.endswith("/ScoreCreateRes")
     assert {"HTTPBasic", "HTTPBearer"} == set(document["components"]["securitySchemes"])
+
+
+def test_openapi_describes_the_scorer_config_body(client):
+    document = client.get("/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/{entity}/{project}/scorer-configs"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert sorted(body["required"]) == ["field_schema", "scorer"]
+    assert set(body["properties"]) == {
+        "scorer",
+        "field_schema",
+        "display_name",
+        "description",
+        "direction",
+    }
+    read = document["components"]["schemas"]["ScoreReadRes"]["properties"]
+    assert "scorer_config_version" in read
 
 
 def test_openapi_document_is_valid(client):

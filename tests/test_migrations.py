@@ -163,3 +163,34 @@ def test_key_labels_keep_every_key_both_ways(empty_database, tmp_path):
     assert _execute(empty_database, "SELECT prefix, key_hash FROM api_keys") == [
         ("sk_abcdefghi", "hash")
     ]
+
+
+def _scores_storage(url: str) -> object:
+    """Where the scores table's rows live: SQLite's root page, PostgreSQL's file node.
+
+    A table rewritten (copied, as batch mode may do on SQLite) gets a new one.
+    """
+    if url.startswith("sqlite"):
+        return _execute(url, "SELECT rootpage FROM sqlite_master WHERE name = 'scores'")
+    return _execute(url, "SELECT relfilenode FROM pg_class WHERE relname = 'scores'")
+
+
+def test_comments_are_added_to_scores_in_place_and_removed_keeping_them(empty_database, tmp_path):
+    instance = str(tmp_path / "instance")
+    before = flask("db", "upgrade", "0008", database_url=empty_database, instance=instance)
+    assert before.returncode == 0, before.stderr
+    _insert_scores(empty_database)
+    where = _scores_storage(empty_database)
+
+    upgraded = flask("db", "upgrade", "0013", database_url=empty_database, instance=instance)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert _scores_storage(empty_database) == where  # ALTER TABLE ADD COLUMN, not a copy
+    assert _execute(empty_database, "SELECT id, comment FROM scores ORDER BY id") == [
+        (row["id"], None) for row in SCORE_ROWS
+    ]
+
+    downgraded = flask("db", "downgrade", "0008", database_url=empty_database, instance=instance)
+    assert downgraded.returncode == 0, downgraded.stderr
+    assert _execute(empty_database, "SELECT id FROM scores ORDER BY id") == [
+        (row["id"],) for row in SCORE_ROWS
+    ]

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiKey, EvaluationRun, Prediction, Score
+from app.models import ApiKey, EvaluationRun, Prediction, Score, ScorerConfig
 from tests.builders import PASSWORD, basic, make_api_user, post_prediction, post_run, post_score
 
 # Values for every URL variable any route declares. A new route with a new
@@ -31,6 +31,7 @@ SECRETS = (
     "victim-secret-model",
     "victim-secret-inputs",
     "victim-secret-output",
+    "victim-secret-config",
 )
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -76,6 +77,16 @@ def world(app, client):
         value=True,
         evaluation_run_id=run_id,
     )
+    config = client.post(
+        "/api/v1/victim-co/hidden-proj-zz/scorer-configs",
+        json={
+            "scorer": "guess",
+            "display_name": "victim-secret-config",
+            "field_schema": {"type": "string", "enum": ["victim-secret-value"]},
+        },
+        headers=basic(victim_key),
+    )
+    assert config.status_code == 200
     _attacker, attacker_key = make_api_user(app, "mallory", entities=("mallory-co",))
     token = _sign_in(client, "mallory")
     return {
@@ -129,6 +140,7 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         "runs": [world["run_id"], "victim-run-77"],
         "f": "victim-secret-scorer = true",
         "q": "victim-secret",
+        "prediction_id": "forged",
     }
     form = {
         **query,
@@ -138,6 +150,7 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         "value_type": "json",
         "value": "1",
         "back": "/",
+        "shape": "boolean",
     }
     seen = []
     for method, path in _requests(app, world):
@@ -170,12 +183,14 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
             select(EvaluationRun.id, EvaluationRun.status, EvaluationRun.finished_at)
         ).all()
         predictions = db.session.execute(select(Prediction.id, Prediction.finished_at)).all()
+        configs = db.session.execute(select(ScorerConfig.version, ScorerConfig.archived)).all()
     aimed_at = {path for _method, path, _status in aimed}
     for variable in ("run_id", "prediction_id"):
         assert any(world[variable] in path for path in aimed_at), f"no route aimed at {variable}"
     assert victim_scores == 2, "a route created or deleted a score in the victim's entity"
     assert runs == [(world["run_id"], "running", None)], "a route changed the victim's runs"
     assert predictions == [(world["prediction_id"], None)], "a route changed its predictions"
+    assert configs == [(1, False)], "a route changed the victim's scorer config"
     assert revoked is None, "a route revoked the victim's key"
 
 

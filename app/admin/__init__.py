@@ -29,9 +29,11 @@ from app.admin import (  # noqa: E402,F401  (routes register on import)
     auth_views,
     compare,
     errors,
+    hand_scoring,
     home,
     keys,
     projects,
+    scorer_configs,
     scores,
     templating,
 )

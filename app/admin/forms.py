@@ -2,6 +2,10 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     PasswordField,
     SelectChoice,
@@ -76,6 +80,7 @@ class ScoreForm(FlaskForm):
     value_type = SelectField("Value type", choices=VALUE_TYPES, default="json")
     value = TextAreaField("Value", render_kw={"rows": 6, "spellcheck": "false"})
     evaluation_run_id = StringField("Evaluation run ID (optional)")
+    comment = TextAreaField("Comment (optional)", render_kw={"rows": 2})
     submit = SubmitField("Add score")
 
 
@@ -119,3 +124,58 @@ class KeyForm(FlaskForm):
         "Label (optional)", render_kw={"placeholder": "e.g. CI or laptop", "autocomplete": "off"}
     )
     submit = SubmitField("Create a key")
+
+
+LEAF_KINDS = [
+    SelectChoice("boolean", "True / false"),
+    SelectChoice("number", "A number or a scale"),
+    SelectChoice("labels", "One of some labels"),
+    SelectChoice("text", "Free text"),
+]
+SHAPES = [
+    *LEAF_KINDS,
+    SelectChoice("object", "Several fields"),
+    SelectChoice("json", "JSON Schema (for experts)"),
+]
+DIRECTIONS = [
+    SelectChoice("", "Neither"),
+    SelectChoice("higher", "Higher"),
+    SelectChoice("lower", "Lower"),
+]
+_NUMBER_BOX = {"inputmode": "decimal", "autocomplete": "off"}
+
+
+class LeafOptionsForm(Form):
+    """The options of one answer; which apply depends on its kind."""
+
+    minimum = StringField("Minimum", render_kw=_NUMBER_BOX)
+    maximum = StringField("Maximum", render_kw=_NUMBER_BOX)
+    step = StringField("Step", render_kw=_NUMBER_BOX)
+    labels = TextAreaField("Labels, one per line", render_kw={"rows": 3})
+    max_length = StringField("Maximum length", render_kw={"inputmode": "numeric"})
+
+
+class FieldRowForm(LeafOptionsForm):
+    """One field of an object-shaped config."""
+
+    name = StringField("Name", render_kw={"autocomplete": "off"})
+    kind = SelectField("Kind", choices=LEAF_KINDS, default="boolean")
+    required = BooleanField("Required", default=True)
+
+
+class ScorerConfigForm(FlaskForm):
+    """A scorer config. Carries no validators: validation.validate_scorer_config judges it."""
+
+    scorer = StringField(
+        "Scorer",
+        render_kw={"list": "scorer-options", "autocomplete": "off", "spellcheck": "false"},
+    )
+    display_name = StringField("Display name (optional)")
+    description = TextAreaField("Description (optional)", render_kw={"rows": 2})
+    direction = SelectField("Which is better", choices=DIRECTIONS, default="")
+    shape = SelectField("A value is", choices=SHAPES, default="number")
+    leaf = FormField(LeafOptionsForm, separator="-")
+    rows = FieldList(FormField(FieldRowForm), min_entries=3)
+    schema_json = TextAreaField("JSON Schema", render_kw={"rows": 10, "spellcheck": "false"})
+    submit = SubmitField("Save config")
+    add_field = SubmitField("Add a field")

@@ -18,7 +18,7 @@ from app.admin.access import require_entity
 from app.admin.filtering import read_view
 from app.admin.forms import ConfirmForm
 from app.admin.redirects import local_path
-from app.services import browse, export, overview, scores, summary
+from app.services import browse, export, overview, scorer_configs, scores, summary, summary_lines
 
 PROJECT = "/p/<entity>/<project>"
 MAX_BULK = 1000
@@ -47,13 +47,15 @@ def project(entity: str, project: str):
             project=project,
             command=_create_command(entity, project),
         )
+    found = summary.summarise(entity, project, view.filters)
     return render_template(
         "admin/projects/show.html",
         entity=entity,
         project=project,
         view=view,
         page=page,
-        summary=summary.summarise(entity, project, view.filters),
+        summary=found,
+        scorer_lines=summary_lines.present(found, scorer_configs.presentations(entity, project)),
         summary_limit=summary.SUMMARY_LIMIT,
         scan_window=browse.SCAN_WINDOW,
         scorers=overview.project_scorers(entity, project),

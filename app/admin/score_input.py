@@ -9,6 +9,7 @@ from app.validation import (
     ScoreCreate,
     ScoreRulesError,
     path_segment_errors,
+    validate_comment,
     validate_score,
 )
 
@@ -20,6 +21,7 @@ class ScoreInput:
     entity: str
     project: str
     fields: ScoreCreate
+    comment: str | None = None
 
 
 class ScoreInputError(Exception):
@@ -82,6 +84,11 @@ def read_score_form(form: dict, may_use) -> ScoreInput:
         body["value"] = value
     if form.get("evaluation_run_id"):
         body["evaluation_run_id"] = form["evaluation_run_id"]
+    comment = None
+    try:
+        comment = validate_comment(form.get("comment"))
+    except ScoreRulesError as exc:
+        messages.update(exc.by_field())
     try:
         fields = validate_score(body)
     except ScoreRulesError as exc:
@@ -90,4 +97,4 @@ def read_score_form(form: dict, may_use) -> ScoreInput:
         raise ScoreInputError(messages) from None
     if messages:
         raise ScoreInputError(messages)
-    return ScoreInput(entity, project, fields)
+    return ScoreInput(entity, project, fields, comment)

@@ -76,6 +76,7 @@ def new_score():
                     accepted.fields,
                     current_user.username,
                     source="ui",
+                    comment=accepted.comment,
                 )
             except ScorerConfigError as exc:
                 # The API's messages, beside the value they concern.

@@ -1,5 +1,5 @@
-"""The JSON API: the /v2 routes of the contract (scores, evaluation runs, predictions),
-/health and /openapi.json."""
+"""The JSON API: the /v2 routes of the contract (scores, evaluation runs, predictions,
+eval results), our /api/v1 routes (scorer configs), /health and /openapi.json."""
 
 from flask import Blueprint
 
@@ -11,6 +11,7 @@ from app.api import (  # noqa: E402,F401  (routes register on import)
     evaluation_runs,
     guard,
     predictions,
+    scorer_configs,
     scores,
     service,
 )

@@ -5,7 +5,8 @@ from werkzeug.exceptions import HTTPException
 
 from app.api.responses import error_response
 
-API_PREFIXES = ("/v2/", "/health", "/openapi.json")
+API_PREFIXES = ("/v2/", "/api/v1/", "/health", "/openapi.json")
+API_ROOTS = ("/v2", "/api/v1")
 
 # Werkzeug's names for these statuses differ from what clients of the
 # reference server see; the rest use Werkzeug's standard phrase.
@@ -17,7 +18,7 @@ _DETAILS = {
 
 def is_api_path(path: str) -> bool:
     """Whether a path belongs to the JSON API."""
-    return path == "/v2" or path.startswith(API_PREFIXES)
+    return path in API_ROOTS or path.startswith(API_PREFIXES)
 
 
 def is_api_request() -> bool:

@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from app.api import openapi_evals, openapi_evaluations
+from app.api import openapi_evals, openapi_evaluations, openapi_scorer_configs
 from app.api.openapi_parts import (
     BODY_ANSWERS,
     ERROR_SCHEMAS,
@@ -36,6 +36,10 @@ def _schemas() -> dict:
         "evaluation_run_id": nullable({"type": "string"}, "Evaluation Run Id"),
         "wb_user_id": string("Wb User Id"),
         "created_at": moment("Created At"),
+        "scorer_config_version": {
+            **nullable({"type": "integer"}, "Scorer Config Version"),
+            "description": "The version of its scorer's config the value was checked against",
+        },
     }
     return {
         **body_schemas(ScoreCreate),
@@ -107,12 +111,18 @@ def build_document() -> dict:
                 "Predictions and Eval Results APIs."
             ),
         },
-        "paths": {**_paths(), **openapi_evaluations.paths(), **openapi_evals.paths()},
+        "paths": {
+            **_paths(),
+            **openapi_evaluations.paths(),
+            **openapi_evals.paths(),
+            **openapi_scorer_configs.paths(),
+        },
         "components": {
             "schemas": {
                 **_schemas(),
                 **openapi_evals.schemas(),
                 **openapi_evaluations.schemas(),
+                **openapi_scorer_configs.schemas(),
                 **ERROR_SCHEMAS,
             },
             "securitySchemes": {

@@ -20,5 +20,5 @@ def health():
 
 @bp.get("/openapi.json")
 def openapi():
-    """The OpenAPI 3.1 document of the /v2 routes."""
+    """The OpenAPI 3.1 document of the /v2 and /api/v1 routes."""
     return json_response(build_document())

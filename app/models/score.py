@@ -31,6 +31,8 @@ class Score(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The version of its scorer's config the value was checked against, if any.
     scorer_config_version: Mapped[int | None] = mapped_column(Integer)
+    # What the person who scored by hand had to say (the API's create takes none).
+    comment: Mapped[str | None] = mapped_column(Text)
 
     # Every index, the key included, starts with the project: with an index
     # on id alone, PostgreSQL walks id order for "newest of this project"

@@ -22,8 +22,8 @@ SCAN_WINDOW = 10_000
 PREVIEW_CHARS = 160
 PAGE_SIZES = (25, 50, 100, 200)
 EXPORT_BATCH = 2000
-# The API's columns, then the source: an export row's first seven fields are an API row.
-EXPORT_COLUMNS = (*API_COLUMNS, Score.source)
+# The API's columns, then the source and the comment: an export row starts with an API row.
+EXPORT_COLUMNS = (*API_COLUMNS, Score.source, Score.comment)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 
+from app.jsonbody import encode_string
 from app.storage import api_line, format_timestamp
 
 CSV_COLUMNS = (
@@ -16,7 +17,11 @@ CSV_COLUMNS = (
     "evaluation_run_id",
     "author",
     "source",
+    "scorer_config_version",
+    "comment",
 )
+# An export row is an API row (its first API_FIELDS columns), then the source and the comment.
+API_FIELDS = 8
 ROWS_PER_CHUNK = 500
 # A cell starting with = + - @, a tab or a carriage return is run as a formula by
 # spreadsheets; so is one where spaces or line breaks come first, since imports that
@@ -48,7 +53,9 @@ def csv_chunks(rows: Iterable) -> Iterator[str]:
         run_id,
         author,
         created_at,
+        config_version,
         source,
+        comment,
     ) in enumerate(rows, 1):
         writer.writerow(
             [
@@ -60,6 +67,8 @@ def csv_chunks(rows: Iterable) -> Iterator[str]:
                 _cell(run_id),
                 _cell(author),
                 source,
+                "" if config_version is None else config_version,
+                _cell(comment),
             ]
         )
         if count % ROWS_PER_CHUNK == 0:
@@ -70,10 +79,12 @@ def csv_chunks(rows: Iterable) -> Iterator[str]:
 
 
 def jsonl_chunks(rows: Iterable) -> Iterator[str]:
-    """One API score object per line, as GET /v2/.../scores returns them."""
+    """One API score object per line, as GET /v2/.../scores returns them, with its comment."""
     lines: list[str] = []
     for row in rows:
-        lines.append(api_line(row[:-1]) + "\n")
+        comment = row[API_FIELDS + 1]
+        shown = "null" if comment is None else encode_string(comment)
+        lines.append(f'{api_line(row[:API_FIELDS])[:-1]},"comment":{shown}}}\n')
         if len(lines) >= ROWS_PER_CHUNK:
             yield "".join(lines)
             lines = []

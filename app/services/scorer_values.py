@@ -15,10 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from jsonschema import Draft202012Validator
-
 from app import storage
 from app.extensions import db
+from app.field_schemas import ValueValidator
 
 # Projects whose configs a process remembers; the least recently used go first.
 _REMEMBERED = 1024
@@ -34,7 +33,7 @@ class ActiveConfig:
 
     scorer: str
     version: int
-    validator: Draft202012Validator
+    validator: ValueValidator
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,8 @@ _lock = threading.Lock()
 
 
 def _key(entity: str, project: str) -> tuple:
-    return (db.engine.url.render_as_string(), entity, project)
+    # The engine itself (one per app and database): rendering its URL cost half the check.
+    return (db.engine, entity, project)
 
 
 def _project(entity: str, project: str, fresh: bool = False) -> tuple[int, dict[str, ActiveConfig]]:
@@ -74,7 +74,7 @@ def _project(entity: str, project: str, fresh: bool = False) -> tuple[int, dict[
         digest: ActiveConfig(
             config.scorer,
             config.version,
-            Draft202012Validator(json.loads(config.field_schema_json)),
+            ValueValidator(json.loads(config.field_schema_json)),
         )
         for digest, config in state.by_digest.items()
     }
@@ -105,30 +105,47 @@ def check_value(entity: str, project: str, scorer: str, value: Any) -> Checked:
     config another process archived or relaxed never refuses a value.
     """
     generation, configs = _project(entity, project)
-    errors = _errors(configs, scorer, value)
+    config = configs.get(storage.scorer_digest(scorer)) if configs else None
+    if config is None:  # the usual case: nothing to check
+        return Checked(generation, None)
+    errors = _errors(config, value)
     if errors and generation != storage.config_generation(entity, project):
         generation, configs = _project(entity, project, fresh=True)
-        errors = _errors(configs, scorer, value)
+        config = configs.get(storage.scorer_digest(scorer))
+        errors = [] if config is None else _errors(config, value)
     if errors:
         raise ScorerConfigError(errors)
-    config = configs.get(storage.scorer_digest(scorer))
     return Checked(generation, None if config is None else config.version)
 
 
-def _errors(configs: dict[str, ActiveConfig], scorer: str, value: Any) -> list[dict]:
-    config = configs.get(storage.scorer_digest(scorer))
-    if config is None:
-        return []
+def _errors(config: ActiveConfig, value: Any) -> list[dict]:
     return [
         {
             "type": "scorer_config",
-            "loc": ["value", *error.absolute_path],
+            "loc": ["value", *_location(error)],
             "msg": error.message,
             "input": error.instance,
             "ctx": {"scorer": config.scorer, "version": config.version},
         }
-        for error in sorted(config.validator.iter_errors(value), key=lambda e: list(e.path))
+        for error in sorted(config.validator.iter_errors(value), key=_location)
     ]
+
+
+def _location(error) -> list:
+    """Where in the value the error is: a missing required field is at that field."""
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = next(
+            (
+                name
+                for name in error.validator_value
+                if error.message == f"{name!r} is a required property"
+            ),
+            None,
+        )
+        if missing is not None:
+            path.append(missing)
+    return path
 
 
 def write_checked(

@@ -28,10 +28,12 @@ def new_score_row(
     author: str,
     source: str,
     config_version: int | None = None,
+    comment: str | None = None,
 ) -> dict:
     """The column values of a new score, with a fresh UUIDv7 id.
 
     config_version: the version of its scorer's config the value was checked against.
+    comment: what a person scoring by hand had to say (validation.validate_comment).
     """
     # uuid7() keeps ids strictly increasing within this process, even inside
     # one millisecond (a seeded timestamp would not).
@@ -48,11 +50,17 @@ def new_score_row(
         "source": source,
         "created_at": datetime.now(UTC),
         "scorer_config_version": config_version,
+        "comment": comment,
     }
 
 
 def create_score(
-    entity: str, project: str, fields: ScoreCreate, author: str, source: str = "api"
+    entity: str,
+    project: str,
+    fields: ScoreCreate,
+    author: str,
+    source: str = "api",
+    comment: str | None = None,
 ) -> str:
     """Store one validated score by a known author and return its id.
 
@@ -60,7 +68,7 @@ def create_score(
     """
 
     def write(checked: scorer_values.Checked) -> str:
-        row = new_score_row(entity, project, fields, author, source, checked.version)
+        row = new_score_row(entity, project, fields, author, source, checked.version, comment)
         storage.store_score(row, generation=checked.generation)
         return row["id"]
 

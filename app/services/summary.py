@@ -16,6 +16,10 @@ from app.storage import SummaryRow
 SUMMARY_LIMIT = 2_000
 # Longer values are counted but not parsed: scorer metrics are short JSON.
 PARSE_MAX_CHARS = 2_000
+# Text in a field is counted per label up to this many labels of up to this length
+# (labels are short; free text only needs its count).
+MAX_LABELS = 100
+LABEL_MAX_CHARS = 200
 BINS = 12
 _DECODER = json.JSONDecoder()
 
@@ -88,19 +92,28 @@ class FieldStats:
 
 
 @dataclass
+class TextStats:
+    """Text seen in one field: how much, and how often each short text (a label) came."""
+
+    count: int = 0
+    labels: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class ScorerSummary:
-    """One scorer: how many scores, and stats per numeric or boolean field."""
+    """One scorer: how many scores, and stats per numeric or boolean field (and per text one)."""
 
     scorer: str
     count: int = 0
     fields: dict[str, FieldStats] = field(default_factory=dict)
+    texts: dict[str, TextStats] = field(default_factory=dict)
 
     def add(self, value) -> None:
         """Fold one parsed value into the stats."""
         # One loop, no call per field: it runs for every field of thousands of values.
         self.count += 1
         items = value.items() if type(value) is dict else (("", value),)
-        fields = self.fields
+        fields, texts = self.fields, self.texts
         for name, item in items:
             # Exact type checks: bool is an int, and only JSON's own types occur here.
             kind = type(item)
@@ -113,6 +126,17 @@ class ScorerSummary:
                     number = float(item)
                 except OverflowError:  # an integer past any float (they are stored exactly)
                     continue
+            elif kind is str:
+                text = texts.get(name)
+                if text is None:
+                    text = texts[name] = TextStats()
+                text.count += 1
+                labels = text.labels
+                if item in labels:
+                    labels[item] += 1
+                elif len(labels) < MAX_LABELS and len(item) <= LABEL_MAX_CHARS:
+                    labels[item] = 1
+                continue
             else:
                 continue
             stats = fields.get(name)

@@ -67,9 +67,12 @@ from app.storage.scorer_configs import (
     add_config_version,
     archive_config,
     config_generation,
+    config_history,
     config_version,
     latest_config,
+    project_configs,
 )
+from app.storage.scoring_queue import next_unscored, own_scores, scoring_progress
 from app.storage.summary_rows import SummaryRow, newest_rows
 from app.storage.transactions import (
     core_write,
@@ -89,6 +92,7 @@ __all__ = [
     "backup_to",
     "BackupError",
     "config_generation",
+    "config_history",
     "config_version",
     "ConfigsChanged",
     "configure",
@@ -119,11 +123,14 @@ __all__ = [
     "look_up_key",
     "mark_used_now",
     "newest_rows",
+    "next_unscored",
     "orphan_scores",
+    "own_scores",
     "prediction_line",
     "prediction_payloads",
     "prediction_scores",
     "predictions_of_row",
+    "project_configs",
     "project_runs",
     "ProjectConfigs",
     "read_api_row",
@@ -141,6 +148,7 @@ __all__ = [
     "RunRows",
     "RunTotals",
     "scorer_digest",
+    "scoring_progress",
     "stats_rows",
     "store_prediction",
     "store_score",

@@ -56,13 +56,18 @@ def format_timestamp(moment: datetime | str) -> str:
 
 
 def api_line(row: Sequence) -> str:
-    """One score as the API's JSON object, built around the stored value text."""
-    score_id, prediction_id, scorer, value_json, run_id, author, created_at = row
+    """One score as the API's JSON object, built around the stored value text.
+
+    scorer_config_version, ours, follows the contract's fields: the version
+    of its scorer's config the value was checked against, or null.
+    """
+    score_id, prediction_id, scorer, value_json, run_id, author, created_at, version = row
     return (
         f'{{"score_id":"{score_id}","prediction_id":{encode_string(prediction_id)},'
         f'"scorer":{encode_string(scorer)},"value":{value_json},'
         f'"evaluation_run_id":{"null" if run_id is None else encode_string(run_id)},'
-        f'"wb_user_id":{encode_string(author)},"created_at":"{format_timestamp(created_at)}"}}'
+        f'"wb_user_id":{encode_string(author)},"created_at":"{format_timestamp(created_at)}",'
+        f'"scorer_config_version":{"null" if version is None else version}}}'
     )
 
 

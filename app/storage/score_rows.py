@@ -22,7 +22,7 @@ from app.storage.transactions import core_write, request_connection
 
 STREAM_BATCH = 2000
 
-# The columns of a score as the API returns it, in the order of the contract.
+# The columns of a score as the API returns it, in the order of the contract, then ours.
 API_COLUMNS = (
     Score.id,
     Score.prediction_id,
@@ -31,6 +31,7 @@ API_COLUMNS = (
     Score.evaluation_run_id,
     Score.created_by,
     api_lines.api_timestamp(Score.created_at),
+    Score.scorer_config_version,
 )
 
 

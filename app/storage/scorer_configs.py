@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     Integer,
+    Select,
     String,
     Text,
     and_,
@@ -108,6 +109,46 @@ def config_version(entity: str, project: str, scorer: str, version: int) -> Scor
     return db.session.get(ScorerConfig, (entity, project, scorer_digest(scorer), version))
 
 
+def _latest_versions(entity: str, project: str) -> Select:
+    """The latest version of each scorer's config in the project, by scorer."""
+    newest = (
+        select(ScorerConfig.scorer_digest, func.max(ScorerConfig.version).label("version"))
+        .where(*_in_project(entity, project))
+        .group_by(ScorerConfig.scorer_digest)
+        .subquery()
+    )
+    return (
+        select(ScorerConfig)
+        .join(
+            newest,
+            and_(
+                ScorerConfig.scorer_digest == newest.c.scorer_digest,
+                ScorerConfig.version == newest.c.version,
+            ),
+        )
+        .where(*_in_project(entity, project))
+        .order_by(ScorerConfig.scorer)
+    )
+
+
+def project_configs(entity: str, project: str) -> list[ScorerConfig]:
+    """The latest version of each scorer's config, archived or not, by scorer."""
+    return list(db.session.scalars(_latest_versions(entity, project)))
+
+
+def config_history(entity: str, project: str, scorer: str) -> list[ScorerConfig]:
+    """Every version of a scorer's config, newest first."""
+    return list(
+        db.session.scalars(
+            select(ScorerConfig)
+            .where(
+                *_in_project(entity, project), ScorerConfig.scorer_digest == scorer_digest(scorer)
+            )
+            .order_by(ScorerConfig.version.desc())
+        )
+    )
+
+
 def config_generation(entity: str, project: str) -> int:
     """The project's current scorer-config generation (0 before any config)."""
     generation = db.session.scalar(
@@ -126,23 +167,8 @@ def active_configs(entity: str, project: str) -> ProjectConfigs:
             ScorerConfigGeneration.entity == entity, ScorerConfigGeneration.project == project
         )
     )
-    newest = (
-        select(ScorerConfig.scorer_digest, func.max(ScorerConfig.version).label("version"))
-        .where(*_in_project(entity, project))
-        .group_by(ScorerConfig.scorer_digest)
-        .subquery()
-    )
     configs = session.scalars(
-        select(ScorerConfig)
-        .join(
-            newest,
-            and_(
-                ScorerConfig.scorer_digest == newest.c.scorer_digest,
-                ScorerConfig.version == newest.c.version,
-            ),
-        )
-        .where(*_in_project(entity, project), ScorerConfig.archived.is_(False))
-        .order_by(ScorerConfig.scorer)
+        _latest_versions(entity, project).where(ScorerConfig.archived.is_(False))
     ).all()
     return ProjectConfigs(generation or 0, {config.scorer_digest: config for config in configs})
 

@@ -54,6 +54,21 @@
     update();
   });
 
+  // The scorer-config form: show the options of the chosen shape, and of each field's kind.
+  function switcher(select, scope, attribute) {
+    function update() {
+      each("[" + attribute + "]", function (element) {
+        element.hidden = element.getAttribute(attribute).split(" ").indexOf(select.value) < 0;
+      }, scope);
+    }
+    select.addEventListener("change", update);
+    update();
+  }
+  each("select[data-shape]", function (select) { switcher(select, select.form, "data-shape-for"); });
+  each("select[data-kind]", function (select) {
+    switcher(select, select.closest("[data-row]"), "data-kind-for");
+  });
+
   // Value helpers on the add-score form.
   each("[data-value-helpers]", function (helpers) {
     var form = helpers.closest("form");

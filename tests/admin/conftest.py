@@ -38,7 +38,9 @@ def post_form(client, path: str, data: dict, form_page: str | None = None, **kwa
     return client.post(path, data={"csrf_token": token, **data}, **kwargs)
 
 
-def add_score(app, entity="team", project="proj", author="someone", source="api", **fields):
+def add_score(
+    app, entity="team", project="proj", author="someone", source="api", comment=None, **fields
+):
     """Store a score through the service; return its id."""
     body = {
         "prediction_id": "pred-1",
@@ -47,7 +49,9 @@ def add_score(app, entity="team", project="proj", author="someone", source="api"
         **fields,
     }
     with app.app_context():
-        return scores.create_score(entity, project, validate_score(body), author, source)
+        return scores.create_score(
+            entity, project, validate_score(body), author, source, comment=comment
+        )
 
 
 def text(response) -> str:

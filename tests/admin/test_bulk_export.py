@@ -95,7 +95,42 @@ def test_jsonl_export_is_the_api_shape(app, signed_in):
         "evaluation_run_id",
         "wb_user_id",
         "created_at",
+        "scorer_config_version",
+        "comment",
     }
+
+
+def test_exports_carry_the_comment_and_the_config_version(app, signed_in):
+    from app.services import scorer_configs
+    from app.validation import validate_scorer_config
+
+    plain = add_score(app, prediction_id="p1", value=1)
+    with app.app_context():
+        fields = validate_scorer_config(
+            {"scorer": "judge", "field_schema": {"type": "string", "enum": ["a"]}}
+        )
+        scorer_configs.save_config("team", "proj", fields, "tess")
+    noted = add_score(
+        app, prediction_id="p2", scorer="judge", value="a", comment='said "fine"\nthen left'
+    )
+    rows = {
+        row["score_id"]: row
+        for row in csv.DictReader(io.StringIO(text(signed_in.get(f"{PAGE}/export.csv"))))
+    }
+    assert (rows[plain]["scorer_config_version"], rows[plain]["comment"]) == ("", "")
+    assert (rows[noted]["scorer_config_version"], rows[noted]["comment"]) == (
+        "1",
+        'said "fine"\nthen left',
+    )
+    lines = {
+        line["score_id"]: line
+        for line in map(json.loads, text(signed_in.get(f"{PAGE}/export.jsonl")).splitlines())
+    }
+    assert (lines[plain]["scorer_config_version"], lines[plain]["comment"]) == (None, None)
+    assert (lines[noted]["scorer_config_version"], lines[noted]["comment"]) == (
+        1,
+        'said "fine"\nthen left',
+    )
 
 
 def test_unknown_export_kind_is_not_found(app, signed_in):

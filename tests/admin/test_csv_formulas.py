@@ -17,7 +17,7 @@ FORMULAS = [f"{leader}{sign}SUM(A1)" for leader in LEADERS for sign in SIGNS]
 NUMBER_LOOKALIKES = ["-inf", "-Infinity", "-nan", "+1_000", "-0x1F", "--1", "-1+1", "\t-1", " -1"]
 NUMBERS = ["-1.5", "-1", "+3", "-0.25e-3", "-1E+30", "-.5", "-12345678901234567890"]
 HARMLESS = ["plain", "a=b", "a-b", "a@b", " plain", "\nplain", "x\n=1"]
-TEXT_FIELDS = ("prediction_id", "scorer", "evaluation_run_id", "author")
+TEXT_FIELDS = ("prediction_id", "scorer", "evaluation_run_id", "author", "comment")
 
 
 def export_rows(client) -> dict[str, dict]:

@@ -1,16 +1,17 @@
-"""The rules of every body the API takes (a score, a run, a prediction), shared with the admin form.
+"""The rules every body shares: ids, names, refs, values that round-trip exactly, and the
+FastAPI-shaped errors they give.
 
-A pydantic v2 model, the library FastAPI uses, so the error types and
-messages match the reference server by construction. The few deliberate
-differences (depth, surrogates, NUL in ids, non-finite numbers) are added
-here as pydantic errors too, so every caller reports them the same way.
+pydantic v2, the library FastAPI uses, so the error types and messages match
+the reference server by construction. The few deliberate differences (depth,
+surrogates, NUL in ids, non-finite numbers) are added as pydantic errors
+too, so every caller reports them the same way.
 """
 
 import math
 import re
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 MAX_VALUE_DEPTH = 64
@@ -21,6 +22,9 @@ REF_MAX_LENGTH = SCORER_MAX_LENGTH
 PATH_SEGMENT_MAX_LENGTH = 128
 # Databases take 64-bit integers; a larger limit or offset is refused, not a 500.
 MAX_ROWS = 2**63 - 1
+COMMENT_MAX_LENGTH = 2000
+DISPLAY_NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 2000
 # Characters an entity or project name may not hold: C0 controls, DEL, and the
 # path separator (a name is one segment of every URL that carries it).
 _SEGMENT_FORBIDDEN = "\x00-\x1f\x7f/"
@@ -146,72 +150,31 @@ def path_segment_errors(text: str) -> list[dict]:
     return []
 
 
+_SCORER = TypeAdapter(Reference)
+_IDENTIFIER = TypeAdapter(Identifier)
+
+
+def _errors_of(adapter: TypeAdapter, text: str) -> list[dict]:
+    try:
+        adapter.validate_python(text)
+    except ValidationError as exc:
+        return [_plain(error) for error in exc.errors(include_url=False)]
+    return []
+
+
+def scorer_errors(text: str) -> list[dict]:
+    """What is wrong with a scorer named outside a body (a query, a form), without a loc."""
+    return _errors_of(_SCORER, text)
+
+
+def identifier_errors(text: str) -> list[dict]:
+    """What is wrong with a prediction or run id named outside a body, without a loc."""
+    return _errors_of(_IDENTIFIER, text)
+
+
 def path_segment_schema() -> dict:
     """The JSON Schema of a name, for the OpenAPI document."""
     return _PATH_SEGMENT.json_schema()
-
-
-class ScoreCreate(BaseModel):
-    """Body of a score create: the schema of the vendor's ScoreCreateBody."""
-
-    model_config = ConfigDict(extra="ignore", title="ScoreCreateBody")
-
-    prediction_id: Identifier = Field(description="The prediction ID")
-    scorer: Reference = Field(description="The scorer reference (weave:// URI)")
-    value: JsonValue = Field(description="The raw output of the scorer")
-    evaluation_run_id: Identifier | None = Field(
-        default=None,
-        description="Optional evaluation run ID to link this score as a child call",
-    )
-
-
-class EvaluationRunCreate(BaseModel):
-    """Body of an evaluation run create (the vendor's EvaluationRunCreateBody)."""
-
-    model_config = ConfigDict(extra="ignore", title="EvaluationRunCreateBody")
-
-    evaluation: Reference = Field(description="Reference to the evaluation (weave:// URI)")
-    model: Reference = Field(description="Reference to the model (weave:// URI)")
-    source_evaluation_run_id: Identifier | None = Field(
-        default=None,
-        description="Source evaluation run ID if this run was created by rescoring",
-    )
-
-
-class EvaluationRunFinish(BaseModel):
-    """Body of an evaluation run finish: the summary to keep, an object or null."""
-
-    model_config = ConfigDict(extra="ignore", title="EvaluationRunFinishBody")
-
-    summary: JsonObject | None = Field(
-        default=None, description="Optional summary dictionary for the evaluation run"
-    )
-
-
-class GenaiSpanRef(BaseModel):
-    """A GenAI span a prediction produced (the client's name for it, shown in messages)."""
-
-    model_config = ConfigDict(extra="ignore", title="GenaiSpanRef")
-
-    span_id: Identifier = Field(description="The span ID (1 to 256 characters)")
-    trace_id: Identifier = Field(description="The trace ID (1 to 256 characters)")
-
-
-class PredictionCreate(BaseModel):
-    """Body of a prediction create (the vendor's PredictionCreateBody)."""
-
-    model_config = ConfigDict(extra="ignore", title="PredictionCreateBody")
-
-    model: Reference = Field(description="The model reference (weave:// URI)")
-    inputs: JsonObject = Field(description="The inputs to the prediction")
-    output: JsonValue = Field(description="The output of the prediction")
-    evaluation_run_id: Identifier | None = Field(
-        default=None,
-        description="Optional evaluation run ID to link this prediction as a child call",
-    )
-    genai_span_ref: list[GenaiSpanRef] | None = Field(
-        default=None, description="Optional GenAI span reference(s) produced by this prediction"
-    )
 
 
 class RulesError(Exception):
@@ -248,11 +211,6 @@ def validate(rules: type[Body], data: Any) -> Body:
     if unknown:
         raise RulesError(unknown)
     return fields
-
-
-def validate_score(data: Any) -> ScoreCreate:
-    """Validate a parsed score body; raise RulesError with every problem at once."""
-    return validate(ScoreCreate, data)
 
 
 def _not_an_object(data: Any) -> dict:
@@ -293,75 +251,3 @@ def _plain(error: Any) -> dict:
             for key, value in error["ctx"].items()
         }
     return plain
-
-
-# --- eval_results/query ---------------------------------------------------------------------
-# The body of POST /v2/{entity}/{project}/eval_results/query, as the vendor's
-# V2EvalResultQueryParams names it; the expression grammar is app/query_grammar.py.
-from app.query_grammar import FilterQuery  # noqa: E402  (it calls back into this module)
-
-
-class EvalFilter(BaseModel):
-    """A filter, optionally scoped to one of the requested runs."""
-
-    model_config = ConfigDict(frozen=True)
-    query: FilterQuery
-    evaluation_call_id: Identifier | None = None
-
-
-class EvalSortBy(BaseModel):
-    """One sort key: a field, a direction, a mode, optionally scoped to one run."""
-
-    model_config = ConfigDict(frozen=True)
-    field: Annotated[str, Field(min_length=1, max_length=1024), AfterValidator(_check_identifier)]
-    direction: Literal["asc", "desc"]
-    evaluation_call_id: Identifier | None = None
-    mode: Literal["value", "difference"] = "value"
-
-
-class EvalResultsQuery(BaseModel):
-    """Body of an eval results query, with the reference server's defaults."""
-
-    model_config = ConfigDict(extra="ignore", title="EvalResultsQueryBody")
-
-    evaluation_call_ids: list[Identifier] | None = None
-    evaluation_run_ids: list[Identifier] | None = None
-    include_rows: bool = True
-    include_summary: bool = False
-    include_raw_data_rows: bool = False
-    require_intersection: bool = False
-    summary_require_intersection: bool | None = None
-    filters: list[EvalFilter] | None = None
-    filter_logic_operator: Literal["and", "or"] = "or"
-    sort_by: list[EvalSortBy] | None = None
-    limit: int | None = Field(default=None, ge=0, le=MAX_ROWS)
-    offset: int = Field(default=0, ge=0, le=MAX_ROWS)
-    include_costs: bool = False
-    include_predict_and_score_children: bool = True
-    resolve_row_refs: bool = False
-
-    @property
-    def run_ids(self) -> list[str]:
-        """The runs asked for under either name, each once, in the order given."""
-        named = (self.evaluation_call_ids or []) + (self.evaluation_run_ids or [])
-        return list(dict.fromkeys(named))
-
-
-def validate_eval_query(data: Any) -> EvalResultsQuery:
-    """Validate a parsed query body; raise ScoreRulesError with every problem at once."""
-    if not isinstance(data, dict):
-        raise ScoreRulesError([_not_an_object(data)])
-    try:
-        return EvalResultsQuery.model_validate(data)
-    except ValidationError as exc:
-        errors = [_plain(error) for error in exc.errors(include_url=False)]
-        raise ScoreRulesError([{**e, "loc": _untagged(e["loc"])} for e in errors]) from None
-
-
-def _untagged(loc: tuple) -> tuple:
-    """The loc without the tags a tagged union repeats: ("$eq", "$eq", 0) is ("$eq", 0)."""
-    kept: list = []
-    for part in loc:
-        if not (kept and part == kept[-1] and isinstance(part, str) and part.startswith("$")):
-            kept.append(part)
-    return tuple(kept)

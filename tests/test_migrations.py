@@ -177,19 +177,19 @@ def _scores_storage(url: str) -> object:
 
 def test_comments_are_added_to_scores_in_place_and_removed_keeping_them(empty_database, tmp_path):
     instance = str(tmp_path / "instance")
-    before = flask("db", "upgrade", "0008", database_url=empty_database, instance=instance)
+    before = flask("db", "upgrade", "0010", database_url=empty_database, instance=instance)
     assert before.returncode == 0, before.stderr
     _insert_scores(empty_database)
     where = _scores_storage(empty_database)
 
-    upgraded = flask("db", "upgrade", "0013", database_url=empty_database, instance=instance)
+    upgraded = flask("db", "upgrade", "0011", database_url=empty_database, instance=instance)
     assert upgraded.returncode == 0, upgraded.stderr
     assert _scores_storage(empty_database) == where  # ALTER TABLE ADD COLUMN, not a copy
     assert _execute(empty_database, "SELECT id, comment FROM scores ORDER BY id") == [
         (row["id"], None) for row in SCORE_ROWS
     ]
 
-    downgraded = flask("db", "downgrade", "0008", database_url=empty_database, instance=instance)
+    downgraded = flask("db", "downgrade", "0010", database_url=empty_database, instance=instance)
     assert downgraded.returncode == 0, downgraded.stderr
     assert _execute(empty_database, "SELECT id FROM scores ORDER BY id") == [
         (row["id"],) for row in SCORE_ROWS

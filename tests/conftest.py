@@ -22,7 +22,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.storage import list_anchors, summary_rows
+from app.services import distributions
+from app.storage import list_anchors
 
 # The reason of every skipped PostgreSQL case; .ci/run looks for it.
 NOT_SET = "TEST_DATABASE_URL is not set"
@@ -141,7 +142,7 @@ def make_app(tmp_path, monkeypatch):
     yield make
     # A list-position build may still be reading (app/services/positions.py).
     list_anchors.wait_for_builds()
-    summary_rows.forget_all()
+    distributions.forget_all()
     for application in built:
         with application.app_context():
             db.session.remove()

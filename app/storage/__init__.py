@@ -29,6 +29,21 @@ from app.storage.evaluation_rows import (
 )
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
+from app.storage.review_reads import (
+    PredictionPreview,
+    ScoreLine,
+    prediction_row,
+    predictions_in_runs,
+    previews,
+    project_deletions,
+    run_predictions,
+    run_row,
+    run_scored_predictions,
+    run_totals,
+    scorer_values,
+    scores_of_predictions,
+    stat_scorers,
+)
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
 from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
@@ -53,7 +68,6 @@ from app.storage.score_rows import (
     read_api_row,
     scorer_digest,
 )
-from app.storage.summary_rows import SummaryRow, newest_rows
 from app.storage.transactions import (
     core_write,
     register_request_connection,
@@ -93,10 +107,14 @@ __all__ = [
     "list_runs",
     "look_up_key",
     "mark_used_now",
-    "newest_rows",
     "orphan_scores",
     "PendingCreate",
     "prediction_line",
+    "PredictionPreview",
+    "prediction_row",
+    "predictions_in_runs",
+    "previews",
+    "project_deletions",
     "prediction_payloads",
     "predictions_of_row",
     "project_runs",
@@ -109,13 +127,20 @@ __all__ = [
     "restore_from",
     "RowStream",
     "run_line",
+    "run_predictions",
+    "run_row",
+    "run_scored_predictions",
+    "run_totals",
     "run_trials",
     "RunTotals",
     "scorer_digest",
+    "scorer_values",
+    "ScoreLine",
+    "scores_of_predictions",
+    "stat_scorers",
     "stats_rows",
     "store_prediction",
     "store_score",
-    "SummaryRow",
     "trial_scores",
     "write_transaction",
 ]

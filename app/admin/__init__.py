@@ -44,4 +44,5 @@ from app.admin import (  # noqa: E402,F401  (routes register on import)
     runs,
     scores,
     templating,
+    value_lines,
 )

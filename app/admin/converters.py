@@ -39,7 +39,8 @@ def decode_id(path: str) -> str:
         return path
     body = path[len(ESCAPE) :]
     try:
-        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("utf-8")
+        raw = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
+        return raw.decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return path
 

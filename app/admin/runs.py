@@ -1,5 +1,7 @@
 """The runs of a project, and one run: its summary and its rows."""
 
+from typing import Any
+
 from flask import abort, render_template, request, url_for
 
 from app.admin import bp
@@ -19,6 +21,12 @@ def compare_path(entity: str, project: str) -> str:
 def _cursor(name: str) -> str | None:
     value = request.args.get(name, "")
     return value if 0 < len(value) <= CURSOR_MAX else None
+
+
+def _prefix(endpoint: str, entity: str, project: str, last: str) -> str:
+    """The path of an endpoint whose last part is an id, without that id."""
+    values: dict[str, Any] = {"entity": entity, "project": project, last: "_"}
+    return url_for(endpoint, **values)[:-1]
 
 
 @bp.get(RUNS)
@@ -52,5 +60,8 @@ def run(entity: str, project: str, run_id: str):
         page=page,
         paged=bool(after or before),
         distribution_limit=score_summary.RUN_DISTRIBUTION_LIMIT,
+        # Each row links to its prediction and its scores: the paths' fixed part once.
+        prediction_prefix=_prefix("admin.prediction", entity, project, "prediction_id"),
+        score_prefix=_prefix("admin.score", entity, project, "score_id"),
         compare_action=compare_path(entity, project),
     )

@@ -121,33 +121,3 @@ def short_id(value: str) -> str:
     if len(value) == 36 and all(value[index] == "-" for index in _UUID_DASHES):
         return "…" + value[-12:]
     return value
-
-
-@bp.app_template_filter("json_lines")
-def json_lines(text: str, full_length: int, limit: int = 400) -> list[tuple[str | None, str, str]]:
-    """A JSON value as short lines to read at a glance: an object as (key, value, kind)
-    for each key, strings without their quotes; anything else, or a value cut short,
-    as one line. kind is the value's JSON type, 'true' and 'false' for booleans."""
-    if full_length > len(text):
-        return [(None, preview(text, full_length, limit), "cut")]
-    value = json.loads(text)
-    if type(value) is dict and value:
-        return [(key, *_plain(item, limit)) for key, item in value.items()]
-    return [(None, *_plain(value, limit))]
-
-
-def _plain(value, limit: int) -> tuple[str, str]:
-    kind = type(value)
-    if kind is str:
-        line, name = value, "string"
-    else:
-        line = json.dumps(value, ensure_ascii=False)
-        if kind is bool:
-            name = line
-        elif value is None:
-            name = "null"
-        elif kind in (dict, list):
-            name = "object" if kind is dict else "array"
-        else:
-            name = "number"
-    return (line if len(line) <= limit else line[:limit] + "…"), name

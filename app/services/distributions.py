@@ -15,7 +15,6 @@ import json
 import math
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app import storage
@@ -67,24 +66,26 @@ class LeafFold:
     def __init__(self, path: str, scorer: str):
         self.path = path
         self.scorer = scorer
-        # value, numeric, boolean, true, text
+        # values, numbers, booleans, trues, texts
         self.counts = [0, 0, 0, 0, 0]
-        self.numbers: list[float] = []
+        self.numbers: Counter[float] = Counter()
         self.labels: Counter[str] = Counter()
         self.skipped = 0
 
-    def add(self, kind: str, number: float | None, text: str | None) -> None:
+    def add(self, kind: str, number: float | None, text: str | None, times: int) -> None:
+        """Count a value of the leaf `times` times."""
         counts = self.counts
-        counts[0] += 1
-        if kind == NUMBER:
-            counts[1] += 1
-            self.numbers.append(number)  # type: ignore[arg-type]
+        counts[0] += times
+        if kind == NUMBER and number is not None:
+            counts[1] += times
+            self.numbers[number] += times
         elif kind == BOOLEAN:
-            counts[2] += 1
-            counts[3] += number == 1.0
-        elif kind == TEXT:
-            counts[4] += 1
-            self.labels[text[:LABEL_CHARS] if len(text) > LABEL_CHARS else text] += 1  # type: ignore[index, arg-type]
+            counts[2] += times
+            if number == 1.0:
+                counts[3] += times
+        elif kind == TEXT and text is not None:
+            counts[4] += times
+            self.labels[text[:LABEL_CHARS]] += times
 
     def stats_row(self) -> dict:
         """The leaf as a statistics row (the shape storage.stats_rows returns)."""
@@ -94,7 +95,7 @@ class LeafFold:
             "path": self.path,
             "value_count": self.counts[0],
             "numeric_count": self.counts[1],
-            "numeric_sum": math.fsum(numbers),
+            "numeric_sum": math.fsum(number * times for number, times in numbers.items()),
             "numeric_min": min(numbers) if numbers else None,
             "numeric_max": max(numbers) if numbers else None,
             "bool_count": self.counts[2],
@@ -115,28 +116,49 @@ class LeafFold:
 
 
 class Fold:
-    """Scores folded leaf by leaf, per scorer (named by ref or by short name)."""
+    """Scores folded leaf by leaf, per scorer (named by ref or by short name).
+
+    Equal values are counted first and walked once: labels, booleans and
+    small ratings repeat, so a run's thousands of scores are a few hundred walks.
+    """
 
     def __init__(self) -> None:
         self.scorers: dict[str, dict[str, LeafFold]] = {}
-        self.count = 0
+        self.pending: Counter[tuple[str, str, str]] = Counter()
 
     def add(self, name: str, scorer: str, value_json: str) -> None:
-        """Fold one score of the scorer `name` (its ref is `scorer`)."""
-        self.count += 1
-        by_path = self.scorers.get(name)
-        if by_path is None:
-            by_path = self.scorers[name] = {}
-        found, skipped = leaves(json.loads(value_json))
-        for path, kind, number, text in found:
-            leaf = by_path.get(path)
-            if leaf is None:
-                leaf = by_path[path] = LeafFold(path, scorer)
-            leaf.add(kind, number, text)
-        by_path[ROOT_PATH].skipped += skipped
+        """Count one score of the scorer `name` (its ref is `scorer`)."""
+        self.pending[name, scorer, value_json] += 1
+
+    def _walk(self) -> None:
+        for (name, scorer, value_json), times in self.pending.items():
+            by_path = self.scorers.get(name)
+            if by_path is None:
+                by_path = self.scorers[name] = {}
+            found, skipped = leaves(json.loads(value_json))
+            for path, kind, number, text in found:
+                leaf = by_path.get(path)
+                if leaf is None:
+                    leaf = by_path[path] = LeafFold(path, scorer)
+                leaf.add(kind, number, text, times)
+            by_path[ROOT_PATH].skipped += skipped * times
+        self.pending.clear()
+
+    def counted(self, name: str) -> int:
+        """How many scores of the scorer were folded."""
+        self._walk()
+        root = self.scorers.get(name, {}).get(ROOT_PATH)
+        return root.counts[0] if root is not None else 0
+
+    @property
+    def count(self) -> int:
+        """How many scores were folded in all."""
+        self._walk()
+        return sum(self.counted(name) for name in self.scorers)
 
     def summaries(self) -> list[ScorerSummary]:
         """The scorers with their statistics, as run_summary gives kept ones."""
+        self._walk()
         found = []
         for name, by_path in self.scorers.items():
             summary = ScorerSummary(name)
@@ -147,67 +169,109 @@ class Fold:
 
     def distributions(self, name: str) -> dict[str, LeafDistribution]:
         """The labels and histograms of one scorer's leaves, by stored path."""
+        self._walk()
         return {path: leaf.distribution() for path, leaf in self.scorers.get(name, {}).items()}
 
 
-def histogram(numbers: list[float]) -> list[Bin]:
-    """Bars over the numbers' range: one per whole number for small whole ranges, else BINS."""
+def histogram(numbers: Counter[float]) -> list[Bin]:
+    """Bars over the numbers' range (each with how often it occurs): one per whole number
+    for a small whole range, else BINS."""
     if not numbers:
         return []
     low, high = min(numbers), max(numbers)
+    total = sum(numbers.values())
     if low == high:
-        return [Bin(low, high, len(numbers), whole=low.is_integer())]
+        return [Bin(low, high, total, whole=low.is_integer())]
     if high - low < WHOLE_BINS and all(number.is_integer() for number in numbers):
-        counts = Counter(numbers)
-        start = int(low)
         return [
-            Bin(float(value), float(value), counts.get(float(value), 0), whole=True)
-            for value in range(start, int(high) + 1)
+            Bin(float(value), float(value), numbers.get(float(value), 0), whole=True)
+            for value in range(int(low), int(high) + 1)
         ]
     width = (high - low) / BINS
-    counts_by_bin = [0] * BINS
+    counts = [0] * BINS
     last = BINS - 1  # the bin of `high` itself, whose index comes out as BINS
-    for number in numbers:
+    for number, times in numbers.items():
         index = int((number - low) / width)
-        counts_by_bin[index if index < last else last] += 1
+        counts[index if index < last else last] += times
     return [
         Bin(low + index * width, high if index == last else low + (index + 1) * width, count, False)
-        for index, count in enumerate(counts_by_bin)
+        for index, count in enumerate(counts)
     ]
 
 
-_cache: "OrderedDict[tuple, dict[str, LeafDistribution]]" = OrderedDict()
+_cache: "OrderedDict[tuple, dict[str, dict[str, LeafDistribution]]]" = OrderedDict()
 _lock = threading.Lock()
 
 
-def of_scorer(
+def needs_reading(summary: ScorerSummary) -> bool:
+    """Whether a scorer has labels or numbers to show the spread of (booleans have none)."""
+    return any(leaf.numeric_count or leaf.text_count for leaf in summary.leaves.values())
+
+
+def of_scope(
     entity: str,
     project: str,
-    summary: ScorerSummary,
+    summaries: list[ScorerSummary],
     deletions: int,
-    whole_project: bool = False,
-) -> dict[str, LeafDistribution]:
-    """The distributions of a scorer's leaves over the groups its statistics counted.
+    run_key: str | None,
+    every_scorer: bool = True,
+) -> dict[str, dict[str, LeafDistribution]]:
+    """The distributions of these scorers' leaves, by scorer name, then leaf path: over one
+    run ('' for scores that name none) or, with None, the whole project.
 
-    whole_project: the groups are every run's, so each scorer is read once, not per run.
+    Their scores are read in one pass; scorers of booleans alone are not read (they
+    have no spread to show). every_scorer: the summaries are every scorer of the scope.
     """
-    groups = tuple(sorted(summary.groups, key=lambda group: (group[0], group[1], group[2] or 0)))
-    key = (db.engine.url.render_as_string(), entity, project, groups, deletions)
-    cacheable = all(version is not None for _run, _digest, version in groups)
+    result: dict[str, dict[str, LeafDistribution]] = {summary.name: {} for summary in summaries}
+    read = [summary for summary in summaries if needs_reading(summary)]
+    if read:
+        result.update(
+            _read(
+                entity,
+                project,
+                read,
+                deletions,
+                run_key,
+                every_scorer and len(read) == len(summaries),
+            )
+        )
+    return result
+
+
+def _read(
+    entity: str,
+    project: str,
+    summaries: list[ScorerSummary],
+    deletions: int,
+    run_key: str | None,
+    every_scorer: bool,
+) -> dict[str, dict[str, LeafDistribution]]:
+    """of_scope for scorers that need reading: remembered, or read now."""
+    groups = tuple(sorted((summary.name, _versions(summary)) for summary in summaries))
+    key = (db.engine.url.render_as_string(), entity, project, run_key, groups, deletions)
+    cacheable = all(
+        version is not None for _name, versions in groups for *_group, version in versions
+    )
     if cacheable:
         with _lock:
             found = _cache.get(key)
             if found is not None:
                 _cache.move_to_end(key)
                 return found
+    scorers: dict[str, tuple[str, str]] = {}  # digest: (scorer name, ref)
+    for summary in summaries:
+        for ref in summary.scorers:
+            scorers[storage.scorer_digest(ref)] = (summary.name, ref)
     fold = Fold()
-    for run_key, digest, scorer in _reads(summary, whole_project):
-        for value_json in storage.scorer_values(entity, project, digest, run_key):
-            fold.add(summary.name, scorer, value_json)
-    result = fold.distributions(summary.name)
+    wanted = None if every_scorer else sorted(scorers)
+    for digest, value_json in storage.scope_values(entity, project, run_key, wanted):
+        found_scorer = scorers.get(digest)
+        if found_scorer is not None:
+            fold.add(*found_scorer, value_json)
+    result = {summary.name: fold.distributions(summary.name) for summary in summaries}
     # A write that landed between the statistics and the read: exact for this
     # view, but not under the versions read, so not remembered.
-    if cacheable and fold.count == summary.count:
+    if cacheable and all(fold.counted(summary.name) == summary.count for summary in summaries):
         with _lock:
             _cache[key] = result
             while len(_cache) > CACHE_ENTRIES:
@@ -215,17 +279,8 @@ def of_scorer(
     return result
 
 
-def _reads(summary: ScorerSummary, whole_project: bool) -> Iterable[tuple[str | None, str, str]]:
-    """(run key or None for every run, scorer digest, scorer ref) of each read to make."""
-    refs = {}
-    for row_scorer in summary.scorers:
-        refs[storage.scorer_digest(row_scorer)] = row_scorer
-    if whole_project:
-        return [(None, digest, scorer) for digest, scorer in sorted(refs.items())]
-    return [
-        (run_key, digest, refs.get(digest, summary.name))
-        for run_key, digest, _version in sorted(summary.groups, key=lambda g: (g[0], g[1]))
-    ]
+def _versions(summary: ScorerSummary) -> tuple:
+    return tuple(sorted(summary.groups, key=lambda group: (group[0], group[1])))
 
 
 def forget_all() -> None:

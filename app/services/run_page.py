@@ -41,13 +41,16 @@ def run_view(entity: str, project: str, run_id: str) -> RunView | None:
     scores = sum(summary.count for summary in scorers)
     if run is None and not predictions and not scores:
         return None
-    deletions = storage.project_deletions(entity, project)
-    found: dict[str, dict[str, LeafDistribution] | None] = {}
-    for summary in scorers:
-        if summary.count > RUN_DISTRIBUTION_LIMIT:
-            found[summary.key] = None
-            continue
-        found[summary.key] = distributions.of_scorer(entity, project, summary, deletions)
+    readable = [summary for summary in scorers if summary.count <= RUN_DISTRIBUTION_LIMIT]
+    found: dict[str, dict[str, LeafDistribution] | None] = dict.fromkeys(
+        (summary.key for summary in scorers), None
+    )
+    if readable:
+        deletions = storage.project_deletions(entity, project)
+        every = len(readable) == len(scorers)
+        found.update(
+            distributions.of_scope(entity, project, readable, deletions, run_id, every_scorer=every)
+        )
     return RunView(run_id, run, predictions, scores, scorers, found)
 
 

@@ -82,17 +82,20 @@ def _from_statistics(entity: str, project: str, filters: Filters) -> ScoresSumma
         scorers = [summary for summary in scorers if summary.name in refs]
     matching = sum(summary.count for summary in scorers)
     summary = ScoresSummary(scorers, matching)
-    limit = RUN_DISTRIBUTION_LIMIT if run_id is not None else DISTRIBUTION_LIMIT
-    if run_id is not None or matching <= DISTRIBUTION_LIMIT:
+    if run_id is None and matching > DISTRIBUTION_LIMIT:
+        return summary
+    readable = [scorer for scorer in scorers if scorer.count <= RUN_DISTRIBUTION_LIMIT]
+    summary.distributions_shown = len(readable) == len(scorers)
+    if readable:
         deletions = storage.project_deletions(entity, project)
-        summary.distributions_shown = True
-        for scorer in scorers:
-            if scorer.count > limit:
-                summary.distributions_shown = False
-                continue
-            summary.distributions[scorer.name] = distributions.of_scorer(
-                entity, project, scorer, deletions, whole_project=run_id is None
-            )
+        summary.distributions = distributions.of_scope(
+            entity,
+            project,
+            readable,
+            deletions,
+            run_id,
+            every_scorer=filters.scorer is None and summary.distributions_shown,
+        )
     return summary
 
 

@@ -40,7 +40,7 @@ from app.storage.review_reads import (
     run_row,
     run_scored_predictions,
     run_totals,
-    scorer_values,
+    scope_values,
     scores_of_predictions,
     stat_scorers,
 )
@@ -134,7 +134,7 @@ __all__ = [
     "run_trials",
     "RunTotals",
     "scorer_digest",
-    "scorer_values",
+    "scope_values",
     "ScoreLine",
     "scores_of_predictions",
     "stat_scorers",

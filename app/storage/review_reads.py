@@ -222,18 +222,22 @@ def predictions_in_runs(
     return [PredictionPreview(*row) for row in db.session.execute(query)]
 
 
-def scorer_values(
-    entity: str, project: str, scorer_digest: str, run_key: str | None = None
-) -> Iterable[str]:
-    """The value_json of every score of one scorer: in one run ('' for none) or in all."""
-    query = select(Score.value_json).where(
-        *_in_project(Score, entity, project), Score.scorer_digest == scorer_digest
+def scope_values(
+    entity: str, project: str, run_key: str | None, scorer_digests: Sequence[str] | None = None
+) -> Sequence[Sequence[str]]:
+    """(scorer_digest, value_json) of every score in one run ('' for none) or, with None,
+    in the whole project; only of these scorers, when given. One pass, on the run's index
+    (or the scorers', or the project's)."""
+    query = select(Score.scorer_digest, Score.value_json).where(
+        *_in_project(Score, entity, project)
     )
     if run_key == "":
         query = query.where(Score.evaluation_run_id.is_(None))
     elif run_key is not None:
         query = query.where(Score.evaluation_run_id == run_key)
-    return request_connection().execute(query).scalars()
+    if scorer_digests is not None:
+        query = query.where(Score.scorer_digest.in_(list(scorer_digests)))
+    return request_connection().execute(query).all()
 
 
 def stat_scorers(entity: str, project: str) -> list[str]:

@@ -17,6 +17,7 @@ from app.admin import bp
 from app.admin.access import require_entity
 from app.admin.filtering import read_view
 from app.admin.forms import ConfirmForm
+from app.admin.links import row_links
 from app.services import browse, export, overview, score_summary, scores
 from app.services.run_summary import scorer_key
 
@@ -59,6 +60,7 @@ def project(entity: str, project: str):
         distribution_limit=score_summary.DISTRIBUTION_LIMIT,
         scan_window=browse.SCAN_WINDOW,
         scorers=_scorer_options(overview.project_scorers(entity, project)),
+        links=row_links(entity, project),
         form=ConfirmForm(),
     )
 

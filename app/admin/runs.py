@@ -1,11 +1,10 @@
 """The runs of a project, and one run: its summary and its rows."""
 
-from typing import Any
-
 from flask import abort, render_template, request, url_for
 
 from app.admin import bp
 from app.admin.access import require_entity
+from app.admin.links import row_links
 from app.services import run_page, runs_overview, score_summary
 
 RUNS = "/p/<entity>/<project>/runs"
@@ -21,12 +20,6 @@ def compare_path(entity: str, project: str) -> str:
 def _cursor(name: str) -> str | None:
     value = request.args.get(name, "")
     return value if 0 < len(value) <= CURSOR_MAX else None
-
-
-def _prefix(endpoint: str, entity: str, project: str, last: str) -> str:
-    """The path of an endpoint whose last part is an id, without that id."""
-    values: dict[str, Any] = {"entity": entity, "project": project, last: "_"}
-    return url_for(endpoint, **values)[:-1]
 
 
 @bp.get(RUNS)
@@ -60,8 +53,6 @@ def run(entity: str, project: str, run_id: str):
         page=page,
         paged=bool(after or before),
         distribution_limit=score_summary.RUN_DISTRIBUTION_LIMIT,
-        # Each row links to its prediction and its scores: the paths' fixed part once.
-        prediction_prefix=_prefix("admin.prediction", entity, project, "prediction_id"),
-        score_prefix=_prefix("admin.score", entity, project, "score_id"),
+        links=row_links(entity, project),
         compare_action=compare_path(entity, project),
     )

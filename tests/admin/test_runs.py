@@ -189,3 +189,24 @@ def test_any_run_id_has_a_page_reached_from_its_links(app, signed_in, run_id):
 
 def _attr(value: str) -> str:
     return str(escape(value))
+
+
+def test_injected_markup_shows_as_text_on_every_review_page(app, signed_in):
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    run_id = make_run(app, evaluation=evil, model=evil)
+    (prediction_id,) = make_predictions(app, run_id, [({evil: evil}, {evil: [evil]})], model=evil)
+    add_scores(app, [_score(prediction_id, run_id, evil, {evil: evil, "n": 1})])
+    add_score(app, prediction_id=evil, evaluation_run_id=evil, scorer=evil, value=evil)
+    for path in (
+        RUNS,
+        f"{RUNS}/{run_id}",
+        f"/p/team/proj/predictions/{prediction_id}",
+        "/p/team/proj",
+        f"/p/team/proj?evaluation_run_id={run_id}",
+    ):
+        page = text(signed_in.get(path))
+        assert "<script>alert" not in page and "<img src=x" not in page, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, path
+    (named,) = [href for href in hrefs(text(signed_in.get(RUNS)), f"{RUNS}/") if run_id not in href]
+    page = text(signed_in.get(named))
+    assert "<script>alert" not in page and "&lt;script&gt;" in page

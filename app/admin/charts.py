@@ -27,6 +27,8 @@ def tick(number: float) -> str:
 
 @dataclass(frozen=True)
 class Bar:
+    """A bar of a histogram, placed, with what it counts."""
+
     x: float
     y: float
     width: float
@@ -37,12 +39,16 @@ class Bar:
 
 @dataclass(frozen=True)
 class Tick:
+    """A label under the x axis."""
+
     x: float
     text: str
 
 
 @dataclass(frozen=True)
 class Histogram:
+    """A histogram ready to draw: its box, axes, bars and labels."""
+
     width: int
     height: int
     left: int
@@ -54,6 +60,7 @@ class Histogram:
 
     @property
     def description(self) -> str:
+        """Every bar in words, for screen readers."""
         return "; ".join(f"{bar.label}: {bar.count}" for bar in self.bars)
 
 

@@ -105,6 +105,7 @@ class LeafFold:
         }
 
     def distribution(self) -> LeafDistribution:
+        """The commonest labels and the histogram of the numbers."""
         ranked = sorted(self.labels.items(), key=lambda item: (-item[1], item[0]))
         top = ranked[:LABELS]
         return LeafDistribution(
@@ -131,6 +132,7 @@ class Fold:
         self.pending[name, scorer, value_json] += 1
 
     def _walk(self) -> None:
+        """Walk each distinct value counted since the last walk, once."""
         for (name, scorer, value_json), times in self.pending.items():
             by_path = self.scorers.get(name)
             if by_path is None:

@@ -31,6 +31,7 @@ class RunView:
 
     @property
     def scorer_keys(self) -> list[str]:
+        """The short names of the run's scorers, in order."""
         return [summary.key for summary in self.scorers]
 
 

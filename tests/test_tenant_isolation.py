@@ -16,6 +16,8 @@ PATH_VALUES = {
     "entity": ["victim-co"],
     "project": ["hidden-proj-zz"],
     "score_id": ["{score_id}"],
+    "prediction_id": ["victim-secret-pred"],
+    "run_id": ["victim-run-77"],
     "prefix": ["{key_prefix}"],
     "kind": ["csv", "jsonl"],
 }

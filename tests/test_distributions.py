@@ -1,6 +1,7 @@
 """Label counts and histograms: folded as the statistics fold, remembered only while exact."""
 
 import json
+import math
 from collections import Counter
 
 import pytest
@@ -23,6 +24,13 @@ def test_the_largest_value_falls_in_the_last_bin():
     assert bins[0].low == 0.0 and bins[-1].high == 115.0
     # Bins 115 / 12 wide: the last runs from 105.4 to 115 and holds 110 and 115 itself.
     assert sum(b.count for b in bins) == 24 and bins[-1].count == 2
+
+
+def test_the_widest_range_of_floats_is_binned_without_overflow():
+    bins = histogram(Counter({-1e308: 1, 0.0: 2, 1e308: 3, 1.7976931348623157e308: 4}))
+    assert [b.count for b in bins] == [1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 4]
+    assert bins[0].low == -1e308 and bins[-1].high == 1.7976931348623157e308
+    assert all(math.isfinite(b.low) and math.isfinite(b.high) for b in bins)
 
 
 def test_one_value_is_one_bin_and_counts_weigh():

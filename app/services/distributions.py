@@ -189,16 +189,23 @@ def histogram(numbers: Counter[float]) -> list[Bin]:
             Bin(float(value), float(value), numbers.get(float(value), 0), whole=True)
             for value in range(int(low), int(high) + 1)
         ]
-    width = (high - low) / BINS
+    # Halves, so that a range from -1e308 to 1e308 does not overflow to infinity.
+    span = high / 2 - low / 2
     counts = [0] * BINS
     last = BINS - 1  # the bin of `high` itself, whose index comes out as BINS
     for number, times in numbers.items():
-        index = int((number - low) / width)
+        index = int((number / 2 - low / 2) / span * BINS)
         counts[index if index < last else last] += times
     return [
-        Bin(low + index * width, high if index == last else low + (index + 1) * width, count, False)
+        Bin(_edge(low, high, index), _edge(low, high, index + 1), count, False)
         for index, count in enumerate(counts)
     ]
+
+
+def _edge(low: float, high: float, index: int) -> float:
+    """The index-th of the BINS + 1 edges from low to high (never past either)."""
+    share = index / BINS
+    return high if index == BINS else low * (1 - share) + high * share
 
 
 _cache: "OrderedDict[tuple, dict[str, dict[str, LeafDistribution]]]" = OrderedDict()

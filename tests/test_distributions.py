@@ -111,7 +111,9 @@ def _afresh(app):
     try:
         return _shown(app)
     finally:
-        distributions._cache.update(remembered)
+        distributions.forget_all()
+        for key, (result, _size) in remembered.items():
+            distributions._remember(key, result)
 
 
 def _score(prediction_id, scorer, value):
@@ -171,6 +173,19 @@ def test_a_read_that_raced_a_write_is_not_remembered(app, monkeypatch):
         # The read kept its snapshot (SQLite's read transaction): exact for that moment.
         assert raced == [("a", 1)]
     assert _shown(app)["verdict"][""][0] == [("a", 1), ("b", 1)] == _afresh(app)["verdict"][""][0]
+
+
+def test_what_is_remembered_stays_within_its_bytes(app, monkeypatch):
+    monkeypatch.setattr(distributions, "CACHE_BYTES", 3000)
+    add_scores(app, [_score("p1", LABEL, "x" * 100)])
+    for number in range(2, 12):
+        add_scores(app, [_score(f"p{number}", LABEL, f"label {number}")])
+        _shown(app)
+        assert distributions._cached_bytes <= 3000
+        assert distributions._cached_bytes == sum(
+            size for _r, size in distributions._cache.values()
+        )
+    assert 1 <= len(distributions._cache) < 10
 
 
 def test_scorers_of_booleans_alone_are_not_read(app, monkeypatch):

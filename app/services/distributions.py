@@ -28,7 +28,11 @@ BINS = 12
 WHOLE_BINS = 20
 # A label longer than this is shown (and counted) by its start.
 LABEL_CHARS = 120
-CACHE_ENTRIES = 512
+# What the remembered distributions may take per process, in bytes (an
+# estimate: each label's text and its count, each bar); least recently
+# viewed go first.
+CACHE_BYTES = 16 * 1024 * 1024
+ITEM_BYTES = 120
 
 
 @dataclass(frozen=True)
@@ -208,8 +212,19 @@ def _edge(low: float, high: float, index: int) -> float:
     return high if index == BINS else low * (1 - share) + high * share
 
 
-_cache: "OrderedDict[tuple, dict[str, dict[str, LeafDistribution]]]" = OrderedDict()
+_cache: "OrderedDict[tuple, tuple[dict[str, dict[str, LeafDistribution]], int]]" = OrderedDict()
+_cached_bytes = 0
 _lock = threading.Lock()
+
+
+def _size(result: dict[str, dict[str, LeafDistribution]]) -> int:
+    """About how many bytes a result holds."""
+    return sum(
+        ITEM_BYTES * (1 + len(dist.labels) + len(dist.bins))
+        + sum(len(label) for label, _count in dist.labels)
+        for by_path in result.values()
+        for dist in by_path.values()
+    )
 
 
 def needs_reading(summary: ScorerSummary) -> bool:
@@ -266,7 +281,7 @@ def _read(
             found = _cache.get(key)
             if found is not None:
                 _cache.move_to_end(key)
-                return found
+                return found[0]
     scorers: dict[str, tuple[str, str]] = {}  # digest: (scorer name, ref)
     for summary in summaries:
         for ref in summary.scorers:
@@ -281,11 +296,24 @@ def _read(
     # A write that landed between the statistics and the read: exact for this
     # view, but not under the versions read, so not remembered.
     if cacheable and all(fold.counted(summary.name) == summary.count for summary in summaries):
-        with _lock:
-            _cache[key] = result
-            while len(_cache) > CACHE_ENTRIES:
-                _cache.popitem(last=False)
+        _remember(key, result)
     return result
+
+
+def _remember(key: tuple, result: dict[str, dict[str, LeafDistribution]]) -> None:
+    global _cached_bytes
+    size = _size(result)
+    with _lock:
+        old = _cache.pop(key, None)
+        if old is not None:
+            _cached_bytes -= old[1]
+        if size > CACHE_BYTES:
+            return
+        _cache[key] = (result, size)
+        _cached_bytes += size
+        while _cached_bytes > CACHE_BYTES:
+            _evicted, (_result, evicted_size) = _cache.popitem(last=False)
+            _cached_bytes -= evicted_size
 
 
 def _versions(summary: ScorerSummary) -> tuple:
@@ -294,5 +322,7 @@ def _versions(summary: ScorerSummary) -> tuple:
 
 def forget_all() -> None:
     """Drop every remembered distribution (tests start each database afresh)."""
+    global _cached_bytes
     with _lock:
         _cache.clear()
+        _cached_bytes = 0

@@ -18,7 +18,7 @@ from app.admin.access import require_entity
 from app.admin.filtering import read_view
 from app.admin.forms import ConfirmForm
 from app.admin.links import row_links
-from app.services import browse, export, overview, score_summary, scores
+from app.services import browse, export, score_summary, scores
 from app.services.run_summary import scorer_key
 
 PROJECT = "/p/<entity>/<project>"
@@ -31,7 +31,8 @@ def project(entity: str, project: str):
     """Scores newest first (or oldest), filtered from the query string, a page at a time."""
     require_entity(entity, project)
     view = read_view(request.args)
-    filters = score_summary.resolve_scorer(entity, project, view.filters)
+    known = score_summary.project_scorers(entity, project)
+    filters = score_summary.resolve_scorer(view.filters, known)
     page = browse.page(
         entity,
         project,
@@ -59,7 +60,7 @@ def project(entity: str, project: str):
         scan_limit=score_summary.SCAN_LIMIT,
         distribution_limit=score_summary.DISTRIBUTION_LIMIT,
         scan_window=browse.SCAN_WINDOW,
-        scorers=_scorer_options(overview.project_scorers(entity, project)),
+        scorers=_scorer_options(known),
         links=row_links(entity, project),
         form=ConfirmForm(),
     )
@@ -89,7 +90,8 @@ def export_scores(entity: str, project: str, kind: str):
     if kind not in ("csv", "jsonl"):
         return render_template("admin/errors/error.html", status=404, name="Not Found"), 404
     view = read_view(request.args)
-    filters = score_summary.resolve_scorer(entity, project, view.filters)
+    known = score_summary.project_scorers(entity, project)
+    filters = score_summary.resolve_scorer(view.filters, known)
     rows = browse.export_rows(entity, project, filters, view.newest_first)
     chunks = export.csv_chunks(rows) if kind == "csv" else export.jsonl_chunks(rows)
     mimetype = "text/csv" if kind == "csv" else "application/jsonl"

@@ -41,13 +41,18 @@ class ScoresSummary:
     distributions_shown: bool = False
 
 
-def resolve_scorer(entity: str, project: str, filters: Filters) -> Filters:
-    """The filters with the scorer filter's refs: the name itself, and every scorer of the
-    project's statistics whose short name it is."""
+def project_scorers(entity: str, project: str) -> list[str]:
+    """Every scorer of the project (its statistics name each), sorted."""
+    return storage.stat_scorers(entity, project)
+
+
+def resolve_scorer(filters: Filters, scorers: list[str]) -> Filters:
+    """The filters with the scorer filter's refs: the name itself, and every one of the
+    project's scorers (project_scorers) whose short name it is."""
     if filters.scorer is None:
         return filters
     name = filters.scorer
-    refs = [ref for ref in storage.stat_scorers(entity, project) if scorer_key(ref) == name]
+    refs = [ref for ref in scorers if scorer_key(ref) == name]
     if name not in refs:
         refs.insert(0, name)
     return replace(filters, scorer_refs=tuple(refs))

@@ -131,9 +131,9 @@ class Fold:
         self.scorers: dict[str, dict[str, LeafFold]] = {}
         self.pending: Counter[tuple[str, str, str]] = Counter()
 
-    def add(self, name: str, scorer: str, value_json: str) -> None:
-        """Count one score of the scorer `name` (its ref is `scorer`)."""
-        self.pending[name, scorer, value_json] += 1
+    def add(self, name: str, scorer: str, value_json: str, times: int = 1) -> None:
+        """Count `times` scores of the scorer `name` (its ref is `scorer`) with this value."""
+        self.pending[name, scorer, value_json] += times
 
     def _walk(self) -> None:
         """Walk each distinct value counted since the last walk, once."""
@@ -288,10 +288,10 @@ def _read(
             scorers[storage.scorer_digest(ref)] = (summary.name, ref)
     fold = Fold()
     wanted = None if every_scorer else sorted(scorers)
-    for digest, value_json in storage.scope_values(entity, project, run_key, wanted):
-        found_scorer = scorers.get(digest)
-        if found_scorer is not None:
-            fold.add(*found_scorer, value_json)
+    for digest, value_json, times in storage.scope_values(entity, project, run_key, wanted):
+        if digest in scorers:
+            name, ref = scorers[digest]
+            fold.add(name, ref, value_json, times)
     result = {summary.name: fold.distributions(summary.name) for summary in summaries}
     # A write that landed between the statistics and the read: exact for this
     # view, but not under the versions read, so not remembered.

@@ -224,11 +224,15 @@ def predictions_in_runs(
 
 def scope_values(
     entity: str, project: str, run_key: str | None, scorer_digests: Sequence[str] | None = None
-) -> Sequence[Sequence[str]]:
-    """(scorer_digest, value_json) of every score in one run ('' for none) or, with None,
-    in the whole project; only of these scorers, when given. One pass, on the run's index
-    (or the scorers', or the project's)."""
-    query = select(Score.scorer_digest, Score.value_json).where(
+) -> Sequence[tuple[str, str, int]]:
+    """(scorer_digest, value_json, how many scores have it) of the scores in one run ('' for
+    none) or, with None, in the whole project; only of these scorers, when given.
+
+    Equal values are counted in the database: labels, booleans and ratings repeat, so a
+    run's tens of thousands of scores come back as a few thousand rows. Grouped by the
+    value first, so that the run's index, not the scorers' order, drives the read.
+    """
+    query = select(Score.scorer_digest, Score.value_json, func.count()).where(
         *_in_project(Score, entity, project)
     )
     if run_key == "":
@@ -237,7 +241,8 @@ def scope_values(
         query = query.where(Score.evaluation_run_id == run_key)
     if scorer_digests is not None:
         query = query.where(Score.scorer_digest.in_(list(scorer_digests)))
-    return request_connection().execute(query).all()
+    query = query.group_by(Score.value_json, Score.scorer_digest)
+    return [(digest, value, count) for digest, value, count in request_connection().execute(query)]
 
 
 def stat_scorers(entity: str, project: str) -> list[str]:

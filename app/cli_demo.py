@@ -1,100 +1,214 @@
-"""`flask demo-data`: a project of realistic scores and evaluation runs, for screenshots and
-trying the UI."""
+"""`flask demo-data`: three evaluation runs of different models over one dataset, to try
+the review pages on: runs, predictions with inputs and outputs, and scores from four
+scorers, with one run clearly worse at arithmetic than the others."""
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
 
-from app.cli_demo_evals import store_demo_runs
+from app import storage
 from app.score_ids import id_at
+from app.services.evaluation_runs import new_run_row
+from app.services.predictions import new_prediction_row
 from app.services.scores import new_score_row
-from app.storage import active_configs, insert_scores, record_settled_change, write_transaction
 from app.validation import validate_score
 
-SCORERS = {
-    "exact_match:v3": lambda rng: rng.random() < 0.72,
-    "f1_score:v2": lambda rng: round(min(1.0, max(0.0, rng.gauss(0.68, 0.15))), 4),
-    "llm_judge:v5": lambda rng: {
-        "relevance": rng.choice([2, 3, 4, 4, 5, 5]),
-        "faithfulness": round(rng.betavariate(8, 2), 3),
-        "passed": rng.random() < 0.8,
-        "reasoning": rng.choice(
-            [
-                "The answer cites the retrieved passage and is complete.",
-                "Partially correct: misses the second part of the question.",
-                "Hallucinated a date not present in the context.",
-            ]
-        ),
-    },
-    "toxicity:v1": lambda rng: {
-        "flagged": rng.random() < 0.04,
-        "score": round(rng.betavariate(1, 30), 4),
-    },
-    "latency_ms:v1": lambda rng: int(rng.lognormvariate(6.2, 0.4)),
-    "label:v1": lambda rng: rng.choice(["positive", "neutral", "negative"]),
-}
-AUTHORS = ("alice", "bob", "ci-bot")
+CAPITALS = [
+    ("France", "Paris"), ("Japan", "Tokyo"), ("Canada", "Ottawa"), ("Australia", "Canberra"),
+    ("Brazil", "Brasília"), ("Kenya", "Nairobi"), ("Norway", "Oslo"), ("Egypt", "Cairo"),
+    ("Chile", "Santiago"), ("Vietnam", "Hanoi"), ("Poland", "Warsaw"), ("Peru", "Lima"),
+    ("Turkey", "Ankara"), ("Morocco", "Rabat"), ("Nigeria", "Abuja"), ("Portugal", "Lisbon"),
+    ("Thailand", "Bangkok"), ("Ghana", "Accra"), ("Austria", "Vienna"), ("Cuba", "Havana"),
+]  # fmt: skip
+SCIENCE = [
+    ("What gas do plants take in for photosynthesis?", "carbon dioxide"),
+    ("What is the chemical symbol for gold?", "Au"),
+    ("How many bones are in the adult human body?", "206"),
+    ("What planet is known as the Red Planet?", "Mars"),
+    ("What is the boiling point of water at sea level in Celsius?", "100"),
+    ("What particle has a negative electric charge?", "electron"),
+    ("What is the largest organ of the human body?", "skin"),
+    ("What force keeps the planets in orbit around the Sun?", "gravity"),
+    ("What is the hardest natural substance?", "diamond"),
+    ("How many chromosomes do humans have?", "46"),
+    ("What is the chemical formula for table salt?", "NaCl"),
+    ("What is the speed of light in km/s, roughly?", "300000"),
+    ("Which blood cells fight infection?", "white blood cells"),
+    ("What is the closest star to Earth?", "the Sun"),
+    ("What metal is liquid at room temperature?", "mercury"),
+    ("What is the main gas in Earth's atmosphere?", "nitrogen"),
+    ("What organ pumps blood through the body?", "heart"),
+    ("What is H2O commonly called?", "water"),
+    ("How many planets are in the Solar System?", "8"),
+    ("What is the freezing point of water in Fahrenheit?", "32"),
+]
+CITIES = [capital for _country, capital in CAPITALS]
+# Per model: how often it answers each category right, and how often verbosely.
+MODELS = [
+    ("gpt-4o-mini", 3, {"capitals": 0.95, "arithmetic": 0.9, "science": 0.85}, 0.1),
+    ("claude-3-5-haiku", 1, {"capitals": 0.97, "arithmetic": 0.93, "science": 0.9}, 0.2),
+    ("qwen2.5-7b-instruct", 2, {"capitals": 0.93, "arithmetic": 0.35, "science": 0.8}, 0.1),
+]
+REVIEWERS = ("alice", "bob")
 
 
-def demo_rows(entity: str, project: str, count: int, days: int, seed: int) -> list[dict]:
-    """Rows for `count` scores spread over the last `days` days, ids matching their times."""
-    rng = random.Random(seed)
-    now = datetime.now(UTC)
-    runs = [f"run-{rng.getrandbits(32):08x}" for _ in range(max(1, count // 150))]
+def dataset(size: int, rng: random.Random) -> list[dict]:
+    """`size` questions: capitals, arithmetic and science in turn, each with its answer."""
     rows = []
-    for index in range(count):
-        name = rng.choice(list(SCORERS))
-        fields = validate_score(
-            {
-                "prediction_id": f"pred-{index // 3:05d}",
-                "scorer": f"weave:///{entity}/{project}/object/{name}",
-                "value": SCORERS[name](rng),
-                "evaluation_run_id": rng.choice(runs) if rng.random() < 0.85 else None,
-            }
-        )
-        source = "ui" if rng.random() < 0.05 else "api"
-        row = new_score_row(entity, project, fields, rng.choice(AUTHORS), source)
-        moment = now - timedelta(seconds=rng.uniform(0, days * 86400))
-        row["created_at"] = moment
-        row["id"] = id_at(moment)
-        rows.append(row)
+    for index in range(size):
+        kind = ("capitals", "arithmetic", "science")[index % 3]
+        number = index // 3
+        if kind == "capitals":
+            country, capital = CAPITALS[number % len(CAPITALS)]
+            question, expected = f"What is the capital of {country}?", capital
+        elif kind == "arithmetic":
+            a, b = rng.randint(12, 99), rng.randint(3, 48)
+            question, expected = f"What is {a} × {b}?", str(a * b)
+        else:
+            question, expected = SCIENCE[number % len(SCIENCE)]
+        if number >= 20:  # past the lists: the same facts, asked again in other words
+            question = f"{question} (variant {number // 20})"
+        rows.append({"question": question, "category": kind, "expected": expected})
     return rows
+
+
+def answer(row: dict, right: float, verbose: float, rng: random.Random) -> str:
+    """What a model with these rates answers to a row."""
+    expected = row["expected"]
+    roll = rng.random()
+    if roll < right * (1 - verbose):
+        return expected
+    if roll < right:
+        return f"The answer is {expected}, as far as I know."
+    if roll > 0.97:
+        return "I'm not sure."
+    if row["category"] == "arithmetic":
+        return str(int(expected) + rng.choice([-10, -1, 1, 2, 10, 100]))
+    if row["category"] == "capitals":
+        return rng.choice([city for city in CITIES if city != expected])
+    return rng.choice(["oxygen", "Venus", "iron", "12", "proton", "liver"])
+
+
+def _tokens(text: str) -> list[str]:
+    return [word.strip(".,?!").lower() for word in text.split() if word.strip(".,?!")]
+
+
+def f1(output: str, expected: str) -> float:
+    """Token overlap of an answer with the expected one (the usual QA F1)."""
+    got, want = _tokens(output), _tokens(expected)
+    common = sum(min(got.count(word), want.count(word)) for word in set(want))
+    if not common:
+        return 0.0
+    precision, recall = common / len(got), common / len(want)
+    return round(2 * precision * recall / (precision + recall), 4)
+
+
+def scores_of(output: str, expected: str, rng: random.Random) -> dict[str, object]:
+    """Each scorer's value for one answer."""
+    exact = output.strip().lower() == expected.lower()
+    contains = expected.lower() in output.lower()
+    refused = output == "I'm not sure."
+    if exact:
+        verdict, relevance, reasoning = "correct", 5, "Matches the expected answer exactly."
+    elif contains:
+        verdict, relevance = "correct but verbose", 4
+        reasoning = "Right answer, wrapped in extra words."
+    elif refused:
+        verdict, relevance, reasoning = "refused", 1, "The model declined to answer."
+    else:
+        verdict, relevance = "incorrect", rng.choice([1, 2, 2, 3])
+        reasoning = f"Expected {expected}; the answer given is wrong."
+    return {
+        "exact_match": exact,
+        "f1_score": f1(output, expected),
+        "llm_judge": {"passed": contains, "relevance": relevance, "reasoning": reasoning},
+        "verdict": verdict,
+    }
+
+
+def demo_rows(entity: str, project: str, questions: int, seed: int) -> dict[str, list[dict]]:
+    """The runs, predictions and scores of the demo, ids matching their times."""
+    rng = random.Random(seed)
+    rows = dataset(questions, rng)
+    now = datetime.now(UTC).replace(microsecond=0)
+    made: dict[str, list[dict]] = {"runs": [], "predictions": [], "scores": []}
+    ref = f"weave:///{entity}/{project}/object"
+    for number, (model, version, right, verbose) in enumerate(MODELS):
+        started = now - timedelta(days=len(MODELS) - number, hours=rng.randint(1, 5))
+        run = new_run_row(
+            entity,
+            project,
+            evaluation=f"{ref}/qa-eval:v2",
+            model=f"{ref}/{model}:v{version}",
+            source_evaluation_run_id=None,
+            author="ci-bot",
+        )
+        run.update(id=id_at(started), started_at=started)
+        moment = started
+        for row in rows:
+            moment += timedelta(seconds=rng.uniform(0.5, 3.0))
+            output = answer(row, right[row["category"]], verbose, rng)
+            prediction = new_prediction_row(
+                entity,
+                project,
+                model=run["model"],
+                inputs=row,
+                output=output,
+                evaluation_run_id=run["id"],
+                genai_span_ref=None,
+                author="ci-bot",
+            )
+            prediction.update(id=id_at(moment), created_at=moment, finished_at=moment)
+            made["predictions"].append(prediction)
+            for name, value in scores_of(output, row["expected"], rng).items():
+                moment += timedelta(milliseconds=rng.randint(5, 400))
+                human = name == "verdict"
+                fields = validate_score(
+                    {
+                        "prediction_id": prediction["id"],
+                        "scorer": f"{ref}/{name}:v{3 if name == 'exact_match' else 1}",
+                        "value": value,
+                        "evaluation_run_id": run["id"],
+                    }
+                )
+                author = rng.choice(REVIEWERS) if human else "ci-bot"
+                score = new_score_row(entity, project, fields, author, "ui" if human else "api")
+                score.update(id=id_at(moment), created_at=moment)
+                made["scores"].append(score)
+        run["finished_at"] = moment + timedelta(seconds=2)
+        made["runs"].append(run)
+    return made
 
 
 @click.command("demo-data")
 @click.option("--entity", default="demo", show_default=True)
 @click.option("--project", default="rag-eval", show_default=True)
-@click.option("--count", default=1500, show_default=True, type=click.IntRange(1, 1_000_000))
-@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 3650))
-@click.option("--seed", default=7, show_default=True, help="Same seed, same scores.")
 @click.option(
-    "--runs", default=3, show_default=True, type=click.IntRange(0, 20),
-    help="Evaluation runs over one dataset, each with its predictions and scores.",
+    "--questions", default=60, show_default=True, type=click.IntRange(3, 10_000),
+    help="Rows of the dataset each run answers.",
 )  # fmt: skip
-@click.option(
-    "--rows", "rows_per_run", default=120, show_default=True, type=click.IntRange(1, 10_000),
-    help="Dataset rows, so predictions per run.",
-)  # fmt: skip
+@click.option("--seed", default=7, show_default=True, help="Same seed, same answers and scores.")
 @with_appcontext
-def demo_data_command(
-    entity: str, project: str, count: int, days: int, seed: int, runs: int, rows_per_run: int
-) -> None:
-    """Seed ENTITY/PROJECT with realistic scores from a few typical scorers, and evaluation
-    runs to compare."""
-    rows = demo_rows(entity, project, count, days, seed)
-    for start in range(0, len(rows), 5000):
-        with write_transaction() as session:
-            # Demo scorers have no configs: checked at the project's current generation.
-            generation = active_configs(entity, project).generation
-            insert_scores(
-                session.connection(), rows[start : start + 5000], [(entity, project, generation)]
-            )
-            # Ids in the past land among settled ones: running workers must
-            # forget the positions and summaries they remember of the project.
-            record_settled_change(session.connection(), entity, project)
-    click.echo(f"Added {len(rows)} demo scores to {entity}/{project}.")
-    if runs:
-        made, predictions = store_demo_runs(entity, project, runs, rows=rows_per_run, seed=seed)
-        click.echo(f"Added {made} evaluation runs of {predictions // made} predictions each.")
+def demo_data_command(entity: str, project: str, questions: int, seed: int) -> None:
+    """Seed ENTITY/PROJECT with three evaluation runs over one dataset, scored."""
+    made = demo_rows(entity, project, questions, seed)
+    for run in made["runs"]:
+        storage.insert_run({**run, "finished_at": None})
+    with storage.core_write() as connection:
+        storage.insert_predictions(connection, made["predictions"])
+        stamp = (entity, project, storage.config_generation(entity, project))
+        storage.insert_scores(connection, made["scores"], [stamp])
+        # Ids in the past land among settled ones: running workers must
+        # forget the list positions they remember of the project.
+        storage.record_settled_change(connection, entity, project)
+    for run in made["runs"]:
+        summary = {"questions": questions}
+        storage.finish_run(entity, project, run["id"], json.dumps(summary), run["finished_at"])
+    click.echo(
+        f"Added {len(made['runs'])} runs of {questions} predictions each"
+        f" ({len(made['scores'])} scores) to {entity}/{project}."
+    )
+    click.echo(f"Open /p/{entity}/{project}/runs to review and compare them.")

@@ -3,7 +3,12 @@
 import base64
 import itertools
 
+from app import storage
 from app.services import keys, users
+from app.services.evaluation_runs import create_run, new_run_row
+from app.services.predictions import new_prediction_row
+from app.services.scores import new_score_row
+from app.validation import validate_score
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -95,26 +100,65 @@ def post_prediction(client, key: str, entity="team", project="proj", **overrides
     return _post(client, key, url, prediction_body(**overrides), "prediction_id")
 
 
+# --- Runs, predictions and scores in bulk, through the services' row builders and the
+# storage batch inserts the API's creates go through (so statistics are kept). ---
+
+
 def make_run(
     app,
     entity="team",
     project="proj",
-    evaluation="weave:///team/proj/object/qa_eval:v0",
-    model="weave:///team/proj/object/model:v0",
+    *,
+    evaluation="weave:///team/proj/object/qa-eval:v1",
+    model="weave:///team/proj/object/model:v1",
+    author="someone",
 ) -> str:
     """Create an evaluation run through the service; return its id."""
-    from app.services import evaluation_runs
-
     with app.app_context():
-        row = evaluation_runs.new_run_row(
+        row = new_run_row(
             entity,
             project,
             evaluation=evaluation,
             model=model,
             source_evaluation_run_id=None,
-            author="builder",
+            author=author,
         )
-        return evaluation_runs.create_run(row)
+        return create_run(row)
+
+
+def make_predictions(
+    app, run_id, rows, entity="team", project="proj", model="weave:///team/proj/object/model:v1"
+) -> list[str]:
+    """Store predictions of a run, one per (inputs, output) pair, in one batch; return ids."""
+    with app.app_context():
+        made = [
+            new_prediction_row(
+                entity,
+                project,
+                model=model,
+                inputs=inputs,
+                output=output,
+                evaluation_run_id=run_id,
+                genai_span_ref=None,
+                author="someone",
+            )
+            for inputs, output in rows
+        ]
+        with storage.core_write() as connection:
+            storage.insert_predictions(connection, made)
+    return [row["id"] for row in made]
+
+
+def add_scores(app, scores, entity="team", project="proj", author="someone", source="api"):
+    """Store scores in one batch, each a dict of create-body fields; return their ids."""
+    with app.app_context():
+        made = [
+            new_score_row(entity, project, validate_score(fields), author, source)
+            for fields in scores
+        ]
+        with storage.core_write() as connection:
+            storage.insert_scores(connection, made, [(entity, project, 0)])
+    return [row["id"] for row in made]
 
 
 def make_prediction(

@@ -22,8 +22,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.services import scorer_values
-from app.storage import list_anchors, run_memory, summary_rows
+from app.services import distributions, scorer_values
+from app.storage import list_anchors, run_memory
 
 # The reason of every skipped PostgreSQL case; .ci/run looks for it.
 NOT_SET = "TEST_DATABASE_URL is not set"
@@ -142,9 +142,9 @@ def make_app(tmp_path, monkeypatch):
     yield make
     # A list-position build may still be reading (app/services/positions.py).
     list_anchors.wait_for_builds()
-    summary_rows.forget_all()
     scorer_values.forget_all()
     run_memory.forget_all()
+    distributions.forget_all()
     for application in built:
         with application.app_context():
             db.session.remove()

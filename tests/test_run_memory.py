@@ -97,7 +97,7 @@ def test_old_ids_are_seen_once_their_write_is_recorded(app, settled):
     trials, _orphans, values = _read(app, run_id)
     # The run's prediction count moved, so its predictions were read again; an old score
     # id written without recording it is taken for one already remembered (the contract
-    # every writer of old ids keeps: cli_demo.py, cli_demo_evals.py).
+    # every writer of old ids keeps: cli_demo.py).
     assert late[0] in trials and late_scores[0] not in values
     with app.app_context(), storage.core_write() as connection:
         storage.record_settled_change(connection, "team", "proj")

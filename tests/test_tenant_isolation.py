@@ -17,7 +17,8 @@ PATH_VALUES = {
     "project": ["hidden-proj-zz"],
     "score_id": ["{score_id}"],
     "evaluation_run_id": ["{run_id}"],
-    "prediction_id": ["{prediction_id}"],
+    "prediction_id": ["{prediction_id}", "victim-secret-pred"],
+    "run_id": ["{run_id}", "victim-run-77"],
     "prefix": ["{key_prefix}"],
     "kind": ["csv", "jsonl"],
 }

@@ -3,9 +3,17 @@
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
+from app.admin.converters import AnyIdConverter
 from app.extensions import csrf
 
 bp = Blueprint("admin", __name__)
+
+
+@bp.record_once
+def _register_converters(state) -> None:
+    """Run and prediction ids in paths (before any rule that uses them is added)."""
+    state.app.url_map.converters["anyid"] = AnyIdConverter
+
 
 PUBLIC_ENDPOINTS = {"admin.login"}
 
@@ -27,13 +35,17 @@ def _here() -> str:
 
 from app.admin import (  # noqa: E402,F401  (routes register on import)
     auth_views,
+    charts,
     compare,
     errors,
     hand_scoring,
     home,
     keys,
+    predictions,
     projects,
+    runs,
     scorer_configs,
     scores,
     templating,
+    value_lines,
 )

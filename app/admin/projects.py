@@ -17,8 +17,10 @@ from app.admin import bp
 from app.admin.access import require_entity
 from app.admin.filtering import read_view
 from app.admin.forms import ConfirmForm
+from app.admin.links import row_links
 from app.admin.redirects import local_path
-from app.services import browse, export, overview, scorer_configs, scores, summary, summary_lines
+from app.services import browse, export, score_summary, scores
+from app.services.run_summary import scorer_key
 
 PROJECT = "/p/<entity>/<project>"
 MAX_BULK = 1000
@@ -30,10 +32,12 @@ def project(entity: str, project: str):
     """Scores newest first (or oldest), filtered from the query string, a page at a time."""
     require_entity(entity, project)
     view = read_view(request.args)
+    known = score_summary.project_scorers(entity, project)
+    filters = score_summary.resolve_scorer(view.filters, known)
     page = browse.page(
         entity,
         project,
-        view.filters,
+        filters,
         newest_first=view.newest_first,
         size=view.size,
         after=view.after,
@@ -47,20 +51,27 @@ def project(entity: str, project: str):
             project=project,
             command=_create_command(entity, project),
         )
-    found = summary.summarise(entity, project, view.filters)
     return render_template(
         "admin/projects/show.html",
         entity=entity,
         project=project,
         view=view,
         page=page,
-        summary=found,
-        scorer_lines=summary_lines.present(found, scorer_configs.presentations(entity, project)),
-        summary_limit=summary.SUMMARY_LIMIT,
+        summary=score_summary.summarise(entity, project, filters),
+        scan_limit=score_summary.SCAN_LIMIT,
+        distribution_limit=score_summary.DISTRIBUTION_LIMIT,
         scan_window=browse.SCAN_WINDOW,
-        scorers=overview.project_scorers(entity, project),
+        scorers=_scorer_options(known),
+        links=row_links(entity, project),
         form=ConfirmForm(),
     )
+
+
+def _scorer_options(refs: list[str]) -> list[str]:
+    """What the scorer filter suggests: each scorer's short name, then each full ref."""
+    return sorted({scorer_key(ref) for ref in refs}) + [
+        ref for ref in refs if scorer_key(ref) != ref
+    ]
 
 
 def _create_command(entity: str, project: str) -> str:
@@ -80,7 +91,9 @@ def export_scores(entity: str, project: str, kind: str):
     if kind not in ("csv", "jsonl"):
         return render_template("admin/errors/error.html", status=404, name="Not Found"), 404
     view = read_view(request.args)
-    rows = browse.export_rows(entity, project, view.filters, view.newest_first)
+    known = score_summary.project_scorers(entity, project)
+    filters = score_summary.resolve_scorer(view.filters, known)
+    rows = browse.export_rows(entity, project, filters, view.newest_first)
     chunks = export.csv_chunks(rows) if kind == "csv" else export.jsonl_chunks(rows)
     mimetype = "text/csv" if kind == "csv" else "application/jsonl"
     filename = f"scores-{project}.{kind}".replace('"', "")

@@ -104,3 +104,20 @@ def thousands(number: int) -> str:
 def stat(number: float) -> str:
     """A statistic to four significant digits."""
     return f"{number:.4g}"
+
+
+@bp.app_template_filter("percent")
+def percent(share: float) -> str:
+    """0.8333 as '83.3%'."""
+    return f"{share * 100:.1f}%"
+
+
+_UUID_DASHES = (8, 13, 18, 23)
+
+
+@bp.app_template_filter("short_id")
+def short_id(value: str) -> str:
+    """A UUID by its last twelve digits (the random part of a UUIDv7); other ids as they are."""
+    if len(value) == 36 and all(value[index] == "-" for index in _UUID_DASHES):
+        return "…" + value[-12:]
+    return value

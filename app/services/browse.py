@@ -5,13 +5,18 @@ Every query walks one of the indexes on scores, all of which end in `id`
 that same index. Filters that no index covers (author, source, or a second
 indexed filter) are applied to a window of at most SCAN_WINDOW index rows,
 so a page never scans an unbounded set, however rare the match.
+
+A scorer filter may stand for several scorers (a short name matches every
+version): each is a branch of its own, read in id order on its own part of
+the index, and the branches are merged (UNION ALL), so no database has to
+sort every matching row to find the newest.
 """
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
 
 from app.extensions import db
 from app.models import Score
@@ -37,6 +42,9 @@ class Filters:
     source: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # The scorers the scorer filter stands for (resolved from a short name);
+    # None: the filter is one scorer, named in full.
+    scorer_refs: tuple[str, ...] | None = None
 
     def is_empty(self) -> bool:
         """Whether no filter is set."""
@@ -70,36 +78,64 @@ class Page:
     window_exhausted: bool = False
 
 
-def conditions(entity: str, project: str, filters: Filters) -> tuple[list, list]:
-    """Split the filters into the index's (primary) and the window's (secondary)."""
+# A query's primary conditions: one list per branch; a row matches if it meets any one.
+Branches = list[list[ColumnElement]]
+
+
+def conditions(entity: str, project: str, filters: Filters) -> tuple[Branches, list]:
+    """Split the filters into the index's (primary, in branches) and the window's (secondary)."""
     texts = (filters.scorer, filters.prediction_id, filters.evaluation_run_id, filters.author)
     if not all(could_be_stored(text) for text in texts if text is not None):
         # No score holds such a text (NUL, say), and PostgreSQL cannot even
         # compare one: the filter matches nothing without asking.
-        return [false()], []
-    primary: list[ColumnElement] = [Score.entity == entity, Score.project == project]
+        return [[false()]], []
+    common: list[ColumnElement] = [Score.entity == entity, Score.project == project]
     if filters.since is not None:
-        primary.append(Score.id >= id_floor(filters.since))
+        common.append(Score.id >= id_floor(filters.since))
     if filters.until is not None:
-        primary.append(Score.id < id_floor(filters.until))
-    indexed = []
+        common.append(Score.id < id_floor(filters.until))
+    indexed: list[Branches] = []  # per indexed filter, its branches
     if filters.prediction_id is not None:
-        indexed.append([Score.prediction_id == filters.prediction_id])
+        indexed.append([[Score.prediction_id == filters.prediction_id]])
     if filters.evaluation_run_id is not None:
-        indexed.append([Score.evaluation_run_id == filters.evaluation_run_id])
+        indexed.append([[Score.evaluation_run_id == filters.evaluation_run_id]])
     if filters.scorer is not None:
+        refs = filters.scorer_refs if filters.scorer_refs is not None else (filters.scorer,)
         # The digest picks the index; the full name rules out collisions.
         indexed.append(
-            [Score.scorer_digest == scorer_digest(filters.scorer), Score.scorer == filters.scorer]
+            [[Score.scorer_digest == scorer_digest(ref), Score.scorer == ref] for ref in refs]
         )
-    secondary: list[ColumnElement] = [cond for group in indexed[1:] for cond in group]
-    if indexed:
-        primary.extend(indexed[0])
+    secondary: list[ColumnElement] = []
+    for branches in indexed[1:]:
+        if len(branches) == 1:
+            secondary.extend(branches[0])
+        else:
+            secondary.append(or_(*(and_(*branch) for branch in branches)))
+    primary = [[*common, *branch] for branch in (indexed[0] if indexed else [[]])]
     if filters.author is not None:
         secondary.append(Score.created_by == filters.author)
     if filters.source is not None:
         secondary.append(Score.source == filters.source)
     return primary, secondary
+
+
+def ordered(
+    branches: Branches, extra: list, columns: tuple, descending: bool, limit: int | None
+) -> Select:
+    """Rows meeting any branch and every extra condition, in id order, up to limit.
+
+    columns must start with the score's id.
+    """
+    order = Score.id.desc() if descending else Score.id.asc()
+    if len(branches) == 1:
+        return select(*columns).where(*branches[0], *extra).order_by(order).limit(limit)
+    parts = [
+        select(*columns).where(*branch, *extra).order_by(order).limit(limit).subquery()
+        for branch in branches
+    ]
+    merged = union_all(*(select(*part.c) for part in parts)).subquery()
+    first = merged.c[0]
+    return select(*merged.c).order_by(first.desc() if descending else first).limit(limit)
 
 
 def _row_columns() -> tuple:
@@ -117,32 +153,37 @@ def _row_columns() -> tuple:
 
 
 def windowed(
-    primary: list, secondary: list, descending: bool, limit: int, columns: tuple
+    primary: Branches, secondary: list, descending: bool, limit: int, columns: tuple
 ) -> tuple[Select, str | None]:
     """A query for up to `limit` matches, and the id where its scan window ends (if windowed).
 
     The window's far edge is found in the index alone (a bounded OFFSET over
     SCAN_WINDOW index entries); the query then reads only rows up to it.
     """
-    order = Score.id.desc() if descending else Score.id.asc()
     edge = None
     if secondary:
+        ids = ordered(primary, [], (Score.id,), descending, SCAN_WINDOW).subquery()
+        first = ids.c[0]
         edge = db.session.scalar(
-            select(Score.id).where(*primary).order_by(order).offset(SCAN_WINDOW - 1).limit(1)
+            select(first)
+            .order_by(first.desc() if descending else first)
+            .offset(SCAN_WINDOW - 1)
+            .limit(1)
         )
     if edge is None and secondary:
         # Fewer than SCAN_WINDOW rows pass the primary filter: drive the
         # query from them, so the planner cannot pick a secondary's index.
-        scan = select(Score.entity, Score.project, Score.id).where(*primary).subquery()
+        keys = [select(Score.entity, Score.project, Score.id).where(*branch) for branch in primary]
+        scan = (keys[0] if len(keys) == 1 else union_all(*keys)).subquery()
         on_key = (Score.entity == scan.c.entity) & (Score.project == scan.c.project)
+        order = Score.id.desc() if descending else Score.id.asc()
         query = select(*columns).join(scan, on_key & (Score.id == scan.c.id)).where(*secondary)
         return query.order_by(order).limit(limit), None
-    bounded = list(primary)
+    bounded = list(secondary)
     if edge is not None:
         # Every index ends in id, so whichever the planner picks, the range bounds it.
         bounded.append(Score.id >= edge if descending else Score.id <= edge)
-    query = select(*columns).where(*bounded, *secondary).order_by(order).limit(limit)
-    return query, edge
+    return ordered(primary, bounded, columns, descending, limit), edge
 
 
 def _fetch(primary: list, secondary: list, descending: bool, size: int):
@@ -172,7 +213,8 @@ def page(
     descending = newest_first if forward else not newest_first
     cursor = after if forward else before
     if cursor is not None:
-        primary.append(Score.id < cursor if descending else Score.id > cursor)
+        for branch in primary:
+            branch.append(Score.id < cursor if descending else Score.id > cursor)
     rows, more, resume = _fetch(primary, secondary, descending, size)
     beyond = resume or (rows[-1].id if rows else None)
     if forward:
@@ -199,9 +241,15 @@ def export_rows(entity: str, project: str, filters: Filters, newest_first: bool 
     to outlive the request's session.
     """
     primary, secondary = conditions(entity, project, filters)
-    order = Score.id.desc() if newest_first else Score.id.asc()
-    query = select(*EXPORT_COLUMNS).where(*primary, *secondary).order_by(order).limit(EXPORT_BATCH)
-    first = db.session.execute(query).all()
+
+    def batch_after(last: str | None) -> list[Sequence]:
+        extra = list(secondary)
+        if last is not None:
+            extra.append(Score.id < last if newest_first else Score.id > last)
+        query = ordered(primary, extra, EXPORT_COLUMNS, newest_first, EXPORT_BATCH)
+        return list(db.session.execute(query).all())
+
+    first = batch_after(None)
 
     def batches() -> Iterator[Sequence]:
         batch = first
@@ -209,8 +257,6 @@ def export_rows(entity: str, project: str, filters: Filters, newest_first: bool 
             yield from batch
             if len(batch) < EXPORT_BATCH:
                 return
-            last = batch[-1][0]
-            after = Score.id < last if newest_first else Score.id > last
-            batch = db.session.execute(query.where(after)).all()
+            batch = batch_after(batch[-1][0])
 
     return batches()

@@ -94,6 +94,9 @@ class ScorerSummary:
     scorers: list[str] = field(default_factory=list)  # the refs counted
     leaves: dict[str, LeafSummary] = field(default_factory=dict)  # by stored path
     skipped_leaves: int = 0
+    # The statistics groups counted: (run key, scorer digest, version), the
+    # version None when unknown (counted again just now).
+    groups: list[tuple[str, str, int | None]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -114,6 +117,9 @@ class ScorerSummary:
         leaf.merge(row)
         if row["path"] == ROOT_PATH:
             self.skipped_leaves += row["skipped_leaves"]
+            if "run_key" in row:
+                version = None if row.get("dirty", True) else row.get("version")
+                self.groups.append((row["run_key"], row["scorer_digest"], version))
 
     def summarised(self) -> list[LeafSummary]:
         """The leaves worth a line: typed values, root first, then by path."""
@@ -122,8 +128,23 @@ class ScorerSummary:
         )
         return [leaf for leaf in ordered if leaf.kind != "other"]
 
+    @property
+    def main(self) -> LeafSummary | None:
+        """The leaf a scorer is judged by: its value when that is a number or a boolean,
+        else its first boolean leaf, else its first number leaf, else its text."""
+        root = self.leaves.get(ROOT_PATH)
+        if root is not None and root.kind in ("boolean", "number"):
+            return root
+        leaves = self.summarised()
+        for kind in ("boolean", "number"):
+            for leaf in leaves:
+                if leaf.kind == kind:
+                    return leaf
+        return root if root is not None and root.kind == "text" else None
 
-def _grouped(rows: Iterable[dict], by_key: bool) -> list[ScorerSummary]:
+
+def grouped(rows: Iterable[dict], by_key: bool) -> list[ScorerSummary]:
+    """Statistics rows as scorers, by ref (or by short name, by_key), ordered by short name."""
     summaries: dict[str, ScorerSummary] = {}
     for row in rows:
         name = scorer_key(row["scorer"]) if by_key else row["scorer"]
@@ -152,7 +173,7 @@ def summaries_of_rows(
     by_run: dict[str, list[dict]] = {run_id: [] for run_id in run_ids}
     for row in rows:
         by_run.setdefault(row["run_key"], []).append(row)
-    return {run_id: _grouped(by_run.get(run_id, []), by_key) for run_id in run_ids}
+    return {run_id: grouped(by_run.get(run_id, []), by_key) for run_id in run_ids}
 
 
 def project_summary(
@@ -163,4 +184,4 @@ def project_summary(
     rows = storage.stats_rows(entity, project, None if run_id is None else [run_id])
     if scorer is not None:
         rows = [row for row in rows if scorer in (row["scorer"], scorer_key(row["scorer"]))]
-    return _grouped(rows, by_key=False)
+    return grouped(rows, by_key=False)

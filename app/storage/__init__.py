@@ -34,6 +34,21 @@ from app.storage.evaluation_rows import (
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
 from app.storage.recount import recount_project as _recount_project
+from app.storage.review_reads import (
+    PredictionPreview,
+    ScoreLine,
+    prediction_row,
+    predictions_in_runs,
+    previews,
+    project_deletions,
+    run_predictions,
+    run_row,
+    run_scored_predictions,
+    run_totals,
+    scope_values,
+    scores_of_predictions,
+    stat_scorers,
+)
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
 from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
@@ -73,7 +88,6 @@ from app.storage.scorer_configs import (
     project_configs,
 )
 from app.storage.scoring_queue import next_unscored, own_scores, scoring_progress
-from app.storage.summary_rows import SummaryRow, newest_rows
 from app.storage.transactions import (
     core_write,
     register_request_connection,
@@ -122,15 +136,19 @@ __all__ = [
     "locked_sign_in_attempts",
     "look_up_key",
     "mark_used_now",
-    "newest_rows",
     "next_unscored",
     "orphan_scores",
     "own_scores",
     "prediction_line",
     "prediction_payloads",
+    "prediction_row",
     "prediction_scores",
+    "PredictionPreview",
+    "predictions_in_runs",
     "predictions_of_row",
+    "previews",
     "project_configs",
+    "project_deletions",
     "project_runs",
     "ProjectConfigs",
     "read_api_row",
@@ -144,15 +162,22 @@ __all__ = [
     "restore_from",
     "RowStream",
     "run_line",
+    "run_predictions",
+    "run_row",
+    "run_scored_predictions",
+    "run_totals",
     "run_trials",
     "RunRows",
     "RunTotals",
+    "scope_values",
+    "ScoreLine",
     "scorer_digest",
+    "scores_of_predictions",
     "scoring_progress",
+    "stat_scorers",
     "stats_rows",
     "store_prediction",
     "store_score",
-    "SummaryRow",
     "trial_scorers",
     "trial_scores",
     "write_transaction",

@@ -67,6 +67,31 @@
   each("select[data-shape]", function (select) { switcher(select, select.form, "data-shape-for"); });
   each("select[data-kind]", function (select) {
     switcher(select, select.closest("[data-row]"), "data-kind-for");
+  // Compare runs: the runs go in the order they were selected, the first being
+  // the baseline. Without this script the form sends them in table order.
+  each("form[data-compare]", function (form) {
+    var boxes = form.querySelectorAll("input[name=runs]");
+    var button = form.querySelector("[data-needs-two]");
+    var status = form.querySelector("[data-compare-status]");
+    var hint = status.textContent;
+    var order = [];
+    function update() {
+      order = order.filter(function (box) { return box.checked; });
+      Array.prototype.forEach.call(boxes, function (box) {
+        if (box.checked && order.indexOf(box) < 0) { order.push(box); }
+        var tag = box.closest("tr").querySelector(".baseline-tag");
+        if (tag) { tag.hidden = order[0] !== box; }
+      });
+      button.disabled = order.length < 2;
+      status.textContent = order.length ? order.length + " selected; baseline: the first selected (marked)." : hint;
+    }
+    Array.prototype.forEach.call(boxes, function (box) { box.addEventListener("change", update); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = order.map(function (box) { return "runs=" + encodeURIComponent(box.value); }).join("&");
+      window.location.href = form.getAttribute("action") + "?" + query;
+    });
+    update();
   });
 
   // Value helpers on the add-score form.

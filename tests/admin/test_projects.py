@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.admin import filtering
-from app.services import browse
+from app.services import browse, score_summary
 from tests.admin.conftest import add_score, text
+from tests.admin.review_pages import visible
 from tests.builders import basic, make_key
 
 PAGE = "/p/team/proj"
@@ -184,26 +185,86 @@ def test_a_rare_match_is_searched_a_window_at_a_time(app, signed_in, monkeypatch
     assert _row_ids(second) == [rare]
 
 
+def _summary(page: str) -> str:
+    """The summary card's visible text."""
+    return visible(page.split('<section class="summary card"', 1)[1].split("</section>", 1)[0])
+
+
 def test_summary_per_scorer_and_field(app, signed_in, three):
     add_score(app, scorer="exact", value=5)
     page = text(signed_in.get(PAGE))
-    judge = _unlabelled(page.split("judge:v1</a>", 1)[1].split("</tbody>", 1)[0])
-    assert "<td>ok</td>" in judge and "100.0% true" in judge
-    assert "<td>s</td>" in judge and '<td class="num">0.5</td>' in judge
-    exact = _unlabelled(page.split(">exact</a>", 1)[1].split("</tr>", 1)[0])
-    assert '<td class="num">4</td><td class="num">3</td><td class="num">5</td>' in exact
-    assert "<svg" in exact and "<rect" in exact
+    summary = _summary(page)
+    assert "judge:v1 1 ok 1 100.0% true true true s 1 0.5 0.5 0.5" in summary
+    # exact: the numbers 3 and 5, and one text label.
+    assert "exact 3 value 2 4 3 5" in summary
+    exact = _unlabelled(page.split(">exact</a>", 1)[1].split("</tbody>", 1)[0])
+    assert "<svg" in exact and "<title>3: 1</title>" in exact and "<title>5: 1</title>" in exact
+    assert "Exact over every matching score." in summary
 
 
-def test_summary_follows_filters_and_says_when_truncated(app, signed_in, three, monkeypatch):
-    from app.services import summary
-
+def test_summary_follows_the_run_and_scorer_filters_exactly(app, signed_in, three):
     page = text(signed_in.get(f"{PAGE}?scorer=exact"))
     assert "judge:v1</a>" not in page and "2 matching scores" in page
-    monkeypatch.setattr(summary, "SUMMARY_LIMIT", 2)
+    page = text(signed_in.get(f"{PAGE}?evaluation_run_id=run-1&scorer=judge"))
+    assert re.search(r"\b1 matching score\s*<", page) and ">exact</a>" not in page
+    assert "Exact over every matching score." in _summary(page)
+
+
+def test_other_filters_are_summarised_from_the_matching_scores(app, signed_in, three):
+    page = text(signed_in.get(f"{PAGE}?author=alice"))
+    summary = _summary(page)
+    assert "2 matching scores" in page
+    assert "Exact over 2 scores, read for these filters." in summary
+    assert "judge:v1 1 ok 1 100.0% true" in summary and "exact 1 value 1 text" in summary
+    assert "text 1 100.0%" in summary  # the label's count
+    page = text(signed_in.get(f"{PAGE}?source=ui&prediction_id=p-b"))
+    assert "Exact over 1 score, read for these filters." in _summary(page)
+    assert "exact 1 value 1 3 3 3" in _summary(page)
+
+
+def test_a_filter_that_leaves_too_much_to_read_gets_no_summary(app, signed_in, three, monkeypatch):
+    monkeypatch.setattr(score_summary, "SCAN_LIMIT", 2)
+    page = text(signed_in.get(f"{PAGE}?source=api"))
+    assert "No summary: these filters leave more than 2 scores to read." in page
+    assert "Matching scores not counted" in page
+    # Rows still list, and a narrower filter is summarised again.
+    assert len(_row_ids(signed_in.get(f"{PAGE}?source=api"))) == 2
+    assert "Exact over 1 score" in text(signed_in.get(f"{PAGE}?source=api&prediction_id=p-a"))
+
+
+def test_distributions_need_a_run_or_a_small_project(app, signed_in, three, monkeypatch):
+    monkeypatch.setattr(score_summary, "DISTRIBUTION_LIMIT", 2)
     page = text(signed_in.get(PAGE))
-    assert "More than 2 matching scores" in page
-    assert "Summary of the newest 2 matching scores." in page
+    assert "Distributions and label counts are shown for at most 2 scores" in page
+    card = page.split('<section class="summary card"', 1)[1].split("</section>")[0]
+    assert 'class="histogram"' not in card and 'class="labels"' not in card
+    page = text(signed_in.get(f"{PAGE}?evaluation_run_id=run-2"))
+    assert "Distributions and label counts" not in page
+    assert "<title>3: 1</title>" in page
+
+
+def test_the_scorer_filter_matches_a_short_name_as_well_as_the_ref(app, signed_in, three):
+    newer = add_score(app, scorer="weave:///team/proj/object/judge:v2", value={"ok": False})
+    other = add_score(app, scorer="weave:///team/proj/object/judge-2:v1", value=1)
+    by_name = signed_in.get(f"{PAGE}?scorer=judge")
+    assert _row_ids(by_name) == [newer, three[0]]
+    assert "2 matching scores" in text(by_name)
+    assert _row_ids(signed_in.get(f"{PAGE}?scorer=weave:///team/proj/object/judge:v1")) == [
+        three[0]
+    ]
+    assert _row_ids(signed_in.get(f"{PAGE}?scorer=judge-2")) == [other]
+    assert _row_ids(signed_in.get(f"{PAGE}?scorer=exact")) == [three[2], three[1]]
+    # The datalist offers the short names first.
+    options = re.findall(r'<option value="([^"]+)">', text(by_name))
+    assert options[:3] == ["exact", "judge", "judge-2"]
+
+
+def test_prediction_and_run_cells_link_to_their_pages(app, signed_in, three):
+    page = text(signed_in.get(PAGE))
+    for prediction_id in ("p-a", "p-b", "p-c"):
+        assert f'href="/p/team/proj/predictions/{prediction_id}"' in page
+    for run_id in ("run-1", "run-2"):
+        assert f'href="/p/team/proj/runs/{run_id}"' in page
 
 
 def test_other_entities_are_forbidden(app, signed_in):
@@ -221,14 +282,12 @@ def test_injected_markup_shows_as_text(app, signed_in):
 
 
 def test_summary_skips_numbers_past_a_float_and_shows_boolean_extremes(app, signed_in, three):
-    # Integers are stored exactly, however large; the summary cannot chart them.
+    # Integers are stored exactly, however large; the summary cannot count them as numbers.
     add_score(app, scorer="huge", value={"n": 10**400, "ok": False, "m": 2})
     add_score(app, scorer="huge", value={"n": 3, "ok": True, "m": 4})
     response = signed_in.get(PAGE)
     assert response.status_code == 200
-    huge = _unlabelled(text(response).split(">huge</a>", 1)[1].split("</tbody>", 1)[0])
-    n_row = " ".join(huge.split("<td>n</td>", 1)[1].split("</tr>", 1)[0].split())
-    assert '<td class="num">1</td> <td class="num">3</td><td class="num">3</td>' in n_row
-    ok_row = huge.split("<td>ok</td>", 1)[1].split("</tr>", 1)[0]
-    assert "50.0% true" in ok_row
-    assert '<td class="num">false</td><td class="num">true</td>' in ok_row
+    summary = _summary(text(response))
+    assert "huge 2 m 2 3 2 4" in summary
+    assert "n 1 3 3 3" in summary
+    assert "ok 2 50.0% true false true" in summary

@@ -35,6 +35,8 @@ def test_detail_shows_every_field_and_highlighted_json(app, signed_in):
     assert '<span class="j-string">&#34;ok&#34;</span>' in page
     assert 'href="/p/team/proj?prediction_id=pred-9"' in page
     assert 'href="/p/team/proj?evaluation_run_id=run-7"' in page
+    assert 'href="/p/team/proj/predictions/pred-9">Prediction page<' in page
+    assert 'href="/p/team/proj/runs/run-7">Run page<' in page
     assert 'href="/p/team/proj?scorer=weave' in page
     assert 'data-copy="pred-9"' in page
 

@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 from app.services import keys
 from tests.admin.conftest import add_score, text
-from tests.builders import make_key
+from tests.builders import make_key, make_predictions, make_run
 
 # Cells that need no label: the row's checkbox and its buttons.
 UNLABELLED = {"check", "row-actions"}
@@ -72,3 +72,16 @@ def test_keys_table_is_labelled(app, signed_in, user):
     with app.app_context():
         keys.revoke_key(revoked[:12])
     assert_every_cell_is_labelled(text(signed_in.get("/keys")), tables=1)
+
+
+def test_review_page_tables_are_labelled(app, signed_in):
+    first, second = make_run(app), make_run(app)
+    (mine,) = make_predictions(app, first, [({"q": 1}, "a")])
+    (other,) = make_predictions(app, second, [({"q": 1}, "b")])
+    for prediction_id, run_id in ((mine, first), (other, second)):
+        add_score(app, prediction_id=prediction_id, evaluation_run_id=run_id, value=True)
+        add_score(app, prediction_id=prediction_id, scorer="tone", value="calm")
+    assert_every_cell_is_labelled(text(signed_in.get("/p/team/proj/runs")), tables=1)
+    assert_every_cell_is_labelled(text(signed_in.get(f"/p/team/proj/runs/{first}")), tables=1)
+    page = text(signed_in.get(f"/p/team/proj/predictions/{mine}"))
+    assert_every_cell_is_labelled(page, tables=2)

@@ -1,0 +1,328 @@
+"""Label counts and histograms of a scorer's values: read from its scores, remembered.
+
+The statistics kept with the scores (run_summary.py) hold counts, sums and
+extremes, not which labels occur or how the numbers spread. Those come from
+one read of the scorer's scores in the scope (a run, or the whole project),
+each value walked leaf by leaf as the statistics walk it
+(app/score_values.py), so the counts agree with theirs. A scope's result is
+remembered per process under the versions of its statistics groups and the
+project's deletion count: every write to the scope changes one of them (a
+group counted again from scratch starts its versions afresh, but only after
+a deletion), so a remembered result is exact until then.
+"""
+
+import json
+import math
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+
+from app import storage
+from app.extensions import db
+from app.score_values import BOOLEAN, NUMBER, ROOT_PATH, TEXT, leaves
+from app.services.run_summary import ScorerSummary
+
+LABELS = 20  # the most common labels shown; the rest are "other"
+BINS = 12
+# Whole numbers spanning at most this many values get a bin each (ratings 1-5).
+WHOLE_BINS = 20
+# A label longer than this is shown (and counted) by its start.
+LABEL_CHARS = 120
+# What the remembered distributions may take per process, in bytes (an
+# estimate: each label's text and its count, each bar); least recently
+# viewed go first.
+CACHE_BYTES = 16 * 1024 * 1024
+ITEM_BYTES = 120
+
+
+@dataclass(frozen=True)
+class Bin:
+    """A bar of a histogram: values from low up to high (high too, in the last bar)."""
+
+    low: float
+    high: float
+    count: int
+    whole: bool  # one whole number per bar: low is the value
+
+
+@dataclass
+class LeafDistribution:
+    """How one leaf's values spread: the commonest labels, and a histogram of numbers."""
+
+    labels: list[tuple[str, int]] = field(default_factory=list)  # commonest first
+    other_labels: int = 0  # text values beyond the commonest LABELS
+    distinct_labels: int = 0
+    bins: list[Bin] = field(default_factory=list)
+
+    @property
+    def top_count(self) -> int:
+        """The largest bar, labels and "other" included, for scaling bars."""
+        counts = [count for _label, count in self.labels] + [self.other_labels]
+        counts += [b.count for b in self.bins]
+        return max(counts, default=0)
+
+
+class LeafFold:
+    """One leaf's values as a scan meets them: the kept statistics' counts, labels, numbers."""
+
+    __slots__ = ("path", "scorer", "counts", "numbers", "labels", "skipped")
+
+    def __init__(self, path: str, scorer: str):
+        self.path = path
+        self.scorer = scorer
+        # values, numbers, booleans, trues, texts
+        self.counts = [0, 0, 0, 0, 0]
+        self.numbers: Counter[float] = Counter()
+        self.labels: Counter[str] = Counter()
+        self.skipped = 0
+
+    def add(self, kind: str, number: float | None, text: str | None, times: int) -> None:
+        """Count a value of the leaf `times` times."""
+        counts = self.counts
+        counts[0] += times
+        if kind == NUMBER and number is not None:
+            counts[1] += times
+            self.numbers[number] += times
+        elif kind == BOOLEAN:
+            counts[2] += times
+            if number == 1.0:
+                counts[3] += times
+        elif kind == TEXT and text is not None:
+            counts[4] += times
+            self.labels[text[:LABEL_CHARS]] += times
+
+    def stats_row(self) -> dict:
+        """The leaf as a statistics row (the shape storage.stats_rows returns)."""
+        numbers = self.numbers
+        return {
+            "scorer": self.scorer,
+            "path": self.path,
+            "value_count": self.counts[0],
+            "numeric_count": self.counts[1],
+            "numeric_sum": math.fsum(number * times for number, times in numbers.items()),
+            "numeric_min": min(numbers) if numbers else None,
+            "numeric_max": max(numbers) if numbers else None,
+            "bool_count": self.counts[2],
+            "true_count": self.counts[3],
+            "text_count": self.counts[4],
+            "skipped_leaves": self.skipped,
+        }
+
+    def distribution(self) -> LeafDistribution:
+        """The commonest labels and the histogram of the numbers."""
+        ranked = sorted(self.labels.items(), key=lambda item: (-item[1], item[0]))
+        top = ranked[:LABELS]
+        return LeafDistribution(
+            labels=top,
+            other_labels=self.counts[4] - sum(count for _label, count in top),
+            distinct_labels=len(ranked),
+            bins=histogram(self.numbers),
+        )
+
+
+class Fold:
+    """Scores folded leaf by leaf, per scorer (named by ref or by short name).
+
+    Equal values are counted first and walked once: labels, booleans and
+    small ratings repeat, so a run's thousands of scores are a few hundred walks.
+    """
+
+    def __init__(self) -> None:
+        self.scorers: dict[str, dict[str, LeafFold]] = {}
+        self.pending: Counter[tuple[str, str, str]] = Counter()
+
+    def add(self, name: str, scorer: str, value_json: str, times: int = 1) -> None:
+        """Count `times` scores of the scorer `name` (its ref is `scorer`) with this value."""
+        self.pending[name, scorer, value_json] += times
+
+    def _walk(self) -> None:
+        """Walk each distinct value counted since the last walk, once."""
+        for (name, scorer, value_json), times in self.pending.items():
+            by_path = self.scorers.get(name)
+            if by_path is None:
+                by_path = self.scorers[name] = {}
+            found, skipped = leaves(json.loads(value_json))
+            for path, kind, number, text in found:
+                leaf = by_path.get(path)
+                if leaf is None:
+                    leaf = by_path[path] = LeafFold(path, scorer)
+                leaf.add(kind, number, text, times)
+            by_path[ROOT_PATH].skipped += skipped * times
+        self.pending.clear()
+
+    def counted(self, name: str) -> int:
+        """How many scores of the scorer were folded."""
+        self._walk()
+        root = self.scorers.get(name, {}).get(ROOT_PATH)
+        return root.counts[0] if root is not None else 0
+
+    @property
+    def count(self) -> int:
+        """How many scores were folded in all."""
+        self._walk()
+        return sum(self.counted(name) for name in self.scorers)
+
+    def summaries(self) -> list[ScorerSummary]:
+        """The scorers with their statistics, as run_summary gives kept ones."""
+        self._walk()
+        found = []
+        for name, by_path in self.scorers.items():
+            summary = ScorerSummary(name)
+            for leaf in by_path.values():
+                summary.add(leaf.stats_row())
+            found.append(summary)
+        return sorted(found, key=lambda summary: (summary.key, summary.name))
+
+    def distributions(self, name: str) -> dict[str, LeafDistribution]:
+        """The labels and histograms of one scorer's leaves, by stored path."""
+        self._walk()
+        return {path: leaf.distribution() for path, leaf in self.scorers.get(name, {}).items()}
+
+
+def histogram(numbers: Counter[float]) -> list[Bin]:
+    """Bars over the numbers' range (each with how often it occurs): one per whole number
+    for a small whole range, else BINS."""
+    if not numbers:
+        return []
+    low, high = min(numbers), max(numbers)
+    total = sum(numbers.values())
+    if low == high:
+        return [Bin(low, high, total, whole=low.is_integer())]
+    if high - low < WHOLE_BINS and all(number.is_integer() for number in numbers):
+        return [
+            Bin(float(value), float(value), numbers.get(float(value), 0), whole=True)
+            for value in range(int(low), int(high) + 1)
+        ]
+    # Halves, so that a range from -1e308 to 1e308 does not overflow to infinity.
+    span = high / 2 - low / 2
+    counts = [0] * BINS
+    last = BINS - 1  # the bin of `high` itself, whose index comes out as BINS
+    for number, times in numbers.items():
+        index = int((number / 2 - low / 2) / span * BINS)
+        counts[index if index < last else last] += times
+    return [
+        Bin(_edge(low, high, index), _edge(low, high, index + 1), count, False)
+        for index, count in enumerate(counts)
+    ]
+
+
+def _edge(low: float, high: float, index: int) -> float:
+    """The index-th of the BINS + 1 edges from low to high (never past either)."""
+    share = index / BINS
+    return high if index == BINS else low * (1 - share) + high * share
+
+
+_cache: "OrderedDict[tuple, tuple[dict[str, dict[str, LeafDistribution]], int]]" = OrderedDict()
+_cached_bytes = 0
+_lock = threading.Lock()
+
+
+def _size(result: dict[str, dict[str, LeafDistribution]]) -> int:
+    """About how many bytes a result holds."""
+    return sum(
+        ITEM_BYTES * (1 + len(dist.labels) + len(dist.bins))
+        + sum(len(label) for label, _count in dist.labels)
+        for by_path in result.values()
+        for dist in by_path.values()
+    )
+
+
+def needs_reading(summary: ScorerSummary) -> bool:
+    """Whether a scorer has labels or numbers to show the spread of (booleans have none)."""
+    return any(leaf.numeric_count or leaf.text_count for leaf in summary.leaves.values())
+
+
+def of_scope(
+    entity: str,
+    project: str,
+    summaries: list[ScorerSummary],
+    deletions: int,
+    run_key: str | None,
+    every_scorer: bool = True,
+) -> dict[str, dict[str, LeafDistribution]]:
+    """The distributions of these scorers' leaves, by scorer name, then leaf path: over one
+    run ('' for scores that name none) or, with None, the whole project.
+
+    Their scores are read in one pass; scorers of booleans alone are not read (they
+    have no spread to show). every_scorer: the summaries are every scorer of the scope.
+    """
+    result: dict[str, dict[str, LeafDistribution]] = {summary.name: {} for summary in summaries}
+    read = [summary for summary in summaries if needs_reading(summary)]
+    if read:
+        result.update(
+            _read(
+                entity,
+                project,
+                read,
+                deletions,
+                run_key,
+                every_scorer and len(read) == len(summaries),
+            )
+        )
+    return result
+
+
+def _read(
+    entity: str,
+    project: str,
+    summaries: list[ScorerSummary],
+    deletions: int,
+    run_key: str | None,
+    every_scorer: bool,
+) -> dict[str, dict[str, LeafDistribution]]:
+    """of_scope for scorers that need reading: remembered, or read now."""
+    groups = tuple(sorted((summary.name, _versions(summary)) for summary in summaries))
+    key = (db.engine.url.render_as_string(), entity, project, run_key, groups, deletions)
+    cacheable = all(
+        version is not None for _name, versions in groups for *_group, version in versions
+    )
+    if cacheable:
+        with _lock:
+            found = _cache.get(key)
+            if found is not None:
+                _cache.move_to_end(key)
+                return found[0]
+    scorers: dict[str, tuple[str, str]] = {}  # digest: (scorer name, ref)
+    for summary in summaries:
+        for ref in summary.scorers:
+            scorers[storage.scorer_digest(ref)] = (summary.name, ref)
+    fold = Fold()
+    wanted = None if every_scorer else sorted(scorers)
+    for digest, value_json, times in storage.scope_values(entity, project, run_key, wanted):
+        if digest in scorers:
+            name, ref = scorers[digest]
+            fold.add(name, ref, value_json, times)
+    result = {summary.name: fold.distributions(summary.name) for summary in summaries}
+    # A write that landed between the statistics and the read: exact for this
+    # view, but not under the versions read, so not remembered.
+    if cacheable and all(fold.counted(summary.name) == summary.count for summary in summaries):
+        _remember(key, result)
+    return result
+
+
+def _remember(key: tuple, result: dict[str, dict[str, LeafDistribution]]) -> None:
+    global _cached_bytes
+    size = _size(result)
+    with _lock:
+        old = _cache.pop(key, None)
+        if old is not None:
+            _cached_bytes -= old[1]
+        if size > CACHE_BYTES:
+            return
+        _cache[key] = (result, size)
+        _cached_bytes += size
+        while _cached_bytes > CACHE_BYTES:
+            _evicted, (_result, evicted_size) = _cache.popitem(last=False)
+            _cached_bytes -= evicted_size
+
+
+def _versions(summary: ScorerSummary) -> tuple:
+    return tuple(sorted(summary.groups, key=lambda group: (group[0], group[1])))
+
+
+def forget_all() -> None:
+    """Drop every remembered distribution (tests start each database afresh)."""
+    global _cached_bytes
+    with _lock:
+        _cache.clear()
+        _cached_bytes = 0

@@ -1,0 +1,62 @@
+"""Reading the review pages in tests: a scorer card's text, a table's rows, links."""
+
+import html
+import re
+from html.parser import HTMLParser
+
+
+class _Text(HTMLParser):
+    """The visible text of some markup, whitespace collapsed."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("title", "script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("title", "script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible(markup: str) -> str:
+    """The text a reader sees, with single spaces."""
+    parser = _Text()
+    parser.feed(markup)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def scorer_card(page: str, key: str) -> str:
+    """The visible text of the run page's card for one scorer."""
+    for card in page.split('<section class="card scorer-card"')[1:]:
+        card = card.split("</section>", 1)[0]
+        if re.search(rf">{re.escape(key)}</h3>", card):
+            return visible("<div " + card)
+    raise AssertionError(f"no card for {key}")
+
+
+def table_rows(page: str, table_class: str) -> list[str]:
+    """The visible text of each body row of the table with this class."""
+    start = page.index(f'class="table {table_class}')
+    body = page[start:].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [visible("<tr" + row) for row in body.split("<tr")[1:]]
+
+
+def hrefs(page: str, prefix: str) -> list[str]:
+    """Every link on the page starting with prefix, in order, unescaped."""
+    return [
+        html.unescape(found) for found in re.findall(rf'href="({re.escape(prefix)}[^"]*)"', page)
+    ]
+
+
+def link(page: str, rel: str) -> str | None:
+    """The pager's link with this rel, unescaped."""
+    match = re.search(rf'rel="{rel}" href="([^"]+)"', page)
+    return html.unescape(match.group(1)) if match else None

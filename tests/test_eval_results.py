@@ -85,8 +85,8 @@ def test_q1_rows_by_digest_with_trials_and_summary(client, key, example):
     assert summary["row_count"] == 3
     run_a, run_b = summary["evaluations"]
     assert run_a["evaluation_call_id"] == a and run_a["trial_count"] == 3
-    assert run_a["evaluation_ref"] == "weave:///team/proj/object/qa_eval:v0"
-    assert run_a["model_ref"] == "weave:///team/proj/object/model:v0"
+    assert run_a["evaluation_ref"] == "weave:///team/proj/object/qa-eval:v1"
+    assert run_a["model_ref"] == "weave:///team/proj/object/model:v1"
     assert run_a["trace_id"] == a and run_a["started_at"].endswith("Z")
     correct, similarity = run_a["scorer_stats"]
     assert correct == {

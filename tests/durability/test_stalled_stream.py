@@ -22,7 +22,9 @@ pytestmark = [
     pytest.mark.parametrize("target", ["sqlite"], indirect=True),
 ]
 
-ROWS = 60_000  # a list far larger than the socket buffers between us and the server
+# A list far larger than the socket buffers between us and the server: the demo's
+# three runs of QUESTIONS predictions, each scored by four scorers.
+QUESTIONS = 5_000
 SEND_TIMEOUT = 2.0
 
 
@@ -39,7 +41,9 @@ def test_a_stream_whose_client_stops_reading_is_cut_off_and_the_wal_checkpoints(
     target, make_server
 ):
     server = make_server(target, workers=2, env={"WEB_SEND_TIMEOUT": str(SEND_TIMEOUT)})
-    server.flask("demo-data", "--entity", "team", "--project", "proj", "--count", str(ROWS))
+    server.flask(
+        "demo-data", "--entity", "team", "--project", "proj", "--questions", str(QUESTIONS)
+    )
     server.start()
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

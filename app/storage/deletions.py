@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from app.models import EvaluationRun, Prediction, Score
-from app.storage import list_anchors, run_counts, score_stats
+from app.storage import list_anchors, run_counts, stale_stats
 
 # Keeps each statement under every database's parameter limit.
 CHUNK = 500
@@ -39,7 +39,7 @@ def delete_scores_where(
     ).all()
     if deleted:
         groups = {(entity, project, run or "", digest) for run, digest in deleted}
-        score_stats.mark_dirty(connection, groups)
+        stale_stats.mark_dirty(connection, groups)
         list_anchors.record_settled_change(connection, entity, project)
     return len(deleted)
 

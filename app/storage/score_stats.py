@@ -5,14 +5,8 @@ a minimum and a maximum (app/models/score_stat.py, leaves as
 app/score_values.py walks them). Every insert of scores adds its rows'
 contributions: on SQLite in the batch's transaction, on PostgreSQL in the
 batch's one statement, counted only for the rows that statement stored.
-Every write bumps the root row's version.
-
-A deletion cannot take a minimum back, so it marks the root rows of what
-it touched dirty instead; a dirty group (project, run, scorer) is counted
-again from its scores before it is read. The recount writes back only if
-the root's version is still the one it read before scanning, under a row
-lock taken in key order, which is the order every writer takes its locks
-in too: a write that raced the recount is never lost, and none deadlocks.
+Every write bumps the root row's version, and takes its row locks in key
+order. What a deletion does to them: stale_stats.py.
 """
 
 import json
@@ -36,24 +30,20 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    tuple_,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import CTE
 
-from app.models import Score, ScoreStat
+from app.models import ScoreStat
 from app.score_values import BOOLEAN, NUMBER, ROOT_PATH, TEXT, leaves
 from app.storage.compiled import DriverStatement
-from app.storage.engine import is_postgresql
-from app.storage.transactions import engine_write
 
-_STATS = ScoreStat.__table__
+STATS = ScoreStat.__table__
 GROUP_COLUMNS = ("entity", "project", "run_key", "scorer_digest")
 KEY_COLUMNS = (*GROUP_COLUMNS, "path")
-GROUP_ORDER = tuple(_STATS.c[name] for name in GROUP_COLUMNS)
+GROUP_ORDER = tuple(STATS.c[name] for name in GROUP_COLUMNS)
 COUNTERS = (
     "value_count",
     "numeric_count",
@@ -178,22 +168,22 @@ def _as_double(total: ColumnElement) -> ColumnElement:
 def _merged(statement, kind: str):
     """An upsert that adds what it brings to a row already there."""
     new = statement.excluded
-    merge = {name: _STATS.c[name] + new[name] for name in COUNTERS}
+    merge = {name: STATS.c[name] + new[name] for name in COUNTERS}
     if kind == "postgresql":
         merge["numeric_sum"] = _as_double(
-            cast(_STATS.c.numeric_sum, Numeric) + cast(new.numeric_sum, Numeric)
+            cast(STATS.c.numeric_sum, Numeric) + cast(new.numeric_sum, Numeric)
         )
     merge.update(
-        numeric_min=_lower(kind, _STATS.c.numeric_min, new.numeric_min),
-        numeric_max=_higher(kind, _STATS.c.numeric_max, new.numeric_max),
-        version=_STATS.c.version + 1,
+        numeric_min=_lower(kind, STATS.c.numeric_min, new.numeric_min),
+        numeric_max=_higher(kind, STATS.c.numeric_max, new.numeric_max),
+        version=STATS.c.version + 1,
     )
     return statement.on_conflict_do_update(index_elements=list(KEY_COLUMNS), set_=merge)
 
 
 _SQLITE_ADD = DriverStatement(
     _merged(
-        sqlite.insert(_STATS).values({c.name: bindparam(c.name) for c in _STATS.columns}), "sqlite"
+        sqlite.insert(STATS).values({c.name: bindparam(c.name) for c in STATS.columns}), "sqlite"
     )
 )
 
@@ -300,111 +290,5 @@ def add_for_stored(stored: CTE) -> CTE:
         "text_count",
         "skipped_leaves",
     ]
-    upsert = _merged(postgresql.insert(_STATS).from_select(names, counted), "postgresql")
+    upsert = _merged(postgresql.insert(STATS).from_select(names, counted), "postgresql")
     return upsert.cte("counted")
-
-
-# --- Deletions, and counting again -------------------------------------------------------
-
-
-def _in_group(group: Sequence[str]) -> ColumnElement[bool]:
-    return and_(
-        *(_STATS.c[name] == value for name, value in zip(GROUP_COLUMNS, group, strict=True))
-    )
-
-
-def _locked(query, connection: Connection):
-    # SQLite's writers already queue on the writer lock.
-    return query.with_for_update() if is_postgresql(connection) else query
-
-
-def mark_dirty(connection: Connection, groups: Iterable[Sequence[str]]) -> None:
-    """Mark groups (entity, project, run_key, scorer_digest) whose scores were deleted,
-    in the caller's transaction.
-
-    Their root rows are locked first in one statement, in the database's own
-    key order: the order every batch's upsert takes its locks in, whatever
-    the collation, so a delete never deadlocks with a create.
-    """
-    wanted = sorted(set(map(tuple, groups)))
-    group_key = tuple_(*(_STATS.c[name] for name in GROUP_COLUMNS))
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        in_chunk = and_(group_key.in_(chunk), _STATS.c.path == ROOT_PATH)
-        roots = select(_STATS.c.version).where(in_chunk).order_by(*GROUP_ORDER)
-        # Every row fetched: PostgreSQL locks a row as it returns it.
-        if not connection.execute(_locked(roots, connection)).all():
-            continue
-        connection.execute(
-            update(_STATS).where(in_chunk).values(dirty=True, version=_STATS.c.version + 1)
-        )
-
-
-_DIRTY = (
-    select(*(_STATS.c[name] for name in GROUP_COLUMNS), _STATS.c.version)
-    .where(
-        _STATS.c.entity == bindparam("entity"),
-        _STATS.c.project == bindparam("project"),
-        _STATS.c.path == ROOT_PATH,
-        _STATS.c.dirty.is_(True),
-    )
-    .order_by(*(_STATS.c[name] for name in GROUP_COLUMNS))
-)
-
-
-def _group_scores(group: Sequence[str]):
-    entity, project, run_key, digest = group
-    run = Score.evaluation_run_id.is_(None) if run_key == "" else Score.evaluation_run_id == run_key
-    return select(
-        Score.entity,
-        Score.project,
-        Score.evaluation_run_id,
-        Score.scorer_digest,
-        Score.scorer,
-        Score.value_json,
-    ).where(Score.entity == entity, Score.project == project, run, Score.scorer_digest == digest)
-
-
-def recount_dirty(engine: Engine, entity: str, project: str) -> None:
-    """Count every dirty group of the project again from its scores."""
-    with engine.connect() as connection:
-        dirty = connection.execute(_DIRTY, {"entity": entity, "project": project}).all()
-    for *group, version in dirty:
-        recount(engine, group, version)
-
-
-def recount(engine: Engine, group: Sequence[str], version: int) -> list[dict]:
-    """Count one group again; write the result back if nothing wrote to it since `version`.
-
-    Returns the rows counted. When a write raced the recount, they are exact
-    as of the scan but not written: the group stays dirty, and the next
-    read counts it again.
-    """
-    with engine.connect() as connection:
-        tallies = Tallies()
-        for score in connection.execute(_group_scores(group)):
-            tallies.add_score(*score)
-    rows = tallies.rows()
-    _write_back(engine, group, version, rows)
-    return rows
-
-
-def _write_back(engine: Engine, group: Sequence[str], version: int, rows: list[dict]) -> None:
-    counted = {row["path"]: dict(row) for row in rows}
-    with engine_write(engine) as connection:
-        held = select(_STATS.c.path, _STATS.c.version).where(_in_group(group))
-        current = dict(connection.execute(_locked(held.order_by(_STATS.c.path), connection)).all())
-        if current.get(ROOT_PATH) != version:
-            return
-        gone = [path for path in current if path not in counted]
-        if gone:
-            connection.execute(_STATS.delete().where(_in_group(group), _STATS.c.path.in_(gone)))
-        for path, row in counted.items():
-            row.update(version=version + 1, dirty=False)
-            if path in current:
-                values = {name: value for name, value in row.items() if name not in KEY_COLUMNS}
-                connection.execute(
-                    update(_STATS).where(_in_group(group), _STATS.c.path == path).values(values)
-                )
-            else:
-                connection.execute(_STATS.insert(), [row])

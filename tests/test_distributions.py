@@ -83,6 +83,14 @@ def test_every_label_and_number_is_counted_while_there_are_few():
     assert len(many['["label"]'].labels) == LABELS  # the commonest still shown
 
 
+def test_the_counts_kept_are_weighed_in_what_is_remembered():
+    bare = distributions._size({"s": {"": distributions.LeafDistribution()}})
+    counted = distributions.LeafDistribution(
+        label_counts={"x" * 1000: 1, "y": 2}, number_counts={1.0: 1, 2.0: 1, 3.0: 1}
+    )
+    assert distributions._size({"s": {"": counted}}) >= bare + 1001 + 5 * distributions.ITEM_BYTES
+
+
 @pytest.mark.parametrize("times", [1, 3])
 def test_a_fold_counts_what_the_kept_statistics_count(app, times):
     bodies = [

@@ -67,6 +67,30 @@ def test_labels_are_the_commonest_twenty_then_other_cut_to_a_length():
     assert found.distinct_labels == LABELS + 5 + 1
 
 
+def test_every_label_and_number_is_counted_while_there_are_few():
+    fold = Fold()
+    for number in range(distributions.ALL_COUNTS):
+        fold.add("few", "few", json.dumps({"label": f"l{number}", "n": number}), number + 1)
+        fold.add("many", "many", json.dumps({"label": f"l{number}", "n": number + 0.5}))
+    fold.add("many", "many", json.dumps({"label": "one more", "n": -1}))
+    few = fold.distributions("few")
+    labels, numbers = few['["label"]'], few['["n"]']
+    assert len(labels.label_counts) == distributions.ALL_COUNTS and len(labels.labels) == LABELS
+    assert labels.label_counts["l0"] == 1 and labels.label_counts["l255"] == 256
+    assert numbers.number_counts[0.0] == 1 and numbers.number_counts[255.0] == 256
+    many = fold.distributions("many")
+    assert many['["label"]'].label_counts is None and many['["n"]'].number_counts is None
+    assert len(many['["label"]'].labels) == LABELS  # the commonest still shown
+
+
+def test_the_counts_kept_are_weighed_in_what_is_remembered():
+    bare = distributions._size({"s": {"": distributions.LeafDistribution()}})
+    counted = distributions.LeafDistribution(
+        label_counts={"x" * 1000: 1, "y": 2}, number_counts={1.0: 1, 2.0: 1, 3.0: 1}
+    )
+    assert distributions._size({"s": {"": counted}}) >= bare + 1001 + 5 * distributions.ITEM_BYTES
+
+
 @pytest.mark.parametrize("times", [1, 3])
 def test_a_fold_counts_what_the_kept_statistics_count(app, times):
     bodies = [

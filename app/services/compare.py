@@ -2,7 +2,8 @@
 
 Built on the eval results query (eval_results.py): per-scorer statistics
 with each run's change from the baseline, judged better or worse by the
-leaf's direction (directions.py); then the rows, lined up by digest, with
+leaf's direction (directions.py: a scorer's config first), each scorer by
+its config's display name when it has one; then the rows, lined up by digest, with
 each run's output and scores, booleans that flipped and numbers that moved
 marked against the baseline.
 """
@@ -11,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app import storage
-from app.services import compare_rows, directions, eval_results, run_summary
+from app.services import compare_rows, directions, eval_results, run_summary, scorer_configs
 from app.services.errors import InvalidQuery
 from app.services.eval_fields import PREFIXES, split_path
 from app.services.eval_sorting import CHANGE, DIFFERENCE, VALUE
 from app.services.eval_summary import VALUE_TYPES, KeyLeaves, ordered_leaves
+from app.services.scorer_configs import Presentations
 from app.validation import ScoreRulesError, validate_eval_query
 
 OPERATORS = {"=": "$eq", "!=": "$eq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
@@ -96,6 +98,13 @@ class StatLine:
     direction: str
     cells: list[StatCell | None]
     changes: list[Change | None]  # one per run after the baseline
+    display_name: str | None = None  # the config's, for a scorer with one
+    configured: bool = False  # its direction is its config's
+
+    @property
+    def title(self) -> str:
+        """What the page calls the scorer: its config's display name, else its short name."""
+        return self.display_name or self.key
 
     @property
     def name(self) -> str:
@@ -175,12 +184,14 @@ def _types(entity: str, project: str, run_ids: Sequence[str]) -> dict[str, str |
     return types
 
 
-def _sort_request(choice: SortChoice, types: dict) -> eval_results.SortRequest:
+def _sort_request(
+    choice: SortChoice, types: dict, ways: directions.Directions
+) -> eval_results.SortRequest:
     name = query_field(choice.leaf)
     if choice.kind in ("low", "high"):
         return eval_results.SortRequest(name, choice.kind == "high", VALUE, loc=("sort",))
     key, _dot, path = choice.leaf.partition(".")
-    direction = directions.leaf_direction(key, path or None, types.get(choice.leaf))
+    direction = ways.leaf(key, path or None, types.get(choice.leaf))
     if direction == directions.NONE:
         # No better or worse: the rows that moved most, either way, first.
         return eval_results.SortRequest(name, True, DIFFERENCE, loc=("sort",))
@@ -200,11 +211,13 @@ def compare(entity: str, project: str, request: CompareRequest, rows: bool = Tru
     """The comparison the request asks for (rows: False for the statistics alone); a filter or
     sort that cannot run is reported in `error`, with the statistics still shown."""
     error = None
+    shown = scorer_configs.presentations(entity, project).by_key()
+    ways = directions.Directions(shown)
     if rows:
         try:
             query = validate_eval_query(_body(request, with_rows=True))
             types = _types(entity, project, request.run_ids) if request.sort else {}
-            sorts = [_sort_request(request.sort, types)] if request.sort else []
+            sorts = [_sort_request(request.sort, types, ways)] if request.sort else []
             result = eval_results.run_query(entity, project, query, sorts)
         except ScoreRulesError as exc:
             first = exc.errors[0]
@@ -214,7 +227,7 @@ def compare(entity: str, project: str, request: CompareRequest, rows: bool = Tru
     if error is not None or not rows:
         query = validate_eval_query(_body(request, with_rows=False))
         result = eval_results.run_query(entity, project, query, [])
-    comparison = Comparison(_columns(result), _lines(result))
+    comparison = Comparison(_columns(result), _lines(result, shown, ways))
     comparison.warnings = result.warnings
     comparison.error = error
     if error is None and rows:
@@ -249,7 +262,9 @@ def _cell(leaf) -> StatCell:
     return StatCell(typed, measure, leaf.numeric_min, leaf.numeric_max)
 
 
-def _lines(result: eval_results.Result) -> list[StatLine]:
+def _lines(
+    result: eval_results.Result, shown: Presentations, ways: directions.Directions
+) -> list[StatLine]:
     runs = result.summary or []
     by_run: list[KeyLeaves] = [stats.leaves for stats in runs]
     names: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
@@ -260,7 +275,8 @@ def _lines(result: eval_results.Result) -> list[StatLine]:
     for (key, path_text), (_key, path, value_type) in sorted(
         names.items(), key=lambda item: (item[0][0], item[0][1] != "", item[0][1])
     ):
-        direction = directions.leaf_direction(key, path, value_type)
+        direction = ways.leaf(key, path, value_type)
+        config = shown.config(key)
         cells: list[StatCell | None] = []
         for leaves in by_run:
             found = leaves.get(key, {}).get(path_text)
@@ -273,7 +289,18 @@ def _lines(result: eval_results.Result) -> list[StatLine]:
                 continue
             delta = cell.measure - base
             changes.append(Change(delta, directions.verdict(delta, direction)))
-        lines.append(StatLine(key, path, value_type, direction, cells, changes))
+        lines.append(
+            StatLine(
+                key,
+                path,
+                value_type,
+                direction,
+                cells,
+                changes,
+                None if config is None else config.display_name,
+                config is not None,
+            )
+        )
     return lines
 
 

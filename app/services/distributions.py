@@ -4,7 +4,9 @@ The statistics kept with the scores (run_summary.py) hold counts, sums and
 extremes, not which labels occur or how the numbers spread. Those come from
 one read of the scorer's scores in the scope (a run, or the whole project),
 each value walked leaf by leaf as the statistics walk it
-(app/score_values.py), so the counts agree with theirs. A scope's result is
+(app/score_values.py), so the counts agree with theirs; a leaf of few
+distinct labels or numbers keeps each one's count, for showing a config's
+labels and a scale's points (scorer_views.py). A scope's result is
 remembered per process under the versions of its statistics groups and the
 project's deletion count: every write to the scope changes one of them (a
 group counted again from scratch starts its versions afresh, but only after
@@ -28,6 +30,10 @@ BINS = 12
 WHOLE_BINS = 20
 # A label longer than this is shown (and counted) by its start.
 LABEL_CHARS = 120
+# A leaf with at most this many distinct labels (or numbers) keeps the count of
+# each: enough for a config's labels and a scale's points (at most 101,
+# field_leaves.MAX_POINTS) with room for values from before the config.
+ALL_COUNTS = 256
 # What the remembered distributions may take per process, in bytes (an
 # estimate: each label's text and its count, each bar); least recently
 # viewed go first.
@@ -42,17 +48,21 @@ class Bin:
     low: float
     high: float
     count: int
-    whole: bool  # one whole number per bar: low is the value
+    whole: bool  # one value per bar (a whole number, a scale's point): low is the value
 
 
 @dataclass
 class LeafDistribution:
-    """How one leaf's values spread: the commonest labels, and a histogram of numbers."""
+    """How one leaf's values spread: the commonest labels, a histogram of numbers, and the
+    count of every label and every number when there are few distinct ones."""
 
     labels: list[tuple[str, int]] = field(default_factory=list)  # commonest first
     other_labels: int = 0  # text values beyond the commonest LABELS
     distinct_labels: int = 0
     bins: list[Bin] = field(default_factory=list)
+    # Each label (by label_key) or number with its count; None past ALL_COUNTS distinct ones.
+    label_counts: dict[str, int] | None = field(default_factory=dict)
+    number_counts: dict[float, int] | None = field(default_factory=dict)
 
     @property
     def top_count(self) -> int:
@@ -117,6 +127,8 @@ class LeafFold:
             other_labels=self.counts[4] - sum(count for _label, count in top),
             distinct_labels=len(ranked),
             bins=histogram(self.numbers),
+            label_counts=dict(self.labels) if len(self.labels) <= ALL_COUNTS else None,
+            number_counts=dict(self.numbers) if len(self.numbers) <= ALL_COUNTS else None,
         )
 
 
@@ -179,6 +191,11 @@ class Fold:
         return {path: leaf.distribution() for path, leaf in self.scorers.get(name, {}).items()}
 
 
+def label_key(label: str) -> str:
+    """The label as its count is kept: its start when long."""
+    return label[:LABEL_CHARS]
+
+
 def histogram(numbers: Counter[float]) -> list[Bin]:
     """Bars over the numbers' range (each with how often it occurs): one per whole number
     for a small whole range, else BINS."""
@@ -220,8 +237,16 @@ _lock = threading.Lock()
 def _size(result: dict[str, dict[str, LeafDistribution]]) -> int:
     """About how many bytes a result holds."""
     return sum(
-        ITEM_BYTES * (1 + len(dist.labels) + len(dist.bins))
+        ITEM_BYTES
+        * (
+            1
+            + len(dist.labels)
+            + len(dist.bins)
+            + len(dist.label_counts or ())
+            + len(dist.number_counts or ())
+        )
         + sum(len(label) for label, _count in dist.labels)
+        + sum(len(label) for label in dist.label_counts or ())
         for by_path in result.values()
         for dist in by_path.values()
     )

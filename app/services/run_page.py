@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 from app import storage
 from app.models import EvaluationRun
-from app.services import distributions
+from app.services import distributions, scorer_configs, scorer_views
 from app.services.distributions import LeafDistribution
 from app.services.run_summary import ScorerSummary, run_summaries, scorer_key
 from app.services.score_summary import RUN_DISTRIBUTION_LIMIT
+from app.services.scorer_views import ScorerView
 
 PAGE_SIZE = 50
 
@@ -28,6 +29,9 @@ class RunView:
     scorers: list[ScorerSummary]  # by short name
     # By short name, then leaf path; None for a scorer with too many scores to read.
     distributions: dict[str, dict[str, LeafDistribution] | None]
+    # The scorers as their cards show them: by their configs, a short name taking the
+    # config saved last among its versions' (scorer_configs.Presentations.by_key).
+    views: list[ScorerView] = field(default_factory=list)
 
     @property
     def scorer_keys(self) -> list[str]:
@@ -52,7 +56,11 @@ def run_view(entity: str, project: str, run_id: str) -> RunView | None:
         found.update(
             distributions.of_scope(entity, project, readable, deletions, run_id, every_scorer=every)
         )
-    return RunView(run_id, run, predictions, scores, scorers, found)
+    view = RunView(run_id, run, predictions, scores, scorers, found)
+    if scorers:
+        shown = scorer_configs.presentations(entity, project).by_key()
+        view.views = scorer_views.present(scorers, found, shown)
+    return view
 
 
 @dataclass

@@ -8,6 +8,7 @@ part of the filters leaves at most SCAN_LIMIT of them; beyond that no
 summary is shown rather than a sample. Label counts and histograms
 (distributions.py) need a read of the scores: the page shows them when
 filtered to a run or when the scope holds at most DISTRIBUTION_LIMIT scores.
+Each scorer is shown as its active config describes it (scorer_views.py).
 """
 
 from dataclasses import dataclass, field, replace
@@ -17,10 +18,11 @@ from sqlalchemy import func, select
 from app import storage
 from app.extensions import db
 from app.models import Score
-from app.services import browse, distributions
+from app.services import browse, distributions, scorer_configs, scorer_views
 from app.services.browse import Filters
 from app.services.distributions import LeafDistribution
 from app.services.run_summary import ScorerSummary, project_summary, scorer_key
+from app.services.scorer_views import ScorerView
 
 SCAN_LIMIT = 20_000
 DISTRIBUTION_LIMIT = 20_000
@@ -39,6 +41,7 @@ class ScoresSummary:
     # By scorer name and leaf path; empty when not shown.
     distributions: dict[str, dict[str, LeafDistribution]] = field(default_factory=dict)
     distributions_shown: bool = False
+    views: list[ScorerView] = field(default_factory=list)  # the scorers as the page shows them
 
 
 def project_scorers(entity: str, project: str) -> list[str]:
@@ -75,8 +78,13 @@ def _kept_only(filters: Filters) -> bool:
 def summarise(entity: str, project: str, filters: Filters) -> ScoresSummary:
     """The exact summary of the scores the filters match (filters from resolve_scorer)."""
     if _kept_only(filters):
-        return _from_statistics(entity, project, filters)
-    return _from_scores(entity, project, filters)
+        summary = _from_statistics(entity, project, filters)
+    else:
+        summary = _from_scores(entity, project, filters)
+    if summary.scorers:
+        shown = scorer_configs.presentations(entity, project)
+        summary.views = scorer_views.present(summary.scorers, summary.distributions, shown)
+    return summary
 
 
 def _from_statistics(entity: str, project: str, filters: Filters) -> ScoresSummary:

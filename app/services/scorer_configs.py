@@ -20,6 +20,7 @@ from app.models._time import utcnow
 from app.score_values import ROOT_PATH, path_keys, path_text
 from app.services import scorer_values
 from app.services.errors import NotFound
+from app.services.run_summary import scorer_key
 from app.validation import ScorerConfigCreate
 
 NOT_FOUND = "Scorer config not found"
@@ -166,11 +167,26 @@ def _presented(leaf: Leaf, config: ScorerConfig, name: str | None = None) -> Lea
 
 
 class Presentations:
-    """A project's active configs, read once, for presenting any of its scorers."""
+    """A project's active configs, read once, for presenting any of its scorers (by the
+    scorer a config names, or by short name: by_key)."""
 
-    def __init__(self, configs: Iterable[ScorerConfig]):
-        self._configs = {config.scorer: config for config in configs}
+    def __init__(self, configs: Iterable[ScorerConfig] | Mapping[str, ScorerConfig]):
+        if not isinstance(configs, Mapping):
+            configs = {config.scorer: config for config in configs}
+        self._configs = dict(configs)
         self._schemas = {scorer: schema_of(config) for scorer, config in self._configs.items()}
+
+    def by_key(self) -> "Presentations":
+        """The same configs named by short name (run_summary.scorer_key), for pages that
+        merge a scorer's versions: when several scorers share a short name, the config
+        saved last of theirs (latest created_at; the scorer's name breaks a tie)."""
+        newest: dict[str, ScorerConfig] = {}
+        for config in self._configs.values():
+            key = scorer_key(config.scorer)
+            held = newest.get(key)
+            if held is None or (config.created_at, config.scorer) > (held.created_at, held.scorer):
+                newest[key] = config
+        return Presentations(newest)
 
     def config(self, scorer: str) -> ScorerConfig | None:
         """The scorer's active config, if any."""

@@ -60,3 +60,38 @@ def link(page: str, rel: str) -> str | None:
     """The pager's link with this rel, unescaped."""
     match = re.search(rf'rel="{rel}" href="([^"]+)"', page)
     return html.unescape(match.group(1)) if match else None
+
+
+def counts(markup: str) -> list[list[tuple[str, int, bool]]]:
+    """Each list of counts in the config's order: (label, count, named by the config)."""
+    return [
+        [
+            (html.unescape(label), int(count.replace(",", "")), not unexpected)
+            for unexpected, label, count in re.findall(
+                r'<li( class="unexpected")?><span class="label-text" title="[^"]*">(.*?)</span>\s*'
+                r'<span class="num">([\d,]+)</span>',
+                listed,
+                re.S,
+            )
+        ]
+        for listed in re.findall(r'<ol class="labels counts"[^>]*>(.*?)</ol>', markup, re.S)
+    ]
+
+
+def row_inputs(html: str) -> list[str]:
+    """The Compare page's rows, by their inputs' q (r0, r1, ...), in order."""
+    return re.findall(r"&#34;q&#34;: &#34;(r\d)&#34;", html)
+
+
+def stat_row(html: str, scorer: str, field: str) -> str:
+    """The cells of the Compare page's statistics line of a scorer's leaf (the scorer as the
+    page names it: its short name, or its config's display name), after its direction note."""
+    match = re.search(
+        rf'<th scope="row" data-label="Scorer"(?: title="[^"]*")?>{re.escape(scorer)}'
+        r'(?: <span class="muted direction">[^<]*</span>)?</th>\s*'
+        rf'<td data-label="Field">{field}</td>(.*?)</tr>',
+        html,
+        re.S,
+    )
+    assert match, (scorer, field)
+    return match.group(1)

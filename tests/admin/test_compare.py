@@ -7,6 +7,7 @@ import pytest
 
 from app.services import directions
 from tests.admin.conftest import sign_in, text
+from tests.admin.review_pages import row_inputs, stat_row
 from tests.builders import make_prediction, make_run, make_score, make_user
 
 EXACT = "weave:///team/proj/object/exact:v1"
@@ -51,21 +52,6 @@ def page(client, runs, **params):
     response = client.get("/p/team/proj/compare", query_string=query)
     assert response.status_code == 200, text(response)
     return text(response)
-
-
-def row_inputs(html: str) -> list[str]:
-    return re.findall(r"&#34;q&#34;: &#34;(r\d)&#34;", html)
-
-
-def stat_row(html: str, scorer: str, field: str) -> str:
-    match = re.search(
-        rf'<th scope="row" data-label="Scorer">{scorer}</th>\s*<td data-label="Field">{field}</td>'
-        r"(.*?)</tr>",
-        html,
-        re.S,
-    )
-    assert match, (scorer, field)
-    return match.group(1)
 
 
 def test_statistics_side_by_side_with_changes_judged_by_direction(viewer, runs):
@@ -182,9 +168,12 @@ def test_access(app, client, runs):
     assert client.get("/p/te%00am/proj/compare").status_code == 404
 
 
-def test_direction_decides_better_and_worse():
-    assert directions.leaf_direction("exact", None, "binary") == directions.HIGHER
-    assert directions.leaf_direction("judge", "why", "text") == directions.NONE
+def test_direction_decides_better_and_worse(app):
+    with app.app_context():
+        ways = directions.of_project("team", "proj")  # no configs: higher is better
+    assert ways.leaf("exact", None, "binary") == directions.HIGHER
+    assert ways.leaf("score", None, "continuous") == directions.HIGHER
+    assert ways.leaf("judge", "why", "text") == directions.NONE
     assert directions.verdict(0.1, directions.HIGHER) == directions.BETTER
     assert directions.verdict(-0.1, directions.HIGHER) == directions.WORSE
     assert directions.verdict(-0.1, directions.LOWER) == directions.BETTER

@@ -67,6 +67,8 @@
   each("select[data-shape]", function (select) { switcher(select, select.form, "data-shape-for"); });
   each("select[data-kind]", function (select) {
     switcher(select, select.closest("[data-row]"), "data-kind-for");
+  });
+
   // Compare runs: the runs go in the order they were selected, the first being
   // the baseline. Without this script the form sends them in table order.
   each("form[data-compare]", function (form) {

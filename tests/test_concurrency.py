@@ -69,7 +69,7 @@ def test_sqlite_writes_take_the_write_lock_up_front(app, database_url):
     # The check that the project's scorer configs are still those the value was
     # checked against, the score, then the statistics kept with it (a row per
     # leaf), in one transaction.
-    assert transaction[1].startswith("SELECT scorer_config_generations.entity")
+    assert transaction[1].startswith("SELECT scorer_config_generations.generation")
     assert transaction[2].startswith("INSERT INTO scores")
     commit = transaction.index("COMMIT")
     assert commit > 3

@@ -116,6 +116,30 @@ class DriverStatement:
         """Execute the statement once per parameter set (executemany)."""
         self._execute(connection, rows, fetch=None)
 
+    def run_many_ordered(
+        self, connection: Connection, rows: Sequence[Sequence], names: Sequence[str]
+    ) -> None:
+        """executemany with each row's values already in `names`' order: for a hot
+        statement whose parameters are exactly those, with no dict per row."""
+        plan = self._plan(connection.dialect)
+        assert plan.names == tuple(names), (plan.names, names)
+        assert not (plan.constants or plan.inline), "parameters the rows do not carry"
+        if plan.processors:
+            where = [(plan.names.index(name), process) for name, process in plan.processors]
+            converted = []
+            for row in rows:
+                values = list(row)
+                for index, process in where:
+                    values[index] = process(values[index])
+                converted.append(values)
+            rows = converted
+        pooled, cursor = self._cursor(connection)
+        try:
+            with self._translated(connection, pooled, cursor, plan.sql, rows):
+                cursor.executemany(plan.sql, rows)
+        finally:
+            cursor.close()
+
     def batches(
         self, connection: Connection, params: dict, size: int
     ) -> Generator[list[tuple], None, None]:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,7 +38,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import CTE
 
 from app.models import ScoreStat
-from app.score_values import BOOLEAN, NUMBER, ROOT_PATH, TEXT, leaves
+from app.score_values import BOOLEAN, NUMBER, TEXT, leaves
 from app.storage.compiled import DriverStatement
 
 STATS = ScoreStat.__table__
@@ -55,20 +56,18 @@ COUNTERS = (
 )
 
 
-@dataclass
 class Tally:
     """One leaf's statistics, as kept in a row of score_stats."""
 
-    scorer: str
-    value_count: int = 0
-    numeric_count: int = 0
-    numeric_sum: float = 0.0
-    numeric_min: float | None = None
-    numeric_max: float | None = None
-    bool_count: int = 0
-    true_count: int = 0
-    text_count: int = 0
-    skipped_leaves: int = 0
+    __slots__ = ("scorer", *COUNTERS[:3], "numeric_min", "numeric_max", *COUNTERS[3:])
+
+    def __init__(self, scorer: str):
+        self.scorer = scorer
+        self.value_count = self.numeric_count = self.bool_count = 0
+        self.true_count = self.text_count = self.skipped_leaves = 0
+        self.numeric_sum = 0.0
+        self.numeric_min: float | None = None
+        self.numeric_max: float | None = None
 
     def add(self, kind: str, number: float | None) -> None:
         """Count one value of the leaf."""
@@ -87,6 +86,36 @@ class Tally:
         elif kind == TEXT:
             self.text_count += 1
 
+    def values(self) -> tuple:
+        """The tally in the order of TALLIED (after a row's key)."""
+        return (
+            self.scorer,
+            self.value_count,
+            self.numeric_count,
+            self.numeric_sum,
+            self.numeric_min,
+            self.numeric_max,
+            self.bool_count,
+            self.true_count,
+            self.text_count,
+            self.skipped_leaves,
+        )
+
+
+# A statistics row's columns after its key, in the order Tally.values gives them.
+TALLIED = (
+    "scorer",
+    "value_count",
+    "numeric_count",
+    "numeric_sum",
+    "numeric_min",
+    "numeric_max",
+    "bool_count",
+    "true_count",
+    "text_count",
+    "skipped_leaves",
+)
+
 
 @dataclass
 class Tallies:
@@ -99,20 +128,28 @@ class Tallies:
     ) -> None:
         """Count one stored score."""
         found, skipped = leaves(json.loads(value_json))
-        group = (entity, project, run or "", digest)
+        by_key, run_key = self.by_key, run or ""
+        root = None
         for leaf in found:
-            tally = self.by_key.get((*group, leaf.path))
+            key = (entity, project, run_key, digest, leaf.path)
+            tally = by_key.get(key)
             if tally is None:
-                tally = self.by_key[(*group, leaf.path)] = Tally(scorer)
+                tally = by_key[key] = Tally(scorer)
             tally.add(leaf.kind, leaf.number)
-        self.by_key[(*group, ROOT_PATH)].skipped_leaves += skipped
+            if root is None:
+                root = tally  # leaves() gives the root first
+        assert root is not None
+        root.skipped_leaves += skipped
+
+    def ordered(self) -> list[tuple]:
+        """One row per key as (*key, *Tally.values()), in key order (the order locks are
+        taken in)."""
+        return [(*key, *tally.values()) for key, tally in sorted(self.by_key.items())]
 
     def rows(self) -> list[dict]:
-        """One score_stats row per key, in key order (the order locks are taken in)."""
-        return [
-            {**dict(zip(KEY_COLUMNS, key, strict=True)), **vars(tally)}
-            for key, tally in sorted(self.by_key.items())
-        ]
+        """One score_stats row per key, as a dict, in key order."""
+        names = (*KEY_COLUMNS, *TALLIED)
+        return [dict(zip(names, row, strict=True)) for row in self.ordered()]
 
 
 def tally_rows(rows: Iterable[dict]) -> Tallies:
@@ -176,25 +213,32 @@ def _merged(statement, kind: str):
     merge.update(
         numeric_min=_lower(kind, STATS.c.numeric_min, new.numeric_min),
         numeric_max=_higher(kind, STATS.c.numeric_max, new.numeric_max),
-        version=STATS.c.version + 1,
+        version=STATS.c.version + literal_column("1"),
     )
     return statement.on_conflict_do_update(index_elements=list(KEY_COLUMNS), set_=merge)
 
 
+# A new row's own version and flag are written into the text: the parameters
+# are exactly a Tallies.ordered row, in its order, and need no conversion.
 _SQLITE_ADD = DriverStatement(
     _merged(
-        sqlite.insert(STATS).values({c.name: bindparam(c.name) for c in STATS.columns}), "sqlite"
+        sqlite.insert(STATS).values(
+            {
+                **{name: bindparam(name) for name in (*KEY_COLUMNS, *TALLIED)},
+                "version": literal_column("1"),
+                "dirty": false(),
+            }
+        ),
+        "sqlite",
     )
 )
 
 
 def add_on_sqlite(connection: Connection, rows: Sequence[dict]) -> None:
     """Add the rows' contributions, in the caller's transaction (SQLite)."""
-    stats = tally_rows(rows).rows()
-    for row in stats:
-        row.update(version=1, dirty=False)
+    stats = tally_rows(rows).ordered()
     if stats:
-        _SQLITE_ADD.run_many(connection, stats)
+        _SQLITE_ADD.run_many_ordered(connection, stats, (*KEY_COLUMNS, *TALLIED))
 
 
 # PostgreSQL: the leaves travel as one JSON document beside the batch's rows,

@@ -33,6 +33,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.extensions import db
 from app.models import ScorerConfig, ScorerConfigGeneration
+from app.storage.compiled import DriverStatement
 from app.storage.digests import scorer_digest
 from app.storage.transactions import write_transaction
 
@@ -176,23 +177,28 @@ def active_configs(entity: str, project: str) -> ProjectConfigs:
 # --- The check every score write makes ------------------------------------------------------
 
 
+_GENERATION = DriverStatement(
+    select(_GENERATIONS.c.generation).where(
+        _GENERATIONS.c.entity == bindparam("entity"),
+        _GENERATIONS.c.project == bindparam("project"),
+    )
+)
+
+
 def stale_projects(
     connection: Connection, generations: Iterable[tuple[str, str, int]]
 ) -> set[tuple[str, str]]:
-    """The (entity, project) pairs whose generation is no longer the one given."""
-    wanted = {(entity, project): generation for entity, project, generation in generations}
-    if not wanted:
-        return set()
-    stored = dict(
-        ((entity, project), generation)
-        for entity, project, generation in connection.execute(
-            select(_GENERATIONS.c.entity, _GENERATIONS.c.project, _GENERATIONS.c.generation).where(
-                _GENERATIONS.c.entity.in_({entity for entity, _ in wanted}),
-                _GENERATIONS.c.project.in_({project for _, project in wanted}),
-            )
-        )
-    )
-    return {key for key, generation in wanted.items() if stored.get(key, 0) != generation}
+    """The (entity, project) pairs whose generation is no longer the one given.
+
+    One compiled lookup per project (a batch's creates name one, as a rule):
+    it runs in every SQLite batch.
+    """
+    stale = set()
+    for entity, project, generation in set(generations):
+        found = _GENERATION.first(connection, {"entity": entity, "project": project})
+        if (found[0] if found else 0) != generation:
+            stale.add((entity, project))
+    return stale
 
 
 def generations_current() -> ColumnElement[bool]:

@@ -1,70 +1,21 @@
 """The UI in real headless Chromium: sign in, add, find, filter, page, open, delete."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from app.services import keys
 from tests.admin.conftest import add_score
-from tests.builders import PASSWORD, make_user
+from tests.browser.conftest import NARROW, WIDE, shot, sign_in
+from tests.builders import make_user
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser tests run on SQLite only, to save time."""
-    return f"sqlite:///{tmp_path / 'scores.db'}"
-
-
-@pytest.fixture
-def page(live_server):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        tab.base = live_server
-        tab.dialogs = []
-        tab.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
-        yield tab
-        browser.close()
-
-
-def _shot(tab, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _sign_in(tab, username: str) -> None:
-    tab.goto(f"{tab.base}/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_url(f"{tab.base}/")
 
 
 def test_add_find_filter_page_open_delete(app, page):
     user = make_user(app, "browser", entities=("team",))
     for number in range(30):
         add_score(app, prediction_id=f"seed-{number:02d}", value=number / 30)
-    _sign_in(page, user.username)
-    _shot(page, "home")
+    sign_in(page, user.username)
+    shot(page, "home")
 
     page.goto(f"{page.base}/scores/new?entity=team&project=proj")
     page.get_by_label("Scorer").fill("weave:///team/proj/object/judge:v2")
@@ -76,19 +27,19 @@ def test_add_find_filter_page_open_delete(app, page):
         page.get_by_label("Prediction ID").get_attribute("aria-describedby")
         == "prediction_id-error"
     )
-    _shot(page, "add-score-error")
+    shot(page, "add-score-error")
 
     page.get_by_label("Prediction ID").fill("from-the-browser")
     page.get_by_role("button", name="Add score").click()
     page.get_by_text("Score added.").wait_for()
     assert "from-the-browser" in page.locator("main").inner_text()
-    _shot(page, "score-detail")
+    shot(page, "score-detail")
 
     page.goto(f"{page.base}/p/team/proj")
     assert (
         page.locator("table.score-table tbody tr").first.inner_text().count("from-the-browser") == 1
     )
-    _shot(page, "project")
+    shot(page, "project")
 
     page.locator("summary", has_text="Filters").click()
     page.get_by_label("Per page").select_option("25")
@@ -118,7 +69,7 @@ def test_bulk_delete_from_the_list(app, page):
     user = make_user(app, "bulk", entities=("team",))
     for number in range(3):
         add_score(app, prediction_id=f"bulk-{number}")
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     page.goto(f"{page.base}/p/team/proj")
     page.get_by_label("Select all on this page").check()
     assert page.get_by_text("3 selected").is_visible()
@@ -134,7 +85,7 @@ def test_injected_script_never_runs(app, page):
     score_id = add_score(
         app, prediction_id=evil, scorer=evil, evaluation_run_id=evil, value={"html": evil}
     )
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     for path in (
         "/",
         "/p/team/proj",
@@ -152,16 +103,12 @@ def test_small_screen_has_no_page_overflow(app, page):
     user = make_user(app, "phone", entities=("team",))
     add_score(app, prediction_id="p-1", value={"correct": True, "score": 0.5})
     page.set_viewport_size({"width": 375, "height": 800})
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     for path, name in (("/p/team/proj", "project-375"), ("/scores/new", "add-score-375")):
         page.goto(page.base + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, (path, width)
-        _shot(page, name)
-
-
-NARROW = {"width": 390, "height": 844}
-WIDE = {"width": 1280, "height": 860}
+        shot(page, name)
 
 
 def _layout(tab) -> dict:
@@ -197,14 +144,14 @@ def test_narrow_keys_page_fits_and_shows_keys_as_cards(app, page):
             keys.create_key(user, label=f"nightly evaluation runner number {number} of many")
         keys.revoke_key(keys.create_key(user, label="x" * 64)[0].prefix)
     page.set_viewport_size(NARROW)
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     page.goto(f"{page.base}/keys")
     page.get_by_label("Label (optional)").fill("laptop-" + "y" * 57)
     page.get_by_role("button", name="Create a key").click()
     page.locator("#new-key").wait_for()
     assert page.locator("table.keys tbody tr").count() == 32
     _assert_cards(page, "Prefix")
-    _shot(page, "keys-390")
+    shot(page, "keys-390")
 
     page.get_by_label("Label (optional)").fill("z" * 65)
     page.get_by_role("button", name="Create a key").click()
@@ -226,7 +173,7 @@ def test_narrow_project_and_home_pages_show_cards(app, page):
         )
     add_score(app, scorer="words", value="no numbers here")
     page.set_viewport_size(NARROW)
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
 
     page.goto(f"{page.base}/p/team/proj")
     _assert_cards(page, "Field")  # the summary comes first
@@ -236,13 +183,13 @@ def test_narrow_project_and_home_pages_show_cards(app, page):
     assert cell.evaluate("(td) => getComputedStyle(td, '::before').content") == '"Time"'
     page.get_by_text("Select all").click()
     assert page.get_by_text("13 selected").is_visible()
-    _shot(page, "project-390")
+    shot(page, "project-390")
 
     page.goto(f"{page.base}/")
     _assert_cards(page, "Project")
-    _shot(page, "home-390")
+    shot(page, "home-390")
 
     page.goto(f"{page.base}/p/team/fresh")
     assert page.get_by_text("No scores yet").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
-    _shot(page, "empty-project-390")
+    shot(page, "empty-project-390")

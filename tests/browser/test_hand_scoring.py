@@ -1,9 +1,7 @@
 """Hand scoring in real headless Chromium: ten predictions scored with the keyboard alone."""
 
 import json
-import os
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,14 +10,11 @@ from app.extensions import db
 from app.models import Score
 from app.services import evaluation_runs, predictions, scorer_configs
 from app.validation import validate_scorer_config
-from tests.builders import PASSWORD, make_user
+from tests.browser.conftest import shot, sign_in
+from tests.builders import make_user
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 JUDGE = "weave:///team/proj/object/judge:v1"
 SCHEMA = {
     "type": "object",
@@ -36,39 +31,6 @@ ANSWERS = [
     (n % 3 != 0, n % 5 + 1, f"reason {n}" if n % 2 else "", f"comment number {n}")
     for n in range(10)
 ]
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser tests run on SQLite only, to save time."""
-    return f"sqlite:///{tmp_path / 'scores.db'}"
-
-
-@pytest.fixture
-def page(live_server):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        tab.base = live_server
-        yield tab
-        browser.close()
-
-
-def _shot(tab, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _sign_in(tab, username: str) -> None:
-    tab.goto(f"{tab.base}/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_url(f"{tab.base}/")
 
 
 def _run_of_ten(app) -> tuple[str, list[str]]:
@@ -109,10 +71,10 @@ def _run_of_ten(app) -> tuple[str, list[str]]:
 def test_ten_predictions_scored_with_the_keyboard_alone(app, page):
     user = make_user(app, "tess", entities=("team",))
     run_id, ids = _run_of_ten(app)
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     page.goto(f"{page.base}/p/team/proj/score?scorer={JUDGE}&evaluation_run_id={run_id}")
     page.wait_for_url(f"**prediction_id={ids[0]}**")
-    _shot(page, "score-form-object-1280")
+    shot(page, "score-form-object-1280")
 
     started = time.perf_counter()
     for number, (correct, quality, reason, comment) in enumerate(ANSWERS):
@@ -144,7 +106,7 @@ def test_the_form_on_a_narrow_screen_fits(app, page):
     user = make_user(app, "tess", entities=("team",))
     run_id, ids = _run_of_ten(app)
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     page.goto(f"{page.base}/p/team/proj/score?scorer={JUDGE}&evaluation_run_id={run_id}")
     page.wait_for_url(f"**prediction_id={ids[0]}**")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -153,7 +115,7 @@ def test_the_form_on_a_narrow_screen_fits(app, page):
     page.keyboard.press("Enter")
     assert page.locator("#value-1-error").inner_text() == "'quality' is a required property"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    _shot(page, "score-form-object-390")
+    shot(page, "score-form-object-390")
 
 
 def test_injected_script_never_runs_on_the_config_and_scoring_pages(app, page):
@@ -171,7 +133,7 @@ def test_injected_script_never_runs_on_the_config_and_scoring_pages(app, page):
             {"scorer": evil, "field_schema": schema, "display_name": evil, "description": evil}
         )
         scorer_configs.save_config("team", "proj", fields, "tess")
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     from urllib.parse import quote
 
     scorer = quote(evil, safe="")
@@ -186,11 +148,9 @@ def test_injected_script_never_runs_on_the_config_and_scoring_pages(app, page):
         page.wait_for_load_state("load")
         assert page.evaluate("window.__xss") is None, path
     page.goto(f"{page.base}/p/team/proj/score?scorer={scorer}&prediction_id=p1")
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
     for key in ('"', "\\", "]", "1"):  # keys no selector may choke on, then the first label
         page.keyboard.press(key)
-    assert page.evaluate("window.__xss") is None and errors == []
+    assert page.evaluate("window.__xss") is None and page.page_errors == []
     page.keyboard.press("Enter")
     page.get_by_text("Score added.").wait_for()
     with app.app_context():

@@ -1,37 +1,14 @@
 """The review pages in real headless Chromium, wide and narrow: select runs to compare,
 read a run, open a prediction; nothing scrolls sideways on a phone."""
 
-import os
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.builders import PASSWORD, add_scores, make_predictions, make_run, make_user
+from tests.browser.conftest import NARROW, WIDE, shot, sign_in
+from tests.builders import add_scores, make_predictions, make_run, make_user
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-WIDE = {"width": 1280, "height": 860}
-NARROW = {"width": 390, "height": 844}
-SHOTS = os.environ.get("REVIEW_SHOTS")  # a folder to keep screenshots in, when set
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser tests run on SQLite only, to save time."""
-    return f"sqlite:///{tmp_path / 'scores.db'}"
-
-
-@pytest.fixture
-def browser(live_server):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -66,16 +43,10 @@ def runs(app):
     return made
 
 
-def _open(browser, live_server, app, size):
+def _open(browser, app, size):
     user = make_user(app, f"reviewer{size['width']}", entities=("team",))
-    context = browser.new_context(viewport=size)
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    tab.goto(f"{live_server}/")
-    tab.get_by_label("Username").fill(user.username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_url(f"{live_server}/")
+    tab = browser.tab(size)
+    sign_in(tab, user.username)
     return tab
 
 
@@ -84,18 +55,13 @@ def _no_sideways_scroll(tab, size) -> None:
     assert width <= size["width"], (tab.url, width)
 
 
-def _shot(tab, name: str) -> None:
-    if SHOTS:
-        tab.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
-
-
 @pytest.mark.parametrize("size", [WIDE, NARROW], ids=["1280", "390"])
-def test_select_two_runs_to_compare_in_the_order_chosen(app, browser, live_server, runs, size):
-    tab = _open(browser, live_server, app, size)
-    tab.goto(f"{live_server}/p/team/proj/runs")
+def test_select_two_runs_to_compare_in_the_order_chosen(app, browser, runs, size):
+    tab = _open(browser, app, size)
+    tab.goto(f"{tab.base}/p/team/proj/runs")
     assert tab.locator("table.runs-table tbody tr").count() == 3
     _no_sideways_scroll(tab, size)
-    _shot(tab, f"runs-{size['width']}")
+    shot(tab, f"runs-{size['width']}")
     button = tab.get_by_role("button", name="Compare selected")
     assert button.is_disabled()
     oldest, _middle, newest = (run_id for run_id, _ in runs)
@@ -115,10 +81,10 @@ def test_select_two_runs_to_compare_in_the_order_chosen(app, browser, live_serve
 
 
 @pytest.mark.parametrize("size", [WIDE, NARROW], ids=["1280", "390"])
-def test_a_run_page_and_a_prediction_page(app, browser, live_server, runs, size):
+def test_a_run_page_and_a_prediction_page(app, browser, runs, size):
     run_id, predictions = runs[2]
-    tab = _open(browser, live_server, app, size)
-    tab.goto(f"{live_server}/p/team/proj/runs/{run_id}")
+    tab = _open(browser, app, size)
+    tab.goto(f"{tab.base}/p/team/proj/runs/{run_id}")
     cards = tab.locator("section.scorer-card")
     assert cards.count() == 4
     assert "8 scores" in cards.first.inner_text()
@@ -129,7 +95,7 @@ def test_a_run_page_and_a_prediction_page(app, browser, live_server, runs, size)
     rows = tab.locator("table.rows-table tbody tr")
     assert rows.count() == 8
     _no_sideways_scroll(tab, size)
-    _shot(tab, f"run-{size['width']}")
+    shot(tab, f"run-{size['width']}")
 
     rows.nth(3).locator("td[data-label=Prediction] a").click()
     tab.wait_for_url(f"**/p/team/proj/predictions/{predictions[3]}")
@@ -139,7 +105,7 @@ def test_a_run_page_and_a_prediction_page(app, browser, live_server, runs, size)
     same_row = tab.locator("table.same-row-table tbody tr")
     assert same_row.count() == 3 and same_row.nth(2).get_by_text("this one").is_visible()
     _no_sideways_scroll(tab, size)
-    _shot(tab, f"prediction-{size['width']}")
+    shot(tab, f"prediction-{size['width']}")
 
     same_row.first.get_by_role("link", name="Open").click()
     tab.wait_for_url(f"**/p/team/proj/predictions/{runs[0][1][3]}")

@@ -1,42 +1,14 @@
 """The Compare page in real headless Chromium: pick two runs, compare, find the worst regression."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.builders import PASSWORD, make_prediction, make_run, make_score, make_user
+from tests.browser.conftest import shot, sign_in
+from tests.builders import make_prediction, make_run, make_score, make_user
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 EXACT = "weave:///team/proj/object/exact:v1"
 SCORE = "weave:///team/proj/object/score:v1"
-
-
-@pytest.fixture
-def database_url(tmp_path):
-    """Browser tests run on SQLite only, to save time."""
-    return f"sqlite:///{tmp_path / 'scores.db'}"
-
-
-@pytest.fixture
-def page(live_server):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page(viewport={"width": 1280, "height": 860})
-        tab.set_default_timeout(10_000)
-        tab.base = live_server
-        errors: list[str] = []
-        tab.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        tab.console_errors = errors
-        yield tab
-        browser.close()
 
 
 @pytest.fixture
@@ -53,23 +25,10 @@ def runs(app):
     return baseline, candidate
 
 
-def _sign_in(tab, username: str) -> None:
-    tab.goto(f"{tab.base}/")
-    tab.get_by_label("Username").fill(username)
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    tab.wait_for_url(f"{tab.base}/")
-
-
-def _shot(tab, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
 def test_compare_two_runs_and_find_the_worst_regression(app, page, runs):
     baseline, candidate = runs
     user = make_user(app, "reviewer", entities=("team",))
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     page.goto(f"{page.base}/p/team/proj")
     page.get_by_role("link", name="Compare runs").click()
     page.get_by_label(baseline).check()
@@ -80,7 +39,7 @@ def test_compare_two_runs_and_find_the_worst_regression(app, page, runs):
     # Better on the whole (the mean rose), worse on three rows: the rows say which.
     change = page.locator("table.compare-stats tr", has_text="score").locator("td.change")
     assert "change-better" in change.get_attribute("class")
-    _shot(page, "compare")
+    shot(page, "compare")
 
     page.get_by_role("link", name="Worst regressions of score first").click()
     first = page.locator("table.compare-rows tbody tr").first
@@ -92,7 +51,7 @@ def test_compare_two_runs_and_find_the_worst_regression(app, page, runs):
     assert flipped.count() == 1 and "exact" in flipped.inner_text()
     second = page.locator("table.compare-rows tbody tr").nth(1)
     assert '"row 4"' in second.locator("td.row-inputs").inner_text()
-    _shot(page, "compare-worst-first")
+    shot(page, "compare-worst-first")
 
     # Narrow it down from the form, as a link that can be shared.
     # The panel is open whenever a sort or filter is applied, so the view says what it shows.
@@ -113,8 +72,8 @@ def test_compare_fits_a_narrow_screen(app, page, runs):
     baseline, candidate = runs
     user = make_user(app, "phone", entities=("team",))
     page.set_viewport_size({"width": 390, "height": 844})
-    _sign_in(page, user.username)
+    sign_in(page, user.username)
     page.goto(f"{page.base}/p/team/proj/compare?runs={baseline}&runs={candidate}")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
-    _shot(page, "compare-390")
+    shot(page, "compare-390")

@@ -319,20 +319,6 @@ def add_for_stored(stored: CTE) -> CTE:
         .group_by(*keys)
         .order_by(*keys)  # rows are locked in key order, as everywhere
     )
-    names = [
-        *KEY_COLUMNS,
-        "scorer",
-        "version",
-        "dirty",
-        "value_count",
-        "numeric_count",
-        "numeric_sum",
-        "numeric_min",
-        "numeric_max",
-        "bool_count",
-        "true_count",
-        "text_count",
-        "skipped_leaves",
-    ]
+    names = [*KEY_COLUMNS, "scorer", "version", "dirty", *TALLIED[1:]]
     upsert = _merged(postgresql.insert(STATS).from_select(names, counted), "postgresql")
     return upsert.cte("counted")

@@ -139,6 +139,17 @@ def add_predictions(queue: Queue, prediction_ids: Sequence[str]) -> int:
     return storage.add_items(queue.entity, queue.project, queue.id, prediction_ids, utcnow())
 
 
+def add_stored_predictions(queue: Queue, prediction_ids: Sequence[str]) -> tuple[int, int]:
+    """Add a view's predictions: those stored in the project, each once. Returns (added, not
+    stored); a score can name a prediction never stored, which has nothing to review."""
+    if not prediction_ids:
+        raise DomainError("No predictions to add", "prediction_ids")
+    missing = set(storage.missing_predictions(queue.entity, queue.project, prediction_ids))
+    stored = [prediction_id for prediction_id in prediction_ids if prediction_id not in missing]
+    added = storage.add_items(queue.entity, queue.project, queue.id, stored, utcnow())
+    return added, len(missing)
+
+
 def remove_items(queue: Queue, item_ids: Sequence[int]) -> int:
     """Remove items from the queue; their scores stay. Returns how many went."""
     return storage.remove_items(queue.id, item_ids)
@@ -178,3 +189,8 @@ class Item:
 def items(queue: Queue, limit: int = 100, after: int = 0) -> list[Item]:
     """A page of the queue's items in the order they were added."""
     return [Item(*row) for row in storage.queue_items(queue.id, limit, after)]
+
+
+def send_back(queue: Queue, item_ids: Sequence[int]) -> int:
+    """Start another round of reviews of the items; every reviewer may answer them again."""
+    return storage.send_back(queue.id, item_ids)

@@ -9,11 +9,23 @@ from flask import current_app
 
 from app import storage
 from app.models._time import utcnow
+from app.services import scorer_values, scores
 from app.services.review_queues import Queue
+from app.services.scorer_values import ScorerConfigError
+from app.validation import ScoreCreate
 
 QUEUE_SOURCE = "queue"
 # Candidates looked at per walk: most takes succeed at the first.
 CANDIDATES = 5
+
+
+class AnswerRefused(Exception):
+    """The answer of the queue's scorer at `index` breaks its config; errors as the API's."""
+
+    def __init__(self, index: int, errors: list[dict]):
+        super().__init__(f"{len(errors)} error(s) in answer {index}")
+        self.index = index
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -97,3 +109,27 @@ def other_scores(queue: Queue, turn: Turn, reviewer: str) -> list[OtherScore] | 
         )
         if row[2] != reviewer
     ]
+
+
+def submit(
+    queue: Queue, turn: Turn, reviewer: str, answers: list[ScoreCreate], comment: str | None
+) -> list[str]:
+    """Store the reviewer's answer: one ordinary score per scorer (author the reviewer, source
+    "queue"), through the same checks as any score, then count the review.
+
+    Every value is checked against its config before any is stored, so a refused one
+    leaves nothing half-saved; raises AnswerRefused naming the scorer at fault.
+    """
+    for index, fields in enumerate(answers):
+        try:
+            scorer_values.check_value(queue.entity, queue.project, fields.scorer, fields.value)
+        except ScorerConfigError as exc:
+            raise AnswerRefused(index, exc.errors) from None
+    score_ids = [
+        scores.create_score(
+            queue.entity, queue.project, fields, reviewer, source=QUEUE_SOURCE, comment=comment
+        )
+        for fields in answers
+    ]
+    answered(queue, turn, reviewer, score_ids)
+    return score_ids

@@ -198,3 +198,20 @@ def queue_progress(queue_id: int) -> tuple[int, int, Sequence]:
         .order_by(ReviewAnswer.reviewer)
     ).all()
     return items, done, reviewers
+
+
+def prediction_ids_of_runs(
+    entity: str, project: str, run_ids: Sequence[str], limit: int
+) -> list[str]:
+    """Up to `limit` ids of the runs' stored predictions, oldest first."""
+    query = (
+        select(Prediction.id)
+        .where(
+            Prediction.entity == entity,
+            Prediction.project == project,
+            Prediction.evaluation_run_id.in_(list(run_ids)),
+        )
+        .order_by(Prediction.id)
+        .limit(limit)
+    )
+    return list(request_connection().execute(query).scalars())

@@ -14,13 +14,14 @@ CHUNK = 2000
 
 
 def answer_values(entity: str, project: str, queue_id: int) -> list[tuple]:
-    """(item_id, prediction_id, reviewer, scorer, value_json) of each reviewer's latest answer
-    to each item of the queue (skips left out), by item then reviewer."""
+    """(item_id, prediction_id, item done, reviewer, scorer, value_json) of each reviewer's
+    latest answer to each item of the queue (skips left out), by item then reviewer."""
     connection = request_connection()
     answers = connection.execute(
         select(
             ReviewAnswer.item_id,
             ReviewQueueItem.prediction_id,
+            ReviewQueueItem.done,
             ReviewAnswer.reviewer,
             ReviewAnswer.score_ids_json,
         )
@@ -28,10 +29,10 @@ def answer_values(entity: str, project: str, queue_id: int) -> list[tuple]:
         .where(ReviewAnswer.queue_id == queue_id, ReviewAnswer.skipped.is_(False))
         .order_by(ReviewAnswer.item_id, ReviewAnswer.reviewer, ReviewAnswer.round)
     ).all()
-    latest: dict[tuple[int, str], tuple[str, list[str]]] = {}
-    for item_id, prediction_id, reviewer, score_ids_json in answers:
-        latest[(item_id, reviewer)] = (prediction_id, json.loads(score_ids_json or "[]"))
-    wanted = [score_id for _, ids in latest.values() for score_id in ids]
+    latest: dict[tuple[int, str], tuple[str, bool, list[str]]] = {}
+    for item_id, prediction_id, done, reviewer, score_ids_json in answers:
+        latest[(item_id, reviewer)] = (prediction_id, done, json.loads(score_ids_json or "[]"))
+    wanted = [score_id for *_, ids in latest.values() for score_id in ids]
     values: dict[str, tuple[str, str]] = {}
     for start in range(0, len(wanted), CHUNK):
         rows = connection.execute(
@@ -43,8 +44,8 @@ def answer_values(entity: str, project: str, queue_id: int) -> list[tuple]:
         )
         values.update((score_id, (scorer, value)) for score_id, scorer, value in rows)
     return [
-        (item_id, prediction_id, reviewer, *values[score_id])
-        for (item_id, reviewer), (prediction_id, ids) in latest.items()
+        (item_id, prediction_id, done, reviewer, *values[score_id])
+        for (item_id, reviewer), (prediction_id, done, ids) in latest.items()
         for score_id in ids
         if score_id in values
     ]
@@ -63,10 +64,11 @@ def _scores_of_queue(entity: str, project: str, queue_id: int):
 
 
 def judge_values(entity: str, project: str, queue_id: int, scorer: str) -> dict[str, str]:
-    """prediction_id -> value_json of the newest score of the scorer on each queue item."""
+    """prediction_id -> value_json of the newest score of the scorer on each queue item, other
+    than reviewers' answers (source "queue")."""
     query = (
         _scores_of_queue(entity, project, queue_id)
-        .where(Score.scorer_digest == scorer_digest(scorer))
+        .where(Score.scorer_digest == scorer_digest(scorer), Score.source != "queue")
         .order_by(Score.id)
     )
     return {row[0]: row[2] for row in request_connection().execute(query)}

@@ -70,3 +70,38 @@ def test_sending_items_back_opens_them_for_everyone_again(app):
         assert storage.send_back(queue.id, [turn.item_id]) == 1
         again = reviewing.next_item(queue, "ann")
         assert again.item_id == turn.item_id and again.round == 2
+
+
+def test_reviewers_taking_the_last_review_at_once_get_it_once(app):
+    """Twelve threads, each its own connection, take the one free review together, on each
+    of twenty items."""
+    import threading
+
+    from app import storage
+    from app.models._time import utcnow
+
+    make_config(app)
+    queue_id = make_queue(app, reviewers=2, predictions=make_items(app, 20))
+    with app.app_context():
+        queue = _queue(app, queue_id)
+        items = [item.id for item in review_queues.items(queue)]
+        for item_id in items:  # one of the two reviews is held already
+            now = utcnow()
+            assert storage.take_hold(item_id, "first", 2, now, now.replace(year=now.year + 1))
+    start = threading.Barrier(12)
+    won: dict[int, list[str]] = {item_id: [] for item_id in items}
+
+    def take(name: str) -> None:
+        with app.app_context():
+            for item_id in items:
+                start.wait()
+                now = utcnow()
+                if storage.take_hold(item_id, name, 2, now, now.replace(year=now.year + 1)):
+                    won[item_id].append(name)
+
+    threads = [threading.Thread(target=take, args=(f"r{n}",)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [len(names) for names in won.values()] == [1] * len(items)

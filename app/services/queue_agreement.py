@@ -140,6 +140,7 @@ def queue_agreement(
 
 
 def _field(queue, scorer, name, reviewers, items, judged, answered_by_viewer) -> FieldAgreement:
+    """One field's statistics and its disagreements, most first."""
     units = [[entry["by"].get(reviewer) for reviewer in reviewers] for entry in items.values()]
     level = agreement.level_of([value for unit in units for value in unit])
     result = FieldAgreement(scorer, name, reviewers, agreement.agreement(units, level))
@@ -148,7 +149,7 @@ def _field(queue, scorer, name, reviewers, items, judged, answered_by_viewer) ->
     for item_id, entry in items.items():
         values = list(entry["by"].values())
         agreed = consensus(values, level)
-        judge_value = judged.get(entry["prediction_id"])
+        judge_value = _comparable(judged.get(entry["prediction_id"]), level)
         if agreed is not None and judge_value is not None:
             pairs.append([agreed, judge_value])
         apart = spread(values, level)
@@ -162,13 +163,22 @@ def _field(queue, scorer, name, reviewers, items, judged, answered_by_viewer) ->
                     item_id, entry["prediction_id"], entry["by"], agreed, judge_value, apart, hidden
                 )
             )
-    if judged:
+    if pairs:
         result.with_judge = agreement.agreement(pairs, level)
         result.judged_items = len(pairs)
     listed.sort(key=lambda d: (-d.spread, d.judge is None or d.consensus == d.judge, d.item_id))
     result.disagreeing = len(listed)
     result.disagreements = listed[:MAX_LISTED]
     return result
+
+
+def _comparable(value: Any, level: str) -> Any:
+    """The judge's value if it can be set beside the reviewers' (a number beside numbers,
+    a label beside labels); None otherwise."""
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if value is None or is_number != (level == INTERVAL):
+        return None
+    return value
 
 
 def _differs(first: Any, second: Any, level: str) -> bool:

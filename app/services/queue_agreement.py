@@ -72,10 +72,10 @@ def consensus(values: Sequence[Any], level: str) -> Any:
         return None
     if level == INTERVAL:
         return sum(present) / len(present)
-    ranked = Counter(json.dumps(value, sort_keys=True) for value in present).most_common(2)
+    ranked = Counter(_category(value) for value in present).most_common(2)
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None
-    return json.loads(ranked[0][0])
+    return next(value for value in present if _category(value) == ranked[0][0])
 
 
 def spread(values: Sequence[Any], level: str) -> float:
@@ -84,8 +84,18 @@ def spread(values: Sequence[Any], level: str) -> float:
         return 0.0
     if level == INTERVAL:
         return float(max(present) - min(present))
-    pairs = list(combinations([json.dumps(v, sort_keys=True) for v in present], 2))
+    labels = [_category(value) for value in present]
+    if len(set(labels)) == 1:
+        return 0.0
+    pairs = list(combinations(labels, 2))
     return 1 - sum(first == second for first, second in pairs) / len(pairs)
+
+
+def _category(value: Any) -> Any:
+    """A value as a hashable label: True and 1 stay apart, objects compare by content."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return (type(value) is bool, value)
 
 
 def judge_fields(queue: Queue, judge: str) -> list[str]:
@@ -95,9 +105,9 @@ def judge_fields(queue: Queue, judge: str) -> list[str]:
     if fields:
         return [item.name for item in fields]
     names: dict[str, None] = {}
-    for value_json in list(
-        storage.judge_values(queue.entity, queue.project, queue.id, judge).values()
-    )[:200]:
+    for value_json in storage.judge_values(
+        queue.entity, queue.project, queue.id, judge, limit=200
+    ).values():
         value = json.loads(value_json)
         names.update(dict.fromkeys(value) if isinstance(value, dict) else {WHOLE: None})
     return list(names)
@@ -125,16 +135,19 @@ def queue_agreement(
         }
     reviewers = sorted({row[3] for row in rows})
     answered_by_viewer = {row[0] for row in rows if row[3] == viewer}
+    values = [json.loads(row[5]) for row in rows]
     results = []
     for scorer, name in queue_fields(queue):
         items: dict[int, dict] = {}
-        for item_id, prediction_id, done, reviewer, row_scorer, value_json in rows:
+        for (item_id, prediction_id, done, reviewer, row_scorer, _), value in zip(
+            rows, values, strict=True
+        ):
             if row_scorer != scorer:
                 continue
             entry = items.setdefault(
                 item_id, {"prediction_id": prediction_id, "done": done, "by": {}}
             )
-            entry["by"][reviewer] = _part(json.loads(value_json), name)
+            entry["by"][reviewer] = _part(value, name)
         results.append(_field(queue, scorer, name, reviewers, items, judged, answered_by_viewer))
     return results
 
@@ -148,14 +161,13 @@ def _field(queue, scorer, name, reviewers, items, judged, answered_by_viewer) ->
     listed = []
     for item_id, entry in items.items():
         values = list(entry["by"].values())
-        agreed = consensus(values, level)
-        judge_value = _comparable(judged.get(entry["prediction_id"]), level)
-        if agreed is not None and judge_value is not None:
+        judge_value = _comparable(judged.get(entry["prediction_id"]), level) if judged else None
+        # The consensus of every item only when a judge needs it; else of those listed.
+        agreed = consensus(values, level) if judge_value is not None else None
+        if agreed is not None:
             pairs.append([agreed, judge_value])
         apart = spread(values, level)
-        judge_apart = (
-            judge_value is not None and agreed is not None and _differs(agreed, judge_value, level)
-        )
+        judge_apart = agreed is not None and _differs(agreed, judge_value, level)
         if apart > 0 or judge_apart:
             hidden = queue.blind and not entry["done"] and item_id not in answered_by_viewer
             listed.append(
@@ -169,6 +181,9 @@ def _field(queue, scorer, name, reviewers, items, judged, answered_by_viewer) ->
     listed.sort(key=lambda d: (-d.spread, d.judge is None or d.consensus == d.judge, d.item_id))
     result.disagreeing = len(listed)
     result.disagreements = listed[:MAX_LISTED]
+    for shown in result.disagreements:
+        if shown.consensus is None:
+            shown.consensus = consensus(list(shown.values.values()), level)
     return result
 
 
@@ -184,4 +199,4 @@ def _comparable(value: Any, level: str) -> Any:
 def _differs(first: Any, second: Any, level: str) -> bool:
     if level == INTERVAL and isinstance(second, int | float) and not isinstance(second, bool):
         return abs(first - second) > 1e-9
-    return json.dumps(first, sort_keys=True) != json.dumps(second, sort_keys=True)
+    return _category(first) != _category(second)

@@ -72,10 +72,13 @@ def consensus(values: Sequence[Any], level: str) -> Any:
         return None
     if level == INTERVAL:
         return sum(present) / len(present)
-    ranked = Counter(_category(value) for value in present).most_common(2)
+    labels = [_category(value) for value in present]
+    if len(set(labels)) == 1:  # the usual case: everyone agrees
+        return present[0]
+    ranked = Counter(labels).most_common(2)
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None
-    return next(value for value in present if _category(value) == ranked[0][0])
+    return present[labels.index(ranked[0][0])]
 
 
 def spread(values: Sequence[Any], level: str) -> float:

@@ -7,16 +7,14 @@ Services call what this module exports; its other modules are its own
 """
 
 from flask import Flask
-from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.storage import key_lookup, run_memory, sqlite_file
+from app.storage import key_lookup, run_memory
 from app.storage.api_lines import api_line, format_timestamp, prediction_line, run_line
 from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.digests import could_be_stored, scorer_digest
-from app.storage.engine import configure_engine, engine_options, is_sqlite, writer_lock_for
+from app.storage.engine import configure_engine, engine_options
 from app.storage.evaluation_rows import (
     PREDICTION_COLUMNS,
     RUN_COLUMNS,
@@ -31,6 +29,7 @@ from app.storage.evaluation_rows import (
     read_prediction,
     read_run,
 )
+from app.storage.health import database_problem
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
 from app.storage.recount import recount_project as _recount_project
@@ -70,7 +69,6 @@ from app.storage.review_results import (
 )
 from app.storage.review_turns import (
     has_answered,
-    holds,
     last_answered,
     open_items,
     read_item,
@@ -154,7 +152,6 @@ __all__ = [
     "format_timestamp",
     "group_values",
     "has_answered",
-    "holds",
     "insert_predictions",
     "insert_queue",
     "insert_run",
@@ -273,31 +270,6 @@ def insert_scores(
     raises ConfigsChanged, storing none, when one is no longer current.
     """
     insert_rows(connection, SCORES, rows, generations=generations)
-
-
-def database_problem() -> str | None:
-    """Why the database cannot serve reads and writes now, in a few words; None if it can.
-
-    SQLite: the file is still the one opened, writable, on a disk with room,
-    and writers can queue. Both: the database answers and has its tables.
-    A few stat calls and one catalog query: cheap enough for a load
-    balancer's probe every second.
-    """
-    engine = db.engine
-    database = sqlite_file.file_of(engine.url.database) if is_sqlite(engine) else None
-    if database is not None:
-        lock = writer_lock_for(engine)
-        problem = sqlite_file.problem(database) or (lock and lock.problem())
-        if problem:
-            return problem
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            if not inspect(connection).has_table("scores"):
-                return "Database has no tables (run flask db upgrade)"
-    except DBAPIError as exc:
-        return f"Database unavailable ({type(exc.orig or exc).__name__})"
-    return None
 
 
 def insert_predictions(connection: Connection, rows: list[dict]) -> None:

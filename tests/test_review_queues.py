@@ -103,18 +103,33 @@ def test_predictions_of_another_project_or_entity_are_refused_and_none_added(app
 
 def test_removing_items_takes_them_and_their_answers_away(app):
     make_config(app)
-    queue_id = make_queue(app, predictions=make_items(app, 5))
+    ids = make_items(app, 5)
+    queue_id = make_queue(app, predictions=ids)
     with app.app_context():
         queue = review_queues.get_queue("team", "proj", queue_id)
         turn = reviewing.next_item(queue, "ann")
         reviewing.skip(queue, turn, "ann")
         first_two = [item.id for item in review_queues.items(queue)[:2]]
         assert review_queues.remove_items(queue, first_two) == 2
-        assert [item.id for item in review_queues.items(queue)] == [
-            item.id for item in review_queues.items(queue)
-        ]
-        assert len(review_queues.items(queue)) == 3
-        assert review_queues.progress(queue).reviewers == []
+        assert [item.prediction_id for item in review_queues.items(queue)] == ids[2:]
+        assert review_queues.progress(queue).reviewers == []  # ann's skip went with its item
+
+
+def test_asking_fewer_reviewers_marks_items_done_and_more_opens_them(app):
+    make_config(app)
+    queue_id = make_queue(app, reviewers=2, predictions=make_items(app, 2))
+    with app.app_context():
+        queue = review_queues.get_queue("team", "proj", queue_id)
+        reviewing.answered(queue, reviewing.next_item(queue, "ann"), "ann", [])
+        for reviewers, done in ((1, 1), (3, 0), (2, 0)):
+            settings = validate_review_queue({**VALID, "reviewers_per_item": reviewers})
+            review_queues.change_queue(queue, settings, _Admin())
+            assert review_queues.get_queue("team", "proj", queue_id).done_items == done
+
+
+class _Admin:
+    is_admin = True
+    username = "root"
 
 
 def test_progress_counts_items_done_and_each_reviewers_answers(app):

@@ -29,8 +29,8 @@ _ANSWERS = DriverStatement(
     .where(ReviewAnswer.queue_id == bindparam("queue_id"), ReviewAnswer.skipped.is_(False))
 )
 CHUNK = 5000
-# On SQLite one join reads faster: each answer's scores are the reviewer's queue scores of
-# the item's prediction (ix_scores_project_prediction). SQLite plans it from the answers
+# On SQLite one join reads faster: an answer's scores are among the reviewer's queue scores
+# of the item's prediction (ix_scores_project_prediction). SQLite plans it from the answers
 # whatever it knows of the tables; PostgreSQL, before it has statistics, may not.
 _JOINED = DriverStatement(
     select(
@@ -41,6 +41,7 @@ _JOINED = DriverStatement(
         Score.scorer,
         Score.value_json,
         Score.id,
+        ReviewAnswer.score_ids_json,
     )
     .join(ReviewQueueItem, ReviewQueueItem.id == ReviewAnswer.item_id)
     .join(
@@ -71,10 +72,7 @@ def answer_values(entity: str, project: str, queue_id: int) -> list[tuple]:
         key = (row[0], row[3])
         if key not in latest or latest[key][4] < row[4]:
             latest[key] = row
-    answers = [
-        (row[:4], json.loads(row[5] or "[]"))
-        for row in latest.values()
-    ]
+    answers = [(row[:4], json.loads(row[5] or "[]")) for row in latest.values()]
     values = _score_values(connection, entity, project, [i for _, ids in answers for i in ids])
     return [
         (*answer, *values[score_id])
@@ -85,11 +83,14 @@ def answer_values(entity: str, project: str, queue_id: int) -> list[tuple]:
 
 
 def _joined(connection, entity: str, project: str, queue_id: int) -> list[tuple]:
-    """answer_values by one join (SQLite): the newest score per (item, reviewer, scorer); a
-    reviewer answering one prediction in two queues gives the newer answer to both."""
+    """answer_values by one join (SQLite): of the scores the join finds, those the answer
+    names (not the reviewer's answers to the same prediction in another queue), the
+    newest per (item, reviewer, scorer): the latest round's."""
     params = {"entity": entity, "project": project, "queue_id": queue_id}
     latest: dict[tuple[int, str, str], tuple] = {}
     for row in _JOINED.all(connection, params):
+        if row[6] not in row[7]:  # a UUID's text in the answer's JSON list of score ids
+            continue
         key = (row[0], row[3], row[4])
         if key not in latest or latest[key][6] < row[6]:
             latest[key] = row

@@ -64,9 +64,9 @@ def measure(db: str, target, database: seed.Database, app_root: Path, seconds: i
     built = build(database, app_root)
     results = []
     for label, script, path in cases(built):
-        # Warmed on every worker first (one client per worker, so each gets some): the
-        # agreement statistics' libraries load on first use, about a second.
-        wrk.run(server.base_url, script, [path, "Cookie", cookie], settings.WORKERS, 2)
+        # Warmed on every worker first: the agreement statistics' libraries load on first
+        # use (about a second), and the kernel does not spread two connections evenly.
+        wrk.run(server.base_url, script, [path, "Cookie", cookie], 4 * settings.WORKERS, 3)
         figures = watched(target, wrk.run, server.base_url, script,
                           [path, "Cookie", cookie], 1, seconds)  # fmt: skip
         log(f"{db}: {label}: p50 {figures['p50_ms']:.1f} p95 {figures['p95_ms']:.1f} ms, "

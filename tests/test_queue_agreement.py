@@ -128,3 +128,20 @@ def test_cohens_kappa_between_two_reviewers_and_a_judge_against_consensus(app, c
 
 def _alpha(page: str) -> str:
     return _stats(page, "with-judge")[0][3]
+
+
+def test_a_queue_counts_only_its_own_answers(app):
+    make_config(app, "correct", {"type": "boolean"})
+    ids = make_items(app, 2)
+    first = make_queue(app, name="first", reviewers=2, predictions=ids)
+    second = make_queue(app, name="second", reviewers=1, predictions=ids)
+    both = [{"correct": True}, {"correct": False}]
+    _answer_all(app, first, {"ann": both, "bob": both})
+    # Later, ann answers the same predictions the other way in another queue.
+    _answer_all(app, second, {"ann": [{"correct": False}, {"correct": True}]})
+    with app.app_context():
+        (field,) = queue_agreement.queue_agreement(
+            review_queues.get_queue("team", "proj", first), "nobody"
+        )
+    assert field.between_reviewers.percent == pytest.approx(1.0)
+    assert field.disagreeing == 0

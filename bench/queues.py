@@ -65,8 +65,10 @@ def measure(db: str, target, database: seed.Database, app_root: Path, seconds: i
     results = []
     for label, script, path in cases(built):
         # Warmed on every worker first: the agreement statistics' libraries load on first
-        # use (about a second), and the kernel does not spread two connections evenly.
-        wrk.run(server.base_url, script, [path, "Cookie", cookie], 4 * settings.WORKERS, 3)
+        # use (about a second). One request at a time, each on a new connection, so no
+        # backlog is left and (by chance, a dozen times) every worker gets some.
+        for _ in range(6 * settings.WORKERS):
+            admin.page_exists(server, path, cookie)
         figures = watched(target, wrk.run, server.base_url, script,
                           [path, "Cookie", cookie], 1, seconds)  # fmt: skip
         log(f"{db}: {label}: p50 {figures['p50_ms']:.1f} p95 {figures['p95_ms']:.1f} ms, "

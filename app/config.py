@@ -78,4 +78,7 @@ def load(instance_path: str) -> dict:
         # deploy/nginx.conf): the client's address, which the sign-in
         # throttle counts by, is the one the nearest of them saw.
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # How long a review queue's item stays held for a reviewer who opened it: long
+        # enough to answer, short enough that an abandoned one soon goes back.
+        "REVIEW_HOLD_SECONDS": int(os.environ.get("REVIEW_HOLD_SECONDS", "300")),
     }

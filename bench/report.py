@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from bench import evals, settings
+from bench import evals, queues, settings
 
 SERVERS = ("ours", "peer", "ceiling", "floor")
 LABELS = {"ours": "o", "peer": "p", "ceiling": "c", "floor": "f"}
@@ -154,12 +154,16 @@ def stream_table(results: list[dict], db: str) -> str:
     return table(["metric", "ours", "peer", "vs peer"], rows)
 
 
-def evals_table(results: list[dict], db: str) -> str:
+def _target_of(label: str) -> float | None:
+    return evals.target_of(label) or queues.target_of(label)
+
+
+def evals_table(results: list[dict], db: str, section: str = "evals") -> str:
     rows = []
     for result in results:
-        if result["section"] != "evals" or result["db"] != db:
+        if result["section"] != section or result["db"] != db:
             continue
-        target = evals.target_of(result["case"])
+        target = _target_of(result["case"])
         goal = "-" if target is None else f"< {target:.0f}"
         if result.get("skipped"):
             rows.append([result["case"], "-", "-", goal, "-", "-", f"skipped: {result['skipped']}"])
@@ -281,9 +285,11 @@ def check_targets(results: list[dict], profile) -> list[dict]:
                     result["p95_ms"] < 50,
                 )
         for result in results:
-            if result["section"] != "evals" or result["db"] != db or result.get("skipped"):
+            if result["section"] not in ("evals", "queues") or result["db"] != db:
                 continue
-            target = evals.target_of(result["case"])
+            if result.get("skipped"):
+                continue
+            target = _target_of(result["case"])
             if target is not None:
                 add(
                     db,
@@ -320,15 +326,15 @@ def render(results: list[dict], checks: list[dict], meta: dict) -> str:
     dbs = sorted({r["db"] for r in results if r["db"] != "-"}, key=lambda d: d != "sqlite")
     for db in dbs:
         sections = {r["section"] for r in results if r["db"] == db}
-        for section in ("create", "read", "list", "stream", "admin", "evals"):
+        for section in ("create", "read", "list", "stream", "admin", "evals", "queues"):
             if section not in sections:
                 continue
             if section in ("create", "read", "list"):
                 body = http_table(results, db, section)
             elif section == "stream":
                 body = stream_table(results, db)
-            elif section == "evals":
-                body = evals_table(results, db)
+            elif section in ("evals", "queues"):
+                body = evals_table(results, db, section)
             else:
                 body = admin_table(results, db)
             out += ["", f"== {DB_TITLES[db]}: {section} ==", body]

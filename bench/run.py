@@ -12,8 +12,9 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
-from bench import admin, evals, noise, report, seed, servers, settings, source, stream, wrk
+from bench import admin, evals, noise, queues, report, seed, servers, settings, source, stream, wrk
 from bench.settings import CREATE_PROJECT, ENTITY, SECTIONS, Profile
 
 STARTED = time.monotonic()
@@ -111,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             log(f"{db}: servers up: " + ", ".join(
                 f"{name} {t.server.worker_pids()}" for name, t in targets.items()))  # fmt: skip
-            results += measure_db(db, targets, databases, profile, sections, args.profile)
+            results += measure_db(db, targets, databases, profile, sections, args.profile,
+                                  app_root)  # fmt: skip
     meta["seconds"] = round(time.monotonic() - STARTED, 1)
     meta["machine"]["load_average_at_end"] = os.getloadavg()
     checks = report.check_targets(results, profile)
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Profile,
-               sections: tuple, with_profiler: bool) -> list[dict]:  # fmt: skip
+               sections: tuple, with_profiler: bool, app_root: Path) -> list[dict]:  # fmt: skip
     """Every requested section on one database, the servers interleaved case by case."""
     scores = f"/v2/{ENTITY}/{profile.project}/scores"
     middle = seed.score_id(profile.scores // 2)
@@ -162,6 +164,9 @@ def measure_db(db: str, targets: dict[str, Target], databases: dict, profile: Pr
         results += measure_admin(db, targets["ours"], databases["ours"], profile)
     if "evals" in sections:
         results += measure_evals(db, targets["ours"], databases["ours"], profile)
+    if "queues" in sections:
+        results += queues.measure(db, targets["ours"], databases["ours"], app_root,
+                                  profile.read_seconds * 2, log, _watched, _record)  # fmt: skip
     # Creates come last: on PostgreSQL the rows they add set autovacuum off on the
     # scores table, and it would otherwise share the machine with the reads.
     if "create" in sections:

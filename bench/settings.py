@@ -21,7 +21,7 @@ WORKERS = 2
 # Threads per worker on each database, as `make serve` runs ours when WEB_THREADS
 # is not set (default_web_threads in app/config.py); every server of a run gets them.
 THREADS = {"sqlite": 32, "postgresql": 16}
-SECTIONS = ("create", "read", "list", "stream", "admin", "evals")
+SECTIONS = ("create", "read", "list", "stream", "admin", "evals", "queues")
 
 
 @dataclass(frozen=True)

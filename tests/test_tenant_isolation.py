@@ -7,7 +7,17 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiKey, EvaluationRun, Prediction, Score, ScorerConfig
+from app.models import (
+    ApiKey,
+    EvaluationRun,
+    Prediction,
+    ReviewQueue,
+    ReviewQueueItem,
+    Score,
+    ScorerConfig,
+)
+from app.services import review_queues
+from app.validation import validate_review_queue
 from tests.builders import PASSWORD, basic, make_api_user, post_prediction, post_run, post_score
 
 # Values for every URL variable any route declares. A new route with a new
@@ -21,6 +31,7 @@ PATH_VALUES = {
     "run_id": ["{run_id}", "victim-run-77"],
     "prefix": ["{key_prefix}"],
     "kind": ["csv", "jsonl"],
+    "queue_id": ["{queue_id}"],
 }
 NO_TENANT_DATA = {"static"}
 SECRETS = (
@@ -33,6 +44,7 @@ SECRETS = (
     "victim-secret-inputs",
     "victim-secret-output",
     "victim-secret-config",
+    "victim-secret-queue",
 )
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -88,6 +100,13 @@ def world(app, client):
         headers=basic(victim_key),
     )
     assert config.status_code == 200
+    with app.app_context():
+        settings = validate_review_queue(
+            {"name": "victim-secret-queue", "scorers": ["guess"], "reviewers_per_item": 1}
+        )
+        queue_id = review_queues.create_queue("victim-co", "hidden-proj-zz", settings, "victim")
+        queue = review_queues.get_queue("victim-co", "hidden-proj-zz", queue_id)
+        review_queues.add_predictions(queue, [prediction_id])
     _attacker, attacker_key = make_api_user(app, "mallory", entities=("mallory-co",))
     token = _sign_in(client, "mallory")
     return {
@@ -95,6 +114,7 @@ def world(app, client):
         "run_id": run_id,
         "prediction_id": prediction_id,
         "key_prefix": victim_key[:12],
+        "queue_id": queue_id,
         "attacker_key": attacker_key,
         "csrf": token,
     }
@@ -185,14 +205,21 @@ def test_no_route_leaks_or_changes_another_entitys_data(app, client, world):
         ).all()
         predictions = db.session.execute(select(Prediction.id, Prediction.finished_at)).all()
         configs = db.session.execute(select(ScorerConfig.version, ScorerConfig.archived)).all()
+        queues = db.session.execute(
+            select(ReviewQueue.name, func.count(ReviewQueueItem.id))
+            .join(ReviewQueueItem, ReviewQueueItem.queue_id == ReviewQueue.id)
+            .group_by(ReviewQueue.name)
+        ).all()
     aimed_at = {path for _method, path, _status in aimed}
     for variable in ("run_id", "prediction_id"):
         assert any(world[variable] in path for path in aimed_at), f"no route aimed at {variable}"
+    assert any(f"/queues/{world['queue_id']}" in path for path in aimed_at), "no queue route"
     assert victim_scores == 2, "a route created or deleted a score in the victim's entity"
     assert runs == [(world["run_id"], "running", None)], "a route changed the victim's runs"
     assert predictions == [(world["prediction_id"], None)], "a route changed its predictions"
     assert configs == [(1, False)], "a route changed the victim's scorer config"
     assert revoked is None, "a route revoked the victim's key"
+    assert queues == [("victim-secret-queue", 1)], "a route changed the victim's queue"
 
 
 def test_home_lists_only_permitted_entities(app, client, world):

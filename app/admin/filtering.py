@@ -59,7 +59,7 @@ def read_view(args: MultiDict) -> View:
             except ValueError:
                 getattr(form, name).errors = ["Use a date like 2026-01-31T14:00"]
                 continue
-        elif name == "source" and text not in ("api", "ui"):
+        elif name == "source" and text not in ("api", "ui", "queue"):
             continue
         else:
             values[name] = text

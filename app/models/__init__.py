@@ -5,6 +5,7 @@ from app.models.evaluation_run import EvaluationRun
 from app.models.idempotency import IdempotencyKey
 from app.models.prediction import Prediction
 from app.models.project_change import ProjectChange
+from app.models.review_queue import ReviewAnswer, ReviewHold, ReviewQueue, ReviewQueueItem
 from app.models.score import Score
 from app.models.score_stat import RunPredictionCount, ScoreStat
 from app.models.scorer_config import ScorerConfig, ScorerConfigGeneration
@@ -19,6 +20,10 @@ __all__ = [
     "IdempotencyKey",
     "Prediction",
     "ProjectChange",
+    "ReviewAnswer",
+    "ReviewHold",
+    "ReviewQueue",
+    "ReviewQueueItem",
     "RunPredictionCount",
     "Score",
     "ScoreStat",

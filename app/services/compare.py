@@ -157,7 +157,8 @@ def _text_expr(text: str) -> dict:
     return {"$or": [contains("inputs"), contains("outputs")]}
 
 
-def _body(request: CompareRequest, with_rows: bool) -> dict:
+def query_body(request: CompareRequest, with_rows: bool) -> dict:
+    """The eval-results query of a comparison (its filters apply to rows only)."""
     filters = [{"query": {"$expr": _filter_expr(item)}} for item in request.filters]
     if request.text:
         filters.append({"query": {"$expr": _text_expr(request.text)}})
@@ -215,7 +216,7 @@ def compare(entity: str, project: str, request: CompareRequest, rows: bool = Tru
     ways = directions.Directions(shown)
     if rows:
         try:
-            query = validate_eval_query(_body(request, with_rows=True))
+            query = validate_eval_query(query_body(request, with_rows=True))
             types = _types(entity, project, request.run_ids) if request.sort else {}
             sorts = [_sort_request(request.sort, types, ways)] if request.sort else []
             result = eval_results.run_query(entity, project, query, sorts)
@@ -225,7 +226,7 @@ def compare(entity: str, project: str, request: CompareRequest, rows: bool = Tru
         except InvalidQuery as exc:
             error = CompareError(exc.message, _where(exc.loc, request))
     if error is not None or not rows:
-        query = validate_eval_query(_body(request, with_rows=False))
+        query = validate_eval_query(query_body(request, with_rows=False))
         result = eval_results.run_query(entity, project, query, [])
     comparison = Comparison(_columns(result), _lines(result, shown, ways))
     comparison.warnings = result.warnings

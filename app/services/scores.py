@@ -14,7 +14,7 @@ from app.services import idempotency, keys, scorer_values
 from app.services.keys import ApiPrincipal
 from app.validation import ScoreCreate
 
-SOURCES = ("api", "ui")
+SOURCES = ("api", "ui", "queue")
 KIND_NAME = "score"
 # How the API shows rows read by read_api_row and list_api_rows (app.storage).
 FetchedRows = storage.FetchedRows

@@ -7,16 +7,14 @@ Services call what this module exports; its other modules are its own
 """
 
 from flask import Flask
-from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.storage import key_lookup, run_memory, sqlite_file
+from app.storage import key_lookup, run_memory
 from app.storage.api_lines import api_line, format_timestamp, prediction_line, run_line
 from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.digests import could_be_stored, scorer_digest
-from app.storage.engine import configure_engine, engine_options, is_sqlite, writer_lock_for
+from app.storage.engine import configure_engine, engine_options
 from app.storage.evaluation_rows import (
     PREDICTION_COLUMNS,
     RUN_COLUMNS,
@@ -31,9 +29,23 @@ from app.storage.evaluation_rows import (
     read_prediction,
     read_run,
 )
+from app.storage.health import database_problem
 from app.storage.key_lookup import KeyCheck, KeyRefused, mark_used_now
 from app.storage.list_anchors import record_settled_change
 from app.storage.recount import recount_project as _recount_project
+from app.storage.review_queues import (
+    add_items,
+    delete_queue,
+    insert_queue,
+    list_queues,
+    missing_predictions,
+    prediction_ids_of_runs,
+    queue_items,
+    queue_progress,
+    read_queue,
+    remove_items,
+    update_queue,
+)
 from app.storage.review_reads import (
     PredictionPreview,
     ScoreLine,
@@ -48,6 +60,21 @@ from app.storage.review_reads import (
     scope_values,
     scores_of_predictions,
     stat_scorers,
+)
+from app.storage.review_results import (
+    answer_values,
+    judge_values,
+    prediction_scores_of,
+    scorers_on_queue,
+)
+from app.storage.review_turns import (
+    has_answered,
+    last_answered,
+    open_items,
+    read_item,
+    record_answer,
+    send_back,
+    take_hold,
 )
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
@@ -96,11 +123,11 @@ from app.storage.transactions import (
 )
 
 __all__ = [
-    "API_COLUMNS",
-    "PREDICTION_COLUMNS",
-    "RUN_COLUMNS",
     "active_configs",
     "add_config_version",
+    "add_items",
+    "answer_values",
+    "API_COLUMNS",
     "api_line",
     "archive_config",
     "backup_to",
@@ -114,6 +141,7 @@ __all__ = [
     "could_be_stored",
     "database_problem",
     "delete_predictions",
+    "delete_queue",
     "delete_runs",
     "delete_score_rows",
     "engine_options",
@@ -123,26 +151,36 @@ __all__ = [
     "forget_sign_in_attempts",
     "format_timestamp",
     "group_values",
+    "has_answered",
     "insert_predictions",
+    "insert_queue",
     "insert_run",
     "insert_runs",
     "insert_scores",
+    "judge_values",
     "KeyCheck",
     "KeyRefused",
+    "last_answered",
     "latest_config",
     "list_api_rows",
     "list_predictions",
+    "list_queues",
     "list_runs",
     "locked_sign_in_attempts",
     "look_up_key",
     "mark_used_now",
+    "missing_predictions",
     "next_unscored",
+    "open_items",
     "orphan_scores",
     "own_scores",
+    "PREDICTION_COLUMNS",
+    "prediction_ids_of_runs",
     "prediction_line",
     "prediction_payloads",
     "prediction_row",
     "prediction_scores",
+    "prediction_scores_of",
     "PredictionPreview",
     "predictions_in_runs",
     "predictions_of_row",
@@ -151,16 +189,23 @@ __all__ = [
     "project_deletions",
     "project_runs",
     "ProjectConfigs",
+    "queue_items",
+    "queue_progress",
     "read_api_row",
+    "read_item",
     "read_prediction",
+    "read_queue",
     "read_run",
+    "record_answer",
     "record_settled_change",
     "recount_statistics",
     "remembered_run_rows",
     "remembered_run_values",
+    "remove_items",
     "request_connection",
     "restore_from",
     "RowStream",
+    "RUN_COLUMNS",
     "run_line",
     "run_predictions",
     "run_row",
@@ -172,14 +217,18 @@ __all__ = [
     "scope_values",
     "ScoreLine",
     "scorer_digest",
+    "scorers_on_queue",
     "scores_of_predictions",
     "scoring_progress",
+    "send_back",
     "stat_scorers",
     "stats_rows",
     "store_prediction",
     "store_score",
+    "take_hold",
     "trial_scorers",
     "trial_scores",
+    "update_queue",
     "write_transaction",
 ]
 
@@ -221,31 +270,6 @@ def insert_scores(
     raises ConfigsChanged, storing none, when one is no longer current.
     """
     insert_rows(connection, SCORES, rows, generations=generations)
-
-
-def database_problem() -> str | None:
-    """Why the database cannot serve reads and writes now, in a few words; None if it can.
-
-    SQLite: the file is still the one opened, writable, on a disk with room,
-    and writers can queue. Both: the database answers and has its tables.
-    A few stat calls and one catalog query: cheap enough for a load
-    balancer's probe every second.
-    """
-    engine = db.engine
-    database = sqlite_file.file_of(engine.url.database) if is_sqlite(engine) else None
-    if database is not None:
-        lock = writer_lock_for(engine)
-        problem = sqlite_file.problem(database) or (lock and lock.problem())
-        if problem:
-            return problem
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            if not inspect(connection).has_table("scores"):
-                return "Database has no tables (run flask db upgrade)"
-    except DBAPIError as exc:
-        return f"Database unavailable ({type(exc.orig or exc).__name__})"
-    return None
 
 
 def insert_predictions(connection: Connection, rows: list[dict]) -> None:

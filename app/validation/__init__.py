@@ -23,6 +23,13 @@ from app.validation.eval_query import (
     EvalSortBy,
     validate_eval_query,
 )
+from app.validation.queues import (
+    MAX_REVIEWERS,
+    MIN_REVIEWERS,
+    QUEUE_NAME_MAX_LENGTH,
+    ReviewQueueSettings,
+    validate_review_queue,
+)
 from app.validation.rules import (
     COMMENT_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -57,7 +64,12 @@ __all__ = [
     "DISPLAY_NAME_MAX_LENGTH",
     "ID_MAX_LENGTH",
     "MAX_ROWS",
+    "MAX_REVIEWERS",
     "MAX_VALUE_DEPTH",
+    "MIN_REVIEWERS",
+    "QUEUE_NAME_MAX_LENGTH",
+    "ReviewQueueSettings",
+    "validate_review_queue",
     "PATH_SEGMENT_MAX_LENGTH",
     "REF_MAX_LENGTH",
     "SCORER_MAX_LENGTH",

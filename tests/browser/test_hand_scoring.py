@@ -87,6 +87,8 @@ def test_ten_predictions_scored_with_the_keyboard_alone(app, page):
         page.keyboard.type(comment)
         page.keyboard.press("Enter")
         page.get_by_text(f"Saved the score of {ids[number]}.").wait_for()
+        # The text shows before the deferred score-form.js has bound the keys.
+        page.wait_for_load_state()
     elapsed = time.perf_counter() - started
     page.get_by_text("No more to score").wait_for()
     print(f"\nten predictions scored with the keyboard in {elapsed:.2f} s")

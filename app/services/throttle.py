@@ -41,10 +41,13 @@ def reserve(keys: list[str], now: datetime | None = None) -> int:
     with storage.write_transaction() as session:
         storage.forget_sign_in_attempts(session, now - FORGET_AFTER)
         records = storage.locked_sign_in_attempts(session, keys, now)
+        # Only a delay makes an attempt wait: of attempts racing from one address, one
+        # whose clock was read before another's commit would otherwise wait for nothing.
         wait = max(
             (
                 (record.last_at - now).total_seconds() + _delay(record.failures)
                 for record in records
+                if _delay(record.failures) > 0
             ),
             default=0.0,
         )

@@ -3,9 +3,12 @@
 import http.client
 import re
 import threading
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from app import create_app
+from app.models._time import utcnow
+from app.services import throttle
 from tests.admin.conftest import sign_in, text
 from tests.builders import PASSWORD
 
@@ -101,3 +104,13 @@ def test_behind_a_proxy_each_client_address_is_counted_apart(make_app, database_
         assert response.status_code == (401 if n < FREE_FAILURES else 429)
     # Through the same proxy, another client's address has no failures.
     assert sign_in(other, "second", forwarded_for="198.51.100.2").status_code == 302
+
+
+def test_sign_ins_racing_from_one_address_never_wait_without_failures(app):
+    """Two people sign in from one address at once: the one whose clock was read first
+    commits second. Below the free failures neither is made to wait."""
+    later = utcnow()
+    with app.app_context():
+        assert throttle.reserve(throttle.throttle_keys("bob", "10.0.0.1"), later) == 0
+        earlier = later - timedelta(seconds=2)
+        assert throttle.reserve(throttle.throttle_keys("ann", "10.0.0.1"), earlier) == 0

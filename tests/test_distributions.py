@@ -8,7 +8,7 @@ import pytest
 
 from app import storage
 from app.services import distributions, scores
-from app.services.distributions import BINS, LABEL_CHARS, LABELS, Fold, histogram
+from app.services.distribution_folds import ALL_COUNTS, BINS, LABEL_CHARS, LABELS, Fold, histogram
 from app.services.run_summary import run_summaries
 from tests.builders import add_scores
 from tests.test_score_stats import VALUES
@@ -69,13 +69,13 @@ def test_labels_are_the_commonest_twenty_then_other_cut_to_a_length():
 
 def test_every_label_and_number_is_counted_while_there_are_few():
     fold = Fold()
-    for number in range(distributions.ALL_COUNTS):
+    for number in range(ALL_COUNTS):
         fold.add("few", "few", json.dumps({"label": f"l{number}", "n": number}), number + 1)
         fold.add("many", "many", json.dumps({"label": f"l{number}", "n": number + 0.5}))
     fold.add("many", "many", json.dumps({"label": "one more", "n": -1}))
     few = fold.distributions("few")
     labels, numbers = few['["label"]'], few['["n"]']
-    assert len(labels.label_counts) == distributions.ALL_COUNTS and len(labels.labels) == LABELS
+    assert len(labels.label_counts) == ALL_COUNTS and len(labels.labels) == LABELS
     assert labels.label_counts["l0"] == 1 and labels.label_counts["l255"] == 256
     assert numbers.number_counts[0.0] == 1 and numbers.number_counts[255.0] == 256
     many = fold.distributions("many")

@@ -10,7 +10,7 @@ from app import storage
 from app.extensions import db
 from app.models import Score, ScoreStat
 from app.score_values import MAX_DEPTH, MAX_LEAVES
-from app.storage import row_inserts, score_stats, stale_stats
+from app.storage import row_inserts, stale_stats, tallies
 from app.storage.row_inserts import SCORES
 from tests.builders import basic, make_api_user, post_score
 
@@ -56,16 +56,16 @@ def _recounted(app) -> dict[tuple, dict]:
                 Score.value_json,
             )
         ).all()
-    tallies = score_stats.Tallies()
+    counted = tallies.Tallies()
     for score in scores:
-        tallies.add_score(*score)
-    return {(row["run_key"], row["scorer"], row["path"]): row for row in tallies.rows()}
+        counted.add_score(*score)
+    return {(row["run_key"], row["scorer"], row["path"]): row for row in counted.rows()}
 
 
 def _same(kept: dict, counted: dict) -> None:
     assert set(kept) == set(counted)
     for key, row in counted.items():
-        for name in (*score_stats.COUNTERS, "numeric_min", "numeric_max"):
+        for name in (*tallies.COUNTERS, "numeric_min", "numeric_max"):
             expected = row[name]
             if isinstance(expected, float):
                 assert kept[key][name] == pytest.approx(expected, rel=1e-12), (key, name)

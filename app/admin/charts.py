@@ -7,7 +7,7 @@ an SVG shape sized by attributes; the templates only place what is computed here
 from dataclasses import dataclass
 
 from app.admin import bp
-from app.services.distributions import Bin
+from app.services.distribution_folds import Bin
 
 # The histogram's drawing box, in SVG units (the SVG scales to its box).
 WIDTH, HEIGHT = 360, 170

@@ -7,7 +7,7 @@ from flask import render_template, request
 from app.admin import bp
 from app.admin.access import require_entity
 from app.admin.compare_query import PAGE_SIZE, parse_view
-from app.services import compare
+from app.services import compare, runs_overview
 
 
 @bp.get("/p/<entity>/<project>/compare")
@@ -20,7 +20,7 @@ def compare_runs(entity: str, project: str):
             "admin/compare/pick.html",
             entity=entity,
             project=project,
-            runs=compare.run_choices(entity, project),
+            runs=runs_overview.run_choices(entity, project),
             chosen=view.request.run_ids,
             too_few=len(view.request.run_ids) == 1,
         )

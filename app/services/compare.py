@@ -11,9 +11,8 @@ marked against the baseline.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app import storage
 from app.services import compare_rows, directions, eval_results, run_summary, scorer_configs
-from app.services.errors import InvalidQuery
+from app.services.errors import CompareError, InvalidQuery
 from app.services.eval_fields import PREFIXES, split_path
 from app.services.eval_sorting import CHANGE, DIFFERENCE, VALUE
 from app.services.eval_summary import VALUE_TYPES, KeyLeaves, ordered_leaves
@@ -22,15 +21,6 @@ from app.validation import ScoreRulesError, validate_eval_query
 
 OPERATORS = {"=": "$eq", "!=": "$eq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 SORTS = ("worst", "best", "low", "high")
-
-
-class CompareError(Exception):
-    """A filter or sort that cannot run; `where` is ('f', index), ('q', 0) or ('sort', 0)."""
-
-    def __init__(self, message: str, where: tuple[str, int]):
-        super().__init__(message)
-        self.message = message
-        self.where = where
 
 
 @dataclass(frozen=True)
@@ -303,29 +293,3 @@ def _lines(
             )
         )
     return lines
-
-
-@dataclass
-class RunChoice:
-    run_id: str
-    evaluation: str | None
-    model: str | None
-    predictions: int
-    scores: int
-
-
-def run_choices(entity: str, project: str) -> list[RunChoice]:
-    """The project's runs to pick from: created runs oldest first, then runs only named."""
-    totals = storage.project_runs(entity, project)
-    made = [item for item in totals if item.run is not None][::-1]
-    named = [item for item in totals if item.run is None]
-    return [
-        RunChoice(
-            item.run_id,
-            item.run.evaluation if item.run else None,
-            item.run.model if item.run else None,
-            item.predictions,
-            item.scores,
-        )
-        for item in made + named
-    ]

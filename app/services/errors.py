@@ -34,3 +34,12 @@ class InvalidQuery(DomainError):
         super().__init__(message, str(loc[0]) if loc else None)
         self.loc = loc
         self.value = value
+
+
+class CompareError(Exception):
+    """A filter or sort that cannot run; `where` is ('f', index), ('q', 0) or ('sort', 0)."""
+
+    def __init__(self, message: str, where: tuple[str, int]):
+        super().__init__(message)
+        self.message = message
+        self.where = where

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from app import storage
 from app.models import EvaluationRun
 from app.services import distributions, scorer_configs, scorer_views
-from app.services.distributions import LeafDistribution
+from app.services.distribution_folds import LeafDistribution
 from app.services.run_summary import ScorerSummary, run_summaries, scorer_key
 from app.services.score_summary import RUN_DISTRIBUTION_LIMIT
 from app.services.scorer_views import ScorerView

@@ -73,3 +73,29 @@ def runs_overview(entity: str, project: str) -> RunsOverview:
             )
         )
     return RunsOverview(lines, sorted(keys))
+
+
+@dataclass
+class RunChoice:
+    run_id: str
+    evaluation: str | None
+    model: str | None
+    predictions: int
+    scores: int
+
+
+def run_choices(entity: str, project: str) -> list[RunChoice]:
+    """The project's runs to pick from: created runs oldest first, then runs only named."""
+    totals = storage.project_runs(entity, project)
+    made = [item for item in totals if item.run is not None][::-1]
+    named = [item for item in totals if item.run is None]
+    return [
+        RunChoice(
+            item.run_id,
+            item.run.evaluation if item.run else None,
+            item.run.model if item.run else None,
+            item.predictions,
+            item.scores,
+        )
+        for item in made + named
+    ]

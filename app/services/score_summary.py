@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Score
 from app.services import browse, distributions, scorer_configs, scorer_views
 from app.services.browse import Filters
-from app.services.distributions import LeafDistribution
+from app.services.distribution_folds import Fold, LeafDistribution
 from app.services.run_summary import ScorerSummary, project_summary, scorer_key
 from app.services.scorer_views import ScorerView
 
@@ -117,7 +117,7 @@ def _from_scores(entity: str, project: str, filters: Filters) -> ScoresSummary:
     within = browse.ordered(primary, [], (Score.id,), True, SCAN_LIMIT + 1).subquery()
     if (db.session.scalar(select(func.count()).select_from(within)) or 0) > SCAN_LIMIT:
         return ScoresSummary(withheld=True)
-    fold = distributions.Fold()
+    fold = Fold()
     query = browse.ordered(
         primary, secondary, (Score.id, Score.scorer, Score.value_json), True, None
     )

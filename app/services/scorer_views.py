@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.field_leaves import BOOLEAN, LABELS, NUMBER
-from app.services.distributions import Bin, LeafDistribution, label_key
+from app.services.distribution_folds import Bin, LeafDistribution, label_key
 from app.services.run_summary import LeafSummary, ScorerSummary
 from app.services.scorer_configs import LeafPresentation, Presentations
 
@@ -49,7 +49,7 @@ class LeafView:
     # Each label or point in the config's order, then any other value seen; None when the
     # leaf is not shown that way, or its values were not read or are too many to list.
     counts: list[Count] | None = None
-    # Counts not listed one by one: too many distinct values (distributions.ALL_COUNTS).
+    # Counts not listed one by one: too many distinct values (distribution_folds.ALL_COUNTS).
     uncounted: bool = False
 
     @property
@@ -172,7 +172,7 @@ def _declared(
 
 
 def _label_counts(labels: tuple[str, ...], counts: dict[str, int] | None) -> dict[str, int] | None:
-    """The counts by label: a long label is counted by its start (distributions.label_key),
+    """The counts by label: a long label is counted by its start (distribution_folds.label_key),
     so none when two of the config's labels start alike."""
     starts = {label_key(label): label for label in labels}
     if counts is None or len(starts) < len(labels):

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from app.models import Prediction, RunPredictionCount, Score, ScoreStat
 from app.storage.engine import is_postgresql
-from app.storage.score_stats import Tallies
+from app.storage.tallies import Tallies
 from app.storage.transactions import engine_write
 
 # Scores read per round trip while counting.

@@ -14,7 +14,7 @@ from sqlalchemy import and_, select
 from app.extensions import db
 from app.models import EvaluationRun, Prediction, RunPredictionCount, Score, ScoreStat
 from app.score_values import ROOT_PATH
-from app.storage import score_stats, stale_stats
+from app.storage import stale_stats, tallies
 from app.storage.score_rows import could_be_stored
 from app.storage.transactions import request_connection
 
@@ -101,9 +101,7 @@ def stats_rows(entity: str, project: str, run_keys: Sequence[str] | None = None)
     if not dirty:
         return rows
     groups = {group[:4] for group in dirty}
-    kept = [
-        row for row in rows if tuple(row[name] for name in score_stats.GROUP_COLUMNS) not in groups
-    ]
+    kept = [row for row in rows if tuple(row[name] for name in tallies.GROUP_COLUMNS) not in groups]
     for *group, version in dirty:
         kept.extend(stale_stats.recount(engine, group, version))
     return kept

@@ -18,7 +18,8 @@ from sqlalchemy.sql import ColumnElement
 from app.models import Score
 from app.score_values import ROOT_PATH
 from app.storage.engine import is_postgresql
-from app.storage.score_stats import GROUP_COLUMNS, GROUP_ORDER, KEY_COLUMNS, STATS, Tallies
+from app.storage.score_stats import GROUP_ORDER, STATS
+from app.storage.tallies import GROUP_COLUMNS, KEY_COLUMNS, Tallies
 from app.storage.transactions import engine_write
 
 

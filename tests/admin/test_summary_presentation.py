@@ -12,7 +12,7 @@ from app.models import ScorerConfig
 from app.models._time import utcnow
 from app.score_values import ROOT_PATH, path_text
 from app.services import score_summary, scorer_configs, scorer_views
-from app.services.distributions import ALL_COUNTS, LeafDistribution
+from app.services.distribution_folds import ALL_COUNTS, LeafDistribution
 from app.services.run_summary import ScorerSummary
 from app.validation import validate_scorer_config
 from tests.admin.conftest import add_score, text

@@ -145,3 +145,57 @@ def test_a_queue_counts_only_its_own_answers(app):
         )
     assert field.between_reviewers.percent == pytest.approx(1.0)
     assert field.disagreeing == 0
+
+
+def test_consensus_ties_and_numbers_against_a_judge(app):
+    ids = make_items(app, 4)
+    judge = [("a", 1), ("a", 3), ("c", 4), ("d", 2)]
+    add_scores(
+        app,
+        [
+            {"prediction_id": pid, "scorer": "llm_judge", "value": {"label": lab, "grade": g}}
+            for pid, (lab, g) in zip(ids, judge, strict=True)
+        ],
+    )
+    make_config(app, "label", LABEL)
+    make_config(app, "grade", GRADE)
+    labels = make_queue(app, name="labels", scorers=("label",), reviewers=2, predictions=ids)
+    _answer_all(
+        app,
+        labels,
+        {
+            "ann": [{"label": value} for value in "aabc"],
+            "bob": [{"label": value} for value in "abbd"],
+        },
+    )
+    grades = make_queue(app, name="grades", scorers=("grade",), reviewers=3, predictions=ids[:3])
+    _answer_all(
+        app,
+        grades,
+        {
+            "ann": [{"grade": value} for value in (1, 2, 5)],
+            "bob": [{"grade": value} for value in (1, 4, 5)],
+            "cy": [{"grade": 1}, {"grade": 3}, None],
+        },
+    )
+    with app.app_context():
+        queue = review_queues.get_queue("team", "proj", labels)
+        (label,) = queue_agreement.queue_agreement(queue, "nobody", "llm_judge", "label")
+        queue = review_queues.get_queue("team", "proj", grades)
+        (grade,) = queue_agreement.queue_agreement(queue, "nobody", "llm_judge", "grade")
+    # Labels: items 2 and 4 are ties (no consensus), item 3's consensus b is not the judge's c.
+    assert label.between_reviewers.percent == pytest.approx(0.5)
+    assert label.between_reviewers.kappa == pytest.approx(1 / 3)
+    assert label.judged_items == 2
+    assert label.with_judge.percent == pytest.approx(0.5)
+    assert label.with_judge.kappa == pytest.approx(1 / 3)
+    listed = [(d.prediction_id, d.consensus, d.judge, d.spread) for d in label.disagreements]
+    assert listed == [(ids[1], None, "a", 1.0), (ids[3], None, "d", 1.0), (ids[2], "b", "c", 0.0)]
+    assert label.disagreeing == 3
+    assert label.disagreements[0].values == {"ann": "a", "bob": "b"}
+    # Numbers: the consensus is the mean; item 3's 5 is 1 away from the judge's 4.
+    assert grade.between_reviewers.percent == pytest.approx(4 / 7)
+    assert (grade.judged_items, grade.with_judge.percent) == (3, pytest.approx(2 / 3))
+    listed = [(d.prediction_id, d.consensus, d.judge, d.spread) for d in grade.disagreements]
+    assert listed == [(ids[1], 3.0, 3, 2.0), (ids[2], 5.0, 4, 0.0)]
+    assert grade.disagreeing == 2

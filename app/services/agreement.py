@@ -4,16 +4,18 @@ Ratings come as units (one per reviewed item), each a list of the values its
 raters gave (None where a rater gave none). Labels and booleans are nominal
 data; numbers are interval data. The statistics come from the well-kept
 libraries that define them in practice: scikit-learn's cohen_kappa_score
-and the krippendorff package. They are imported when first needed: serving
-scores never pays for them.
+and the krippendorff package, fed numpy matrices (services/ratings.py). They
+are imported when first needed: serving scores never pays for them.
 """
 
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.services.ratings import Ratings
 
 NOMINAL, INTERVAL = "nominal", "interval"
 
@@ -33,77 +35,65 @@ class Agreement:
 
 def level_of(values: Sequence[Any]) -> str:
     """Interval for numbers (booleans are not numbers here), nominal for everything else."""
-    present = [value for value in values if value is not None]
-    numeric = present and all(
-        isinstance(value, int | float) and not isinstance(value, bool) for value in present
+    kinds = {value.__class__ for value in values}
+    kinds.discard(type(None))
+    numeric = kinds and all(
+        issubclass(kind, int | float) and not issubclass(kind, bool) for kind in kinds
     )
     return INTERVAL if numeric else NOMINAL
 
 
 def percent_agreement(units: Sequence[Unit]) -> float | None:
     """Of all pairs of raters that rated the same item, the share that gave the same value."""
-    agreeing = pairs = 0
-    for unit in units:
-        present = [value for value in unit if value is not None]
-        for first, second in combinations(present, 2):
-            pairs += 1
-            agreeing += _key(first) == _key(second)
-    return agreeing / pairs if pairs else None
+    from app.services import ratings
+
+    return ratings.percent(ratings.from_units(units, NOMINAL))
 
 
 def cohen_kappa(first: Sequence[Any], second: Sequence[Any]) -> float | None:
     """Cohen's kappa of two raters over the items both rated; None when undefined."""
-    both = [(a, b) for a, b in zip(first, second, strict=True) if a is not None and b is not None]
-    if len(both) < 2:
-        return None
-    codes = _codes([value for pair in both for value in pair])
-    left = [codes[_key(a)] for a, _ in both]
-    right = [codes[_key(b)] for _, b in both]
-    if len(set(left) | set(right)) < 2:
-        return None  # one category only: chance agreement is total, kappa undefined
-    from sklearn.metrics import cohen_kappa_score
+    from app.services import ratings
 
-    return _finite(float(cohen_kappa_score(left, right)))
+    units = list(zip(first, second, strict=True))
+    return _finite(ratings.kappa(ratings.from_units(units, NOMINAL)))
 
 
 def krippendorff_alpha(units: Sequence[Unit], level: str) -> float | None:
     """Krippendorff's alpha over every item rated at least twice; None when undefined."""
-    rated = [unit for unit in units if sum(value is not None for value in unit) >= 2]
-    if not rated:
-        return None
-    raters = max(len(unit) for unit in rated)
-    if level == NOMINAL:
-        codes = _codes([value for unit in rated for value in unit if value is not None])
-        if len(codes) < 2:
-            return None  # every value the same: no variation to agree on
-    import numpy
+    from app.services import ratings
 
-    matrix = numpy.full((raters, len(rated)), numpy.nan)
-    for column, unit in enumerate(rated):
-        for row, value in enumerate(unit):
-            if value is not None:
-                matrix[row, column] = codes[_key(value)] if level == NOMINAL else float(value)
-    if level == INTERVAL and numpy.nanmin(matrix) == numpy.nanmax(matrix):
-        return None
-    import krippendorff
-
-    measured: Literal["nominal", "interval"] = "nominal" if level == NOMINAL else "interval"
-    return _finite(
-        float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=measured))
-    )
+    return _finite(ratings.alpha(ratings.from_units(units, level), level))
 
 
 def agreement(units: Sequence[Unit], level: str | None = None) -> Agreement:
     """Every statistic for one field; kappa only when there are exactly two raters."""
+    from app.services import ratings
+
     level = level or level_of([value for unit in units for value in unit])
-    rated = [unit for unit in units if sum(value is not None for value in unit) >= 2]
-    raters = max((len(unit) for unit in units), default=0)
+    return agreement_of(ratings.from_units(units, level), level)
+
+
+def agreement_of(matrix: "Ratings", level: str) -> Agreement:
+    """agreement() of ratings already in a matrix (services/ratings.py)."""
+    from app.services import ratings
+
+    rated = int(((matrix.codes != ratings.MISSING).sum(axis=1) >= 2).sum())
+    raters = matrix.codes.shape[1]
     kappa = None
     if raters == 2 and level == NOMINAL:
-        kappa = cohen_kappa([unit[0] for unit in units], [unit[1] for unit in units])
+        kappa = _finite(ratings.kappa(matrix))
     return Agreement(
-        level, len(rated), percent_agreement(units), kappa, krippendorff_alpha(units, level)
+        level, rated, ratings.percent(matrix), kappa, _finite(ratings.alpha(matrix, level))
     )
+
+
+def category(value: Any) -> Any:
+    """A value as a hashable category, equal exactly when `_key` is: True and 1 stay apart,
+    1 and 1.0 do not, objects compare by content."""
+    kind = value.__class__
+    if kind is dict or kind is list:
+        return (None, json.dumps(value, sort_keys=True))
+    return (kind is bool, value)
 
 
 def _key(value: Any) -> tuple[str, Any]:
@@ -117,10 +107,5 @@ def _key(value: Any) -> tuple[str, Any]:
     return ("json", json.dumps(value, sort_keys=True))
 
 
-def _codes(values: Sequence[Any]) -> dict[tuple[str, Any], int]:
-    keys = sorted({_key(value) for value in values}, key=repr)
-    return {key: index for index, key in enumerate(keys)}
-
-
-def _finite(number: float) -> float | None:
-    return number if math.isfinite(number) else None
+def _finite(number: float | None) -> float | None:
+    return number if number is not None and math.isfinite(number) else None

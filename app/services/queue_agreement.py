@@ -7,13 +7,12 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 from app import storage
 from app.field_leaves import read_fields
-from app.services import agreement, scorer_configs
-from app.services.agreement import INTERVAL, Agreement
+from app.services import scorer_configs
+from app.services.agreement import INTERVAL, Agreement, category
 from app.services.review_queues import Queue
 
 WHOLE = ""  # the field name of a scorer whose value is not an object
@@ -72,33 +71,13 @@ def consensus(values: Sequence[Any], level: str) -> Any:
         return None
     if level == INTERVAL:
         return sum(present) / len(present)
-    labels = [_category(value) for value in present]
+    labels = [category(value) for value in present]
     if len(set(labels)) == 1:  # the usual case: everyone agrees
         return present[0]
     ranked = Counter(labels).most_common(2)
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None
     return present[labels.index(ranked[0][0])]
-
-
-def spread(values: Sequence[Any], level: str) -> float:
-    present = [value for value in values if value is not None]
-    if len(present) < 2:
-        return 0.0
-    if level == INTERVAL:
-        return float(max(present) - min(present))
-    labels = [_category(value) for value in present]
-    if len(set(labels)) == 1:
-        return 0.0
-    pairs = list(combinations(labels, 2))
-    return 1 - sum(first == second for first, second in pairs) / len(pairs)
-
-
-def _category(value: Any) -> Any:
-    """A value as a hashable label: True and 1 stay apart, objects compare by content."""
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True)
-    return (type(value) is bool, value)
 
 
 def judge_fields(queue: Queue, judge: str) -> list[str]:
@@ -127,79 +106,20 @@ def queue_agreement(
     """Agreement on each of the queue's fields; against the judge's field when one is given.
 
     In a blind queue an item's values are hidden from a viewer who may still review it."""
+    from app.services import field_agreement  # numpy: loaded on the first agreement page
+
     rows = storage.answer_values(queue.entity, queue.project, queue.id)
     judged = {}
     if judge:
+        stored = storage.judge_values(queue.entity, queue.project, queue.id, judge)
+        # One parse of all the values: a JSON array of them costs less than a call per value.
+        parsed = json.loads("[" + ",".join(stored.values()) + "]")
         judged = {
-            prediction_id: _part(json.loads(value_json), judge_field)
-            for prediction_id, value_json in storage.judge_values(
-                queue.entity, queue.project, queue.id, judge
-            ).items()
+            prediction_id: _part(value, judge_field)
+            for prediction_id, value in zip(stored, parsed, strict=True)
         }
-    reviewers = sorted({row[3] for row in rows})
-    answered_by_viewer = {row[0] for row in rows if row[3] == viewer}
-    values = [json.loads(row[5]) for row in rows]
-    results = []
-    for scorer, name in queue_fields(queue):
-        items: dict[int, dict] = {}
-        for (item_id, prediction_id, done, reviewer, row_scorer, _), value in zip(
-            rows, values, strict=True
-        ):
-            if row_scorer != scorer:
-                continue
-            entry = items.setdefault(
-                item_id, {"prediction_id": prediction_id, "done": done, "by": {}}
-            )
-            entry["by"][reviewer] = _part(value, name)
-        results.append(_field(queue, scorer, name, reviewers, items, judged, answered_by_viewer))
-    return results
-
-
-def _field(queue, scorer, name, reviewers, items, judged, answered_by_viewer) -> FieldAgreement:
-    """One field's statistics and its disagreements, most first."""
-    units = [[entry["by"].get(reviewer) for reviewer in reviewers] for entry in items.values()]
-    level = agreement.level_of([value for unit in units for value in unit])
-    result = FieldAgreement(scorer, name, reviewers, agreement.agreement(units, level))
-    pairs = []
-    listed = []
-    for item_id, entry in items.items():
-        values = list(entry["by"].values())
-        judge_value = _comparable(judged.get(entry["prediction_id"]), level) if judged else None
-        # The consensus of every item only when a judge needs it; else of those listed.
-        agreed = consensus(values, level) if judge_value is not None else None
-        if agreed is not None:
-            pairs.append([agreed, judge_value])
-        apart = spread(values, level)
-        judge_apart = agreed is not None and _differs(agreed, judge_value, level)
-        if apart > 0 or judge_apart:
-            hidden = queue.blind and not entry["done"] and item_id not in answered_by_viewer
-            listed.append(
-                Disagreement(
-                    item_id, entry["prediction_id"], entry["by"], agreed, judge_value, apart, hidden
-                )
-            )
-    if pairs:
-        result.with_judge = agreement.agreement(pairs, level)
-        result.judged_items = len(pairs)
-    listed.sort(key=lambda d: (-d.spread, d.judge is None or d.consensus == d.judge, d.item_id))
-    result.disagreeing = len(listed)
-    result.disagreements = listed[:MAX_LISTED]
-    for shown in result.disagreements:
-        if shown.consensus is None:
-            shown.consensus = consensus(list(shown.values.values()), level)
-    return result
-
-
-def _comparable(value: Any, level: str) -> Any:
-    """The judge's value if it can be set beside the reviewers' (a number beside numbers,
-    a label beside labels); None otherwise."""
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if value is None or is_number != (level == INTERVAL):
-        return None
-    return value
-
-
-def _differs(first: Any, second: Any, level: str) -> bool:
-    if level == INTERVAL and isinstance(second, int | float) and not isinstance(second, bool):
-        return abs(first - second) > 1e-9
-    return _category(first) != _category(second)
+    answers = field_agreement.read_answers(rows)
+    return [
+        field_agreement.field_agreement(queue, scorer, name, answers, judged, viewer)
+        for scorer, name in queue_fields(queue)
+    ]

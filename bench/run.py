@@ -259,6 +259,10 @@ def measure_evals(db: str, target: Target, database: seed.Database, profile: Pro
                                 "skipped": reason})  # fmt: skip
                 continue
             script, args, header = "get.lua", [path], ("Cookie", cookie)
+        # Warmed on every worker first, as the queues section is: a worker's first line-up
+        # of two runs reads and remembers them (bench/README.md, "Lining up runs").
+        wrk.run(server.base_url, script, [*args, *header], 2 * settings.WORKERS, 2)
+        time.sleep(queues.WARM_PAUSE)
         figures = _watched(target, wrk.run, server.base_url, script, [*args, *header], 1,
                            profile.read_seconds * 2)  # fmt: skip
         log(f"{db}: {label}: p50 {figures['p50_ms']:.1f} p95 {figures['p95_ms']:.1f} ms, "

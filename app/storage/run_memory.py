@@ -21,7 +21,7 @@ Callers get lists they must not change.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, exists, select
@@ -33,13 +33,13 @@ from app.score_ids import id_floor
 from app.storage import list_anchors
 from app.storage.compiled import DriverStatement
 from app.storage.engine import is_sqlite
+from app.storage.orphan_scores import orphan_scores
 
 # What remembered runs may take in all, per process (an estimate); least recently read first out.
 CACHE_BYTES = 64 * 1024 * 1024
 ROW_BYTES = 200  # a row's tuple and strings beyond their text, roughly
 # Rows read above an entry's boundary before it is built again at a later one.
 TAIL_LIMIT = 2_000
-CHUNK = 500
 
 
 @dataclass
@@ -186,45 +186,6 @@ def _size(rows: Iterable[tuple]) -> int:
     return sum(ROW_BYTES + sum(len(part) for part in row if part) for row in rows)
 
 
-def _orphans(
-    connection: Connection,
-    params: dict,
-    named: Sequence[tuple],
-    stored: set[str],
-) -> list[tuple]:
-    """The scores (of `named`: prediction id, score id) whose prediction is stored nowhere,
-    as (prediction id, score id, scorer, value_json), oldest first."""
-    candidates = sorted({prediction for prediction, _id in named} - stored)
-    if not candidates:
-        return []
-    missing: list[str] = []
-    for start in range(0, len(candidates), CHUNK):
-        chunk = candidates[start : start + CHUNK]
-        found = set(
-            connection.execute(
-                select(Prediction.id).where(
-                    Prediction.entity == params["entity"],
-                    Prediction.project == params["project"],
-                    Prediction.id.in_(chunk),
-                )
-            ).scalars()
-        )
-        missing.extend(prediction for prediction in chunk if prediction not in found)
-    ids = sorted(score for prediction, score in named if prediction in set(missing))
-    rows: list[tuple] = []
-    for start in range(0, len(ids), CHUNK):
-        rows.extend(
-            connection.execute(
-                select(Score.prediction_id, Score.id, Score.scorer, Score.value_json).where(
-                    Score.entity == params["entity"],
-                    Score.project == params["project"],
-                    Score.id.in_(ids[start : start + CHUNK]),
-                )
-            ).all()
-        )
-    return sorted(rows, key=lambda row: row[1])
-
-
 def run_rows(connection: Connection, entity: str, project: str, run: str) -> RunRows:
     """The run's predictions and its scores of unstored predictions, oldest first."""
     params = {"entity": entity, "project": project, "run": run}
@@ -243,7 +204,7 @@ def run_rows(connection: Connection, entity: str, project: str, run: str) -> Run
                 return settled
             stored = {prediction for prediction, _digest in settled.trials}
             stored.update(prediction for prediction, _digest in fresh)
-            orphans = settled.orphans + _orphans(connection, params, named, stored)
+            orphans = settled.orphans + orphan_scores(connection, params, named, stored)
             return RunRows(settled.trials + fresh, orphans)
     return _build_rows(connection, key, params, current)
 
@@ -256,7 +217,7 @@ def _build_rows(
     trials = _PREDICTIONS.all(connection, everything)
     named = _NAMED.all(connection, everything)
     stored = {prediction for prediction, _digest in trials}
-    orphans = _orphans(connection, params, named, stored)
+    orphans = orphan_scores(connection, params, named, stored)
     found = RunRows(trials, orphans)
     settled = RunRows(
         [row for row in trials if row[0] < boundary],

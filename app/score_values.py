@@ -115,3 +115,22 @@ def _walk(node: dict, prefix: tuple[str, ...], found: list[Leaf]) -> int:
         kind, number = leaf_of(child) if type(child) is not dict else (OTHER, None)
         found.append(Leaf(path, kind, number, child if kind == TEXT else None))
     return skipped
+
+
+def count_leaf(tally, kind: str, number: float | None) -> None:
+    """Add one leaf to a tally's counters (value, numeric and boolean counts, sum, extremes,
+    text count): the statistics kept with the scores and those counted at read time alike."""
+    tally.value_count += 1
+    if kind == NUMBER:
+        assert number is not None
+        tally.numeric_count += 1
+        tally.numeric_sum += number
+        if tally.numeric_min is None or number < tally.numeric_min:
+            tally.numeric_min = number
+        if tally.numeric_max is None or number > tally.numeric_max:
+            tally.numeric_max = number
+    elif kind == BOOLEAN:
+        tally.bool_count += 1
+        tally.true_count += number == 1.0
+    elif kind == TEXT:
+        tally.text_count += 1

@@ -15,7 +15,7 @@ in no leaf's trial_count.
 from collections.abc import Iterable, Sequence
 
 from app import storage
-from app.score_values import BOOLEAN, NUMBER, ROOT_PATH, TEXT, leaves
+from app.score_values import BOOLEAN, NUMBER, ROOT_PATH, TEXT, count_leaf, leaves
 from app.services.eval_rows import Row
 from app.services.run_summary import LeafSummary
 
@@ -72,25 +72,8 @@ def counted_leaves(rows: Iterable[Row], run_id: str) -> KeyLeaves:
                     summary = paths.get(leaf.path)
                     if summary is None:
                         summary = paths[leaf.path] = LeafSummary(leaf.path)
-                    _count(summary, leaf.kind, leaf.number)
+                    count_leaf(summary, leaf.kind, leaf.number)
     return by_key
-
-
-def _count(summary: LeafSummary, kind: str, number: float | None) -> None:
-    summary.value_count += 1
-    if kind == NUMBER:
-        assert number is not None
-        summary.numeric_count += 1
-        summary.numeric_sum += number
-        if summary.numeric_min is None or number < summary.numeric_min:
-            summary.numeric_min = number
-        if summary.numeric_max is None or number > summary.numeric_max:
-            summary.numeric_max = number
-    elif kind == BOOLEAN:
-        summary.bool_count += 1
-        summary.true_count += number == 1.0
-    elif kind == TEXT:
-        summary.text_count += 1
 
 
 def run_metadata(entity: str, project: str, run_ids: Sequence[str]) -> dict[str, dict]:

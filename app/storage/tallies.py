@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.score_values import BOOLEAN, NUMBER, TEXT, leaves
+from app.score_values import count_leaf, leaves
 
 GROUP_COLUMNS = ("entity", "project", "run_key", "scorer_digest")
 KEY_COLUMNS = (*GROUP_COLUMNS, "path")
@@ -37,20 +37,7 @@ class Tally:
 
     def add(self, kind: str, number: float | None) -> None:
         """Count one value of the leaf."""
-        self.value_count += 1
-        if kind == NUMBER:
-            assert number is not None
-            self.numeric_count += 1
-            self.numeric_sum += number
-            if self.numeric_min is None or number < self.numeric_min:
-                self.numeric_min = number
-            if self.numeric_max is None or number > self.numeric_max:
-                self.numeric_max = number
-        elif kind == BOOLEAN:
-            self.bool_count += 1
-            self.true_count += number == 1.0
-        elif kind == TEXT:
-            self.text_count += 1
+        count_leaf(self, kind, number)
 
     def values(self) -> tuple:
         """The tally in the order of TALLIED (after a row's key)."""

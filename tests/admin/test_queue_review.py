@@ -77,7 +77,8 @@ def test_a_reviewer_answers_skips_and_reaches_the_end(app, client):
     done = client.get(f"{QUEUES}/{queue_id}/review")
     assert done.status_code == 200 and 'id="done"' in text(done)
     progress = text(client.get(f"{QUEUES}/{queue_id}"))
-    assert re.search(r"<td>ann</td><td class=\"num\">2</td><td class=\"num\">1</td>", progress)
+    answered_skipped = r'<td[^>]*>ann</td><td class="num"[^>]*>2</td><td class="num"[^>]*>1</td>'
+    assert re.search(answered_skipped, progress)
 
 
 def test_an_item_held_by_another_is_not_yours(app, client):

@@ -65,8 +65,8 @@ def path_text(keys: tuple[str, ...]) -> str:
     return json.dumps(list(keys), ensure_ascii=False, separators=(",", ":"))
 
 
-# Values of one scorer repeat the same keys: encoding each path once makes a
-# walk about three times faster. Only paths short enough to keep are cached
+# Values of one scorer repeat the same keys, so each path is encoded once
+# rather than on every walk (bench/README.md). Only paths short enough to keep are cached
 # (its JSON is never shorter than its keys), so an entry stays small.
 _cached_path_text = lru_cache(maxsize=4096)(path_text)
 

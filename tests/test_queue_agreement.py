@@ -41,7 +41,7 @@ def _stats(page: str, row_class: str) -> list[list[str]]:
     """Per field section, the cells of the table row with this class."""
     found = []
     for row in re.findall(rf'<tr class="{row_class}">(.*?)</tr>', page, re.S):
-        found.append(re.findall(r'<td class="num">([^<]*)</td>', row))
+        found.append(re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row))
     return found
 
 

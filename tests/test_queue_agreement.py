@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from app import storage
 from app.services import queue_agreement, review_queues, reviewing
 from app.validation import validate_score
 from tests.admin.conftest import sign_in, text
@@ -199,3 +200,34 @@ def test_consensus_ties_and_numbers_against_a_judge(app):
     listed = [(d.prediction_id, d.consensus, d.judge, d.spread) for d in grade.disagreements]
     assert listed == [(ids[1], 3.0, 3, 2.0), (ids[2], 5.0, 4, 0.0)]
     assert grade.disagreeing == 2
+
+
+def test_a_later_rounds_answer_counts_and_a_later_skip_does_not(app):
+    make_config(app, "correct", {"type": "boolean"})
+    ids = make_items(app, 2)
+    queue_id = make_queue(app, reviewers=2, predictions=ids)
+    _answer_all(
+        app,
+        queue_id,
+        {"ann": [{"correct": True}] * 2, "bob": [{"correct": False}, {"correct": True}]},
+    )
+    with app.app_context():
+        queue = review_queues.get_queue("team", "proj", queue_id)
+        (before,) = queue_agreement.queue_agreement(queue, "nobody")
+        item_ids = sorted(d.item_id for d in before.disagreements)
+        review_queues.send_back(queue, item_ids)
+    assert before.between_reviewers.percent == pytest.approx(0.5)
+    # The second round: bob now agrees with ann on the first item; ann skips it.
+    _answer_all(app, queue_id, {"bob": [{"correct": True}], "ann": [None]})
+    with app.app_context():
+        (after,) = queue_agreement.queue_agreement(
+            review_queues.get_queue("team", "proj", queue_id), "nobody"
+        )
+        read = storage.answer_values("team", "proj", queue_id)
+    # One value per reviewer and item: bob's first-round False is gone, ann's stands.
+    assert sorted((row[1], row[3], row[5]) for row in read) == sorted(
+        [(ids[0], "ann", "true"), (ids[0], "bob", "true")]
+        + [(ids[1], "ann", "true"), (ids[1], "bob", "true")]
+    )
+    assert after.between_reviewers.percent == pytest.approx(1.0)
+    assert after.disagreeing == 0

@@ -11,7 +11,7 @@ from typing import Any
 
 from app import storage
 from app.field_leaves import read_fields
-from app.services import scorer_configs
+from app.services import collector, scorer_configs
 from app.services.agreement import INTERVAL, Agreement, category
 from app.services.review_queues import Queue
 
@@ -108,18 +108,20 @@ def queue_agreement(
     In a blind queue an item's values are hidden from a viewer who may still review it."""
     from app.services import field_agreement  # numpy: loaded on the first agreement page
 
-    rows = storage.answer_values(queue.entity, queue.project, queue.id)
-    judged = {}
-    if judge:
-        stored = storage.judge_values(queue.entity, queue.project, queue.id, judge)
-        # One parse of all the values: a JSON array of them costs less than a call per value.
-        parsed = json.loads("[" + ",".join(stored.values()) + "]")
-        judged = {
-            prediction_id: _part(value, judge_field)
-            for prediction_id, value in zip(stored, parsed, strict=True)
-        }
-    answers = field_agreement.read_answers(rows)
-    return [
-        field_agreement.field_agreement(queue, scorer, name, answers, judged, viewer)
-        for scorer, name in queue_fields(queue)
-    ]
+    # Tens of thousands of answer rows, each a few objects: see services/collector.py.
+    with collector.paused():
+        rows = storage.answer_values(queue.entity, queue.project, queue.id)
+        judged = {}
+        if judge:
+            stored = storage.judge_values(queue.entity, queue.project, queue.id, judge)
+            # One parse of all the values: a JSON array of them costs less than a call each.
+            parsed = json.loads("[" + ",".join(stored.values()) + "]")
+            judged = {
+                prediction_id: _part(value, judge_field)
+                for prediction_id, value in zip(stored, parsed, strict=True)
+            }
+        answers = field_agreement.read_answers(rows)
+        return [
+            field_agreement.field_agreement(queue, scorer, name, answers, judged, viewer)
+            for scorer, name in queue_fields(queue)
+        ]

@@ -1,10 +1,10 @@
 """What a queue's agreement page reads: each reviewer's latest answer per item, the judge
 scores of the queue's predictions, and which scorers those predictions have."""
 
-import json
 from collections.abc import Sequence
 
-from sqlalchemy import ARRAY, String, any_, bindparam, select
+from sqlalchemy import JSON, any_, bindparam, cast, exists, func, select, true
+from sqlalchemy.orm import aliased
 
 from app.models import ReviewAnswer, ReviewQueueItem, Score
 from app.storage.compiled import DriverStatement
@@ -14,24 +14,52 @@ from app.storage.transactions import request_connection
 QUEUE_SOURCE = "queue"  # the source of a reviewer's answer (services/reviewing.py)
 
 
-# The queue's answers by ix_review_answers_reviewer, then their scores by primary key: a
-# plan no database can get wrong, even on tables it has no statistics of yet.
-_ANSWERS = DriverStatement(
+# An answer whose reviewer answered the item again later (a send-back's round) is
+# superseded; a skip supersedes nothing.
+_later = aliased(ReviewAnswer)
+_SUPERSEDED = exists().where(
+    _later.item_id == ReviewAnswer.item_id,
+    _later.reviewer == ReviewAnswer.reviewer,
+    _later.round > ReviewAnswer.round,
+    _later.skipped.is_(False),
+)
+_ANSWERED = (
+    ReviewAnswer.queue_id == bindparam("queue_id"),
+    ReviewAnswer.skipped.is_(False),
+)
+_ids_of_answer = (
+    select(func.json_array_elements_text(cast(ReviewAnswer.score_ids_json, JSON)))
+    .correlate(ReviewAnswer)
+    .scalar_subquery()
+)
+# PostgreSQL: each latest answer's own scores by primary key, the ids unpacked from its JSON
+# list on the server. A lateral lookup per answer is a plan no statistics can change, and
+# the ids never travel to the client and back.
+_answer_scores = (
+    select(Score.scorer, Score.value_json)
+    .where(
+        Score.entity == bindparam("entity"),
+        Score.project == bindparam("project"),
+        Score.id == any_(func.array(_ids_of_answer)),
+    )
+    .lateral("answer_scores")
+)
+_LOOKED_UP = DriverStatement(
     select(
         ReviewAnswer.item_id,
         ReviewQueueItem.prediction_id,
         ReviewQueueItem.done,
         ReviewAnswer.reviewer,
-        ReviewAnswer.round,
-        ReviewAnswer.score_ids_json,
+        _answer_scores.c.scorer,
+        _answer_scores.c.value_json,
     )
     .join(ReviewQueueItem, ReviewQueueItem.id == ReviewAnswer.item_id)
-    .where(ReviewAnswer.queue_id == bindparam("queue_id"), ReviewAnswer.skipped.is_(False))
+    .join(_answer_scores, true())
+    .where(*_ANSWERED, ~_SUPERSEDED)
 )
-CHUNK = 5000
-# On SQLite one join reads faster: an answer's scores are among the reviewer's queue scores
-# of the item's prediction (ix_scores_project_prediction). SQLite plans it from the answers
-# whatever it knows of the tables; PostgreSQL, before it has statistics, may not.
+# SQLite: one join reads faster: an answer's scores are among the reviewer's queue scores of
+# the item's prediction (ix_scores_project_prediction). SQLite plans it from the answers
+# whatever it knows of the tables.
 _JOINED = DriverStatement(
     select(
         ReviewAnswer.item_id,
@@ -52,7 +80,7 @@ _JOINED = DriverStatement(
         & (Score.created_by == ReviewAnswer.reviewer)
         & (Score.source == QUEUE_SOURCE),
     )
-    .where(ReviewAnswer.queue_id == bindparam("queue_id"), ReviewAnswer.skipped.is_(False))
+    .where(*_ANSWERED)
 )
 
 
@@ -65,31 +93,16 @@ def answer_values(entity: str, project: str, queue_id: int) -> list[tuple]:
     answers, and SQLAlchemy's result handling would double the read.
     """
     connection = request_connection()
+    params = {"entity": entity, "project": project, "queue_id": queue_id}
     if connection.dialect.name == "sqlite":
-        return _joined(connection, entity, project, queue_id)
-    latest: dict[tuple[int, str], tuple] = {}
-    for row in _ANSWERS.all(connection, {"queue_id": queue_id}):
-        key = (row[0], row[3])
-        if key not in latest or latest[key][4] < row[4]:
-            latest[key] = row
-    kept = list(latest.values())
-    # One parse of every answer's list of score ids: cheaper than a json.loads per answer.
-    score_ids = json.loads("[" + ",".join(row[5] or "[]" for row in kept) + "]")
-    answers = [(row[:4], ids) for row, ids in zip(kept, score_ids, strict=True)]
-    values = _score_values(connection, entity, project, [i for _, ids in answers for i in ids])
-    return [
-        (*answer, *values[score_id])
-        for answer, ids in answers
-        for score_id in ids
-        if score_id in values
-    ]
+        return _joined(connection, params)
+    return _LOOKED_UP.all(connection, params)
 
 
-def _joined(connection, entity: str, project: str, queue_id: int) -> list[tuple]:
+def _joined(connection, params: dict) -> list[tuple]:
     """answer_values by one join (SQLite): of the scores the join finds, those the answer
     names (not the reviewer's answers to the same prediction in another queue), the
     newest per (item, reviewer, scorer): the latest round's."""
-    params = {"entity": entity, "project": project, "queue_id": queue_id}
     latest: dict[tuple[int, str, str], tuple] = {}
     for row in _JOINED.all(connection, params):
         if row[6] not in row[7]:  # a UUID's text in the answer's JSON list of score ids
@@ -98,28 +111,6 @@ def _joined(connection, entity: str, project: str, queue_id: int) -> list[tuple]
         if key not in latest or latest[key][6] < row[6]:
             latest[key] = row
     return [row[:6] for row in latest.values()]
-
-
-def _score_values(connection, entity: str, project: str, wanted: list[str]) -> dict:
-    """score id -> (scorer, value_json) of the project's scores with these ids, by primary
-    key: one array parameter on PostgreSQL (thousands of placeholders cost the driver more
-    than the query), chunks of IN lists on SQLite."""
-    of_project = (Score.entity == entity, Score.project == project)
-    columns = (Score.id, Score.scorer, Score.value_json)
-    if connection.dialect.name == "postgresql":
-        chosen = Score.id == any_(bindparam("score_ids", wanted, type_=ARRAY(String(36))))
-        return {
-            row[0]: row[1:]
-            for row in connection.execute(select(*columns).where(*of_project, chosen)).all()
-        }
-    values: dict[str, tuple] = {}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = Score.id.in_(wanted[start : start + CHUNK])
-        values.update(
-            (row[0], row[1:])
-            for row in connection.execute(select(*columns).where(*of_project, chunk)).all()
-        )
-    return values
 
 
 def _scores_of_queue(entity: str, project: str, queue_id: int):

@@ -219,6 +219,35 @@ def test_a_sum_past_the_largest_double_is_an_infinity_not_an_error(
     assert (root["numeric_min"], root["numeric_max"]) == (min(values), max(values))
 
 
+def test_sums_across_batches_are_the_doubles_python_adds(app, client):
+    # 0.1 + 0.2 + 0.3 is 0.6000000000000001 in IEEE 754, as Python and SQLite add it;
+    # adding through decimals gave 0.6 on PostgreSQL.
+    _user, key = make_api_user(app)
+    values = (0.1, 0.2, 0.3)
+    for value in values:
+        post_score(client, key, scorer=JUDGE, value=value, evaluation_run_id="r")
+    (root,) = _stats(app).values()
+    expected = 0.0
+    for value in values:
+        expected += value
+    assert root["numeric_sum"] == expected == 0.6000000000000001
+
+
+def test_a_batch_that_stores_nothing_counts_nothing(app, client):
+    # Its project's scorer configs changed after the rows were checked: no row is stored,
+    # and none of the batch's tallies may be.
+    _user, key = make_api_user(app)
+    post_score(client, key, scorer=JUDGE, value=1, evaluation_run_id="r")
+    before = _stats(app)
+    rows = [
+        {**_score_row(2), "id": f"0190a000-0000-7000-8000-00000000001{index}"} for index in range(3)
+    ]
+    with app.app_context(), storage.core_write() as connection:
+        with pytest.raises(storage.ConfigsChanged):
+            row_inserts.insert_rows(connection, SCORES, rows, generations=[("team", "proj", 99)])
+    assert _stats(app) == before
+
+
 def _score_row(value) -> dict:
     from app.services.scores import new_score_row
     from app.validation import validate_score

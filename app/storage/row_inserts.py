@@ -53,10 +53,10 @@ class RowKind:
     table: Table
     # SQLite: add the tallies of rows just stored, in the same transaction.
     tally_on_sqlite: Callable[[Connection, Sequence[dict]], None]
-    # PostgreSQL: data-modifying CTEs tallying the rows a `stored` CTE returned.
-    tally_for_stored: Callable[[CTE], CTE]
-    # PostgreSQL: the parameters those CTEs read, beside `rows`.
-    tally_params: Callable[[Sequence[dict]], dict]
+    # PostgreSQL: data-modifying CTEs tallying the rows a `stored` CTE returned, and the
+    # parameters they read beside `rows`; each given whether the batch runs again.
+    tally_for_stored: Callable[[CTE, bool], CTE]
+    tally_params: Callable[[Sequence[dict], bool], dict]
     # Whether its rows are checked against a generation of their project's scorer configs.
     checks_generations: bool = False
 
@@ -65,15 +65,29 @@ class RowKind:
         return [column.name for column in self.table.columns]
 
 
+def _score_tallies(stored: CTE, again: bool) -> CTE:
+    # A first run stores all of its rows or none; a run again only those not yet stored.
+    return score_stats.add_for_stored(stored) if again else score_stats.add_if_stored(stored)
+
+
+def _score_tally_params(rows: Sequence[dict], again: bool) -> dict:
+    if again:
+        return {"leaves": score_stats.leaf_document(rows)}
+    return {"tallies": score_stats.tally_document(rows)}
+
+
 SCORES = RowKind(
     Score.__table__,
     score_stats.add_on_sqlite,
-    score_stats.add_for_stored,
-    lambda rows: {"leaves": score_stats.leaf_document(rows)},
+    _score_tallies,
+    _score_tally_params,
     checks_generations=True,
 )
 PREDICTIONS = RowKind(
-    Prediction.__table__, run_counts.add_on_sqlite, run_counts.add_for_stored, lambda rows: {}
+    Prediction.__table__,
+    run_counts.add_on_sqlite,
+    lambda stored, _again: run_counts.add_for_stored(stored),
+    lambda _rows, _again: {},
 )
 
 
@@ -93,7 +107,7 @@ def insert_rows(
     checked at; raises ConfigsChanged, storing none, if one is no longer current.
     """
     if is_postgresql(connection):
-        params = {"rows": _document(rows), **_params(kind, rows, generations)}
+        params = {"rows": _document(rows), **_params(kind, rows, again, generations)}
         stored = _document_insert(kind, again).first(connection, params)
         if stored is not None and not stored[-1]:
             raise scorer_configs.ConfigsChanged()
@@ -106,8 +120,8 @@ def insert_rows(
     kind.tally_on_sqlite(connection, rows)
 
 
-def _params(kind: RowKind, rows: Sequence[dict], generations: Generations) -> dict:
-    params = kind.tally_params(rows)
+def _params(kind: RowKind, rows: Sequence[dict], again: bool, generations: Generations) -> dict:
+    params = kind.tally_params(rows, again)
     if kind.checks_generations:
         given = [
             {"entity": entity, "project": project, "generation": generation}
@@ -135,7 +149,7 @@ def insert_if_allowed(
     Raises ConfigsChanged, storing none, as insert_rows does.
     """
     params = key_lookup.lookup_params(digest, entity, now)
-    params.update(rows=_document(rows), used_at=now, **_params(kind, rows, generations))
+    params.update(rows=_document(rows), used_at=now, **_params(kind, rows, again, generations))
     found = _checked_insert(kind, again).first(connection, params)
     if found is None or not kind.checks_generations:
         return found
@@ -200,7 +214,7 @@ def _document_insert(kind: RowKind, again: bool) -> DriverStatement:
     stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
     # A data-modifying CTE runs to completion whether or not the query reads it.
     counted = select(func.count()).select_from(stored).scalar_subquery()
-    statement = select(counted, _current(kind)).add_cte(kind.tally_for_stored(stored))
+    statement = select(counted, _current(kind)).add_cte(kind.tally_for_stored(stored, again))
     return DriverStatement(statement, writes=True)
 
 
@@ -225,6 +239,6 @@ def _checked_insert(kind: RowKind, again: bool) -> DriverStatement:
     marked = key_lookup.marking_used(found)
     columns = [found, _current(kind)] if kind.checks_generations else [found]
     statement = select(*columns).add_cte(
-        stored, kind.tally_for_stored(stored), marked.cte("marked")
+        stored, kind.tally_for_stored(stored, again), marked.cte("marked")
     )
     return DriverStatement(statement, writes=True)

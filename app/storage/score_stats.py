@@ -10,6 +10,7 @@ order. What a deletion does to them: stale_stats.py.
 """
 
 import json
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -25,6 +26,7 @@ from sqlalchemy import (
     case,
     cast,
     column,
+    exists,
     false,
     func,
     literal,
@@ -80,14 +82,24 @@ def _as_double(total: ColumnElement) -> ColumnElement:
     )
 
 
+# Two doubles each below this add without overflow.
+_SAFE = literal(1e300, Double)
+
+
+def _added(stored: ColumnElement, new: ColumnElement) -> ColumnElement:
+    """stored + new as IEEE 754 adds them (PostgreSQL): in doubles when neither is near the
+    largest double (nearly always, and far cheaper), else through _as_double's numerics.
+    An infinity or NaN compares above _SAFE, so it takes the exact branch."""
+    exact = _as_double(cast(stored, Numeric) + cast(new, Numeric))
+    return case(((func.abs(stored) < _SAFE) & (func.abs(new) < _SAFE), stored + new), else_=exact)
+
+
 def _merged(statement, kind: str):
     """An upsert that adds what it brings to a row already there."""
     new = statement.excluded
     merge = {name: STATS.c[name] + new[name] for name in COUNTERS}
     if kind == "postgresql":
-        merge["numeric_sum"] = _as_double(
-            cast(STATS.c.numeric_sum, Numeric) + cast(new.numeric_sum, Numeric)
-        )
+        merge["numeric_sum"] = _added(STATS.c.numeric_sum, new.numeric_sum)
     merge.update(
         numeric_min=_lower(kind, STATS.c.numeric_min, new.numeric_min),
         numeric_max=_higher(kind, STATS.c.numeric_max, new.numeric_max),
@@ -200,3 +212,43 @@ def add_for_stored(stored: CTE) -> CTE:
     names = [*KEY_COLUMNS, "scorer", "version", "dirty", *TALLIED[1:]]
     upsert = _merged(postgresql.insert(STATS).from_select(names, counted), "postgresql")
     return upsert.cte("counted")
+
+
+# PostgreSQL, a batch's first run: it stores every row or none (row_inserts.py), so the
+# batch's tallies, counted here as on SQLite, travel instead of its leaves, and the upsert
+# adds them only if the statement stored its rows. The server neither joins nor groups.
+_TALLY_NAMES = (*KEY_COLUMNS, *TALLIED)
+_SUM = _TALLY_NAMES.index("numeric_sum")
+
+
+def tally_document(rows: Iterable[dict]) -> str:
+    """The tallies of new score rows, as the JSON document add_if_stored() reads."""
+    records = []
+    for row in tally_rows(rows).ordered():
+        record = dict(zip(_TALLY_NAMES, row, strict=True))
+        if not math.isfinite(row[_SUM]):  # an overflowed sum: JSON has no infinity
+            record["numeric_sum"] = str(row[_SUM])
+        records.append(record)
+    return json.dumps(records, ensure_ascii=False, separators=(",", ":"))
+
+
+def add_if_stored(stored: CTE) -> CTE:
+    """A data-modifying CTE adding the `tallies` parameter's rows if `stored` returned
+    any row, for a PostgreSQL statement that inserts a whole batch of scores or none."""
+    document = cast(bindparam("tallies", type_=Text), postgresql.JSON)
+    record = literal_column(f"NULL::{STATS.name}")
+    tally = func.json_populate_recordset(record, document).table_valued(*_TALLY_NAMES, name="tally")
+    counted = (
+        select(
+            *(tally.c[name] for name in KEY_COLUMNS),
+            tally.c.scorer,
+            literal(1, type_=Integer),
+            false(),
+            *(tally.c[name] for name in TALLIED[1:]),
+        )
+        .where(exists(select(stored.c.id)))
+        .order_by(*(tally.c[name] for name in KEY_COLUMNS))  # rows are locked in key order
+    )
+    names = [*KEY_COLUMNS, "scorer", "version", "dirty", *TALLIED[1:]]
+    upsert = _merged(postgresql.insert(STATS).from_select(names, counted), "postgresql")
+    return upsert.cte("tallied")

@@ -242,9 +242,13 @@ def test_a_batch_that_stores_nothing_counts_nothing(app, client):
     rows = [
         {**_score_row(2), "id": f"0190a000-0000-7000-8000-00000000001{index}"} for index in range(3)
     ]
-    with app.app_context(), storage.core_write() as connection:
-        with pytest.raises(storage.ConfigsChanged):
-            row_inserts.insert_rows(connection, SCORES, rows, generations=[("team", "proj", 99)])
+    stale = [("team", "proj", 99)]
+    with (
+        app.app_context(),
+        storage.core_write() as connection,
+        pytest.raises(storage.ConfigsChanged),
+    ):
+        row_inserts.insert_rows(connection, SCORES, rows, generations=stale)
     assert _stats(app) == before
 
 

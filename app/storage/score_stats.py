@@ -236,7 +236,7 @@ def add_if_stored(stored: CTE) -> CTE:
     """A data-modifying CTE adding the `tallies` parameter's rows if `stored` returned
     any row, for a PostgreSQL statement that inserts a whole batch of scores or none."""
     document = cast(bindparam("tallies", type_=Text), postgresql.JSON)
-    record = literal_column(f"NULL::{STATS.name}")
+    record: ColumnElement = literal_column(f"NULL::{STATS.name}")
     tally = func.json_populate_recordset(record, document).table_valued(*_TALLY_NAMES, name="tally")
     counted = (
         select(

@@ -188,3 +188,16 @@ def test_a_stream_that_loses_its_connection_after_its_last_batch_is_answered_who
         rows = list(stream)
         stream.close()
     assert [row[0] for row in rows] == ids
+
+
+@pytest.mark.parametrize("kind", ["SCORES", "PREDICTIONS"])
+@pytest.mark.parametrize("build", ["_checked_insert", "_document_insert"])
+def test_a_batchs_first_statement_is_short_enough_for_psycopg_to_convert_once(kind, build):
+    # psycopg parses a statement's text for its placeholders at every execution unless the
+    # text is within this length; a batch of one create then paid for it in full.
+    from psycopg import _queries  # psycopg's own limit: where it is, the test follows it
+    from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+
+    limit = getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", 4096)
+    statement = getattr(row_inserts, build)(getattr(row_inserts, kind), False)
+    assert len(statement._plan(psycopg_dialect.dialect()).sql.encode()) <= limit

@@ -34,7 +34,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import JSON, Table, Text, bindparam, cast, func, literal_column, select, true
+from sqlalchemy import (
+    JSON,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
@@ -59,6 +69,8 @@ class RowKind:
     tally_params: Callable[[Sequence[dict], bool], dict]
     # Whether its rows are checked against a generation of their project's scorer configs.
     checks_generations: bool = False
+    # The columns the tallies read of each stored row.
+    returned: tuple[str, ...] = ("id", "entity", "project", "evaluation_run_id")
 
     @property
     def columns(self) -> list[str]:
@@ -82,6 +94,7 @@ SCORES = RowKind(
     _score_tallies,
     _score_tally_params,
     checks_generations=True,
+    returned=("id",),  # the tallies and the leaves carry the rest
 )
 PREDICTIONS = RowKind(
     Prediction.__table__,
@@ -197,24 +210,31 @@ def _from_document(kind: RowKind):
 def _stored(kind: RowKind, insert) -> CTE:
     """The insert as a CTE returning what the tallies need of each row it stored."""
     table = kind.table
-    returned = (table.c.id, table.c.entity, table.c.project, table.c.evaluation_run_id)
-    return insert.returning(*returned).cte("stored")
+    return insert.returning(*(table.c[name] for name in kind.returned)).cte("stored")
 
 
 def _current(kind: RowKind) -> ColumnElement[bool]:
-    """The condition every row's insert carries: its project's configs are still current."""
-    return scorer_configs.generations_current() if kind.checks_generations else true()
+    """The condition every row's insert carries: its project's configs are still current.
+
+    Worked out once, in a CTE that the insert and the answer both read: written out twice,
+    the score statements outgrew the text psycopg converts once and caches, and it parsed
+    them again at every batch."""
+    if not kind.checks_generations:
+        return true()
+    current = select(scorer_configs.generations_current().label("ok")).cte("current")
+    return select(current.c.ok).scalar_subquery()
 
 
 @cache
 def _document_insert(kind: RowKind, again: bool) -> DriverStatement:
     batch = _from_document(kind)
-    rows = select(*batch.c).where(_current(kind))
+    current = _current(kind)
+    rows = select(*batch.c).where(current)
     insert = postgresql.insert(kind.table).from_select(kind.columns, rows)
     stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
     # A data-modifying CTE runs to completion whether or not the query reads it.
     counted = select(func.count()).select_from(stored).scalar_subquery()
-    statement = select(counted, _current(kind)).add_cte(kind.tally_for_stored(stored, again))
+    statement = select(counted, current).add_cte(kind.tally_for_stored(stored, again))
     return DriverStatement(statement, writes=True)
 
 
@@ -228,16 +248,17 @@ def _stepped_insert(kind: RowKind, again: bool) -> DriverStatement:
 def _checked_insert(kind: RowKind, again: bool) -> DriverStatement:
     found = key_lookup.KEY_LOOKUP.cte("presented_key")
     batch = _from_document(kind)
+    current = _current(kind)
     checked = [name for name in kind.columns if name != "created_by"]
     allowed = (
         select(*(batch.c[name] for name in checked), found.c.username)
         .join(found, key_lookup.allows_entity(found))
-        .where(_current(kind))
+        .where(current)
     )
     insert = postgresql.insert(kind.table).from_select([*checked, "created_by"], allowed)
     stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
     marked = key_lookup.marking_used(found)
-    columns = [found, _current(kind)] if kind.checks_generations else [found]
+    columns = [found, current] if kind.checks_generations else [found]
     statement = select(*columns).add_cte(
         stored, kind.tally_for_stored(stored, again), marked.cte("marked")
     )

@@ -83,7 +83,7 @@ def _as_double(total: ColumnElement) -> ColumnElement:
 
 
 # Two doubles each below this add without overflow.
-_SAFE = literal(1e300, Double)
+_SAFE = literal_column("1e300", Double)
 
 
 def _added(stored: ColumnElement, new: ColumnElement) -> ColumnElement:
@@ -222,10 +222,11 @@ _SUM = _TALLY_NAMES.index("numeric_sum")
 
 
 def tally_document(rows: Iterable[dict]) -> str:
-    """The tallies of new score rows, as the JSON document add_if_stored() reads."""
+    """The tallies of new score rows, as the JSON document add_if_stored() reads: whole
+    score_stats rows, a new row's version and flag included."""
     records = []
     for row in tally_rows(rows).ordered():
-        record = dict(zip(_TALLY_NAMES, row, strict=True))
+        record = dict(zip(_TALLY_NAMES, row, strict=True), version=1, dirty=False)
         if not math.isfinite(row[_SUM]):  # an overflowed sum: JSON has no infinity
             record["numeric_sum"] = str(row[_SUM])
         records.append(record)
@@ -238,17 +239,14 @@ def add_if_stored(stored: CTE) -> CTE:
     document = cast(bindparam("tallies", type_=Text), postgresql.JSON)
     record: ColumnElement = literal_column(f"NULL::{STATS.name}")
     tally = func.json_populate_recordset(record, document).table_valued(*_TALLY_NAMES, name="tally")
+    # Rows of the table's own type, selected whole: a short text keeps the hot statement
+    # within what psycopg converts once and caches (row_inserts.py).
     counted = (
-        select(
-            *(tally.c[name] for name in KEY_COLUMNS),
-            tally.c.scorer,
-            literal(1, type_=Integer),
-            false(),
-            *(tally.c[name] for name in TALLIED[1:]),
-        )
+        select(literal_column("tally.*"))
+        .select_from(tally)
         .where(exists(select(stored.c.id)))
         .order_by(*(tally.c[name] for name in KEY_COLUMNS))  # rows are locked in key order
     )
-    names = [*KEY_COLUMNS, "scorer", "version", "dirty", *TALLIED[1:]]
+    names = [column.name for column in STATS.columns]
     upsert = _merged(postgresql.insert(STATS).from_select(names, counted), "postgresql")
     return upsert.cte("tallied")

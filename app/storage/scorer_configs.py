@@ -22,7 +22,7 @@ from sqlalchemy import (
     column,
     exists,
     func,
-    literal,
+    literal_column,
     select,
     update,
 )
@@ -220,7 +220,11 @@ def generations_current() -> ColumnElement[bool]:
         )
         .scalar_subquery()
     )
+    # Constants in the text, not parameters: this goes into every score batch's statement,
+    # whose text must stay short (row_inserts.py).
     stale = (
-        select(literal(1)).select_from(given).where(func.coalesce(stored, 0) != given.c.generation)
+        exists()
+        .select_from(given)
+        .where(func.coalesce(stored, literal_column("0")) != given.c.generation)
     )
-    return ~exists(stale)
+    return ~stale

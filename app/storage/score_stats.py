@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.selectable import CTE
+from sqlalchemy.sql.selectable import CTE, Select
 
 from app.models import ScoreStat
 from app.score_values import BOOLEAN, NUMBER, TEXT, leaves
@@ -241,7 +241,7 @@ def add_if_stored(stored: CTE) -> CTE:
     tally = func.json_populate_recordset(record, document).table_valued(*_TALLY_NAMES, name="tally")
     # Rows of the table's own type, selected whole: a short text keeps the hot statement
     # within what psycopg converts once and caches (row_inserts.py).
-    counted = (
+    counted: Select = (
         select(literal_column("tally.*"))
         .select_from(tally)
         .where(exists(select(stored.c.id)))

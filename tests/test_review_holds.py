@@ -105,3 +105,50 @@ def test_reviewers_taking_the_last_review_at_once_get_it_once(app):
     for thread in threads:
         thread.join()
     assert [len(names) for names in won.values()] == [1] * len(items)
+
+
+def test_a_reviewer_who_comes_while_another_is_taking_the_last_review_waits_and_loses(app):
+    """The race made certain: ann's hold is written and not yet committed when bob tries.
+    Bob must wait for ann's transaction (PostgreSQL's row lock, SQLite's one writer) and
+    then find the review taken; counting without the lock, he would take it too."""
+    import threading
+
+    from sqlalchemy import event
+
+    from app import storage
+    from app.extensions import db
+    from app.models._time import utcnow
+
+    make_config(app)
+    queue_id = make_queue(app, reviewers=1, predictions=make_items(app, 1))
+    ann_wrote, let_ann_commit = threading.Event(), threading.Event()
+    results: dict[str, bool] = {}
+
+    def pause_ann(_conn, _cursor, statement, _params, _context, _many):
+        if threading.current_thread().name == "ann" and "INSERT INTO review_holds" in statement:
+            ann_wrote.set()
+            let_ann_commit.wait(10)
+
+    def take(name: str, item_id: int) -> None:
+        with app.app_context():
+            now = utcnow()
+            results[name] = storage.take_hold(item_id, name, 1, now, now.replace(year=now.year + 1))
+
+    with app.app_context():
+        (item,) = review_queues.items(_queue(app, queue_id))
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", pause_ann)
+    try:
+        ann = threading.Thread(target=take, args=("ann", item.id), name="ann")
+        ann.start()
+        assert ann_wrote.wait(10)
+        bob = threading.Thread(target=take, args=("bob", item.id), name="bob")
+        bob.start()
+        bob.join(1.0)  # with the lock he is still waiting; without it he has finished
+        let_ann_commit.set()
+        ann.join(10)
+        bob.join(10)
+    finally:
+        let_ann_commit.set()
+        event.remove(engine, "after_cursor_execute", pause_ann)
+    assert results == {"ann": True, "bob": False}

@@ -157,14 +157,16 @@ def main(count: int) -> None:
 
 
 def _analyze() -> None:
-    """Fresh statistics of the tables just filled, as bench/seed.py leaves its own: the
-    measurement is of a database autovacuum has caught up with."""
-    connection = storage.request_connection()
+    """Fresh statistics of the tables just filled, and on PostgreSQL the rows the last build
+    deleted or updated vacuumed, as bench/seed.py leaves its own: the measurement is of a
+    database autovacuum has caught up with (a server may run with autovacuum off)."""
+    from app.extensions import db
+
     tables = ("review_queues", "review_queue_items", "review_answers", "scores", "predictions")
-    for table in tables:
-        connection.exec_driver_sql(
-            f"ANALYZE {table}" if connection.dialect.name == "postgresql" else "ANALYZE"
-        )
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        for table in tables if postgresql else ("",):
+            connection.exec_driver_sql(f"VACUUM ANALYZE {table}" if postgresql else "ANALYZE")
 
 
 if __name__ == "__main__":

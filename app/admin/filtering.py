@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.admin.forms import FilterForm
 from app.services.browse import PAGE_SIZES, Filters
+from app.services.scores import SOURCES
 
 FILTER_NAMES = (
     "scorer",
@@ -59,7 +60,7 @@ def read_view(args: MultiDict) -> View:
             except ValueError:
                 getattr(form, name).errors = ["Use a date like 2026-01-31T14:00"]
                 continue
-        elif name == "source" and text not in ("api", "ui", "queue"):
+        elif name == "source" and text not in SOURCES:
             continue
         else:
             values[name] = text

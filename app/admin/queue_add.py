@@ -9,7 +9,7 @@ from app.admin import bp
 from app.admin.access import require_entity
 from app.admin.compare_query import parse_view
 from app.admin.filtering import read_view
-from app.admin.queues import QUEUES, queue_or_404, require_change
+from app.admin.queues import QUEUES, counted, queue_or_404, require_change
 from app.services import queue_sources, review_queues, score_summary
 from app.services.errors import DomainError, InvalidQuery
 from app.validation import ScoreRulesError
@@ -77,10 +77,7 @@ def add_to_queue(entity: str, project: str):
                 error = exc.message
             else:
                 note = f" ({unstored} not stored here, so not added)" if unstored else ""
-                flash(
-                    f"Added {added} prediction{'' if added == 1 else 's'} to the queue{note}.",
-                    "success",
-                )
+                flash(f"Added {counted(added, 'prediction')} to the queue{note}.", "success")
                 return redirect(
                     url_for("admin.queue", entity=entity, project=project, queue_id=queue.id)
                 )

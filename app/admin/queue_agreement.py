@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.queues import QUEUE, queue_or_404, require_change
+from app.admin.queues import QUEUE, checked_items, counted, queue_or_404, require_change
 from app.services import queue_agreement, review_queues
 
 
@@ -38,9 +38,9 @@ def send_back_items(entity: str, project: str, queue_id: int):
     """Send the checked items back for another round of reviews (creator or admin)."""
     queue = queue_or_404(entity, project, queue_id)
     require_change(queue)
-    chosen = [int(text) for text in request.form.getlist("item") if text.isdigit()]
+    chosen = checked_items()
     sent = review_queues.send_back(queue, chosen) if chosen else 0
-    flash(f"Sent {sent} item{'' if sent == 1 else 's'} back for another round.", "success")
+    flash(f"Sent {counted(sent, 'item')} back for another round.", "success")
     return redirect(
         url_for("admin.queue_agreement_page", entity=entity, project=project, queue_id=queue_id)
     )

@@ -26,6 +26,16 @@ def queue_or_404(entity: str, project: str, queue_id: int) -> Queue:
         abort(404)
 
 
+def checked_items() -> list[int]:
+    """The ids of the items checked in the posted form."""
+    return [int(text) for text in request.form.getlist("item") if text.isdigit()]
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 item', '3 items'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def require_change(queue: Queue) -> None:
     """403 unless the user created the queue or is an admin."""
     if not queue.may_change(current_user):
@@ -156,7 +166,7 @@ def remove_queue_items(entity: str, project: str, queue_id: int):
     """Remove the checked items from the queue (its creator or an admin)."""
     found = queue_or_404(entity, project, queue_id)
     require_change(found)
-    chosen = [int(text) for text in request.form.getlist("item") if text.isdigit()]
+    chosen = checked_items()
     removed = review_queues.remove_items(found, chosen) if chosen else 0
-    flash(f"Removed {removed} item{'' if removed == 1 else 's'} from the queue.", "success")
+    flash(f"Removed {counted(removed, 'item')} from the queue.", "success")
     return redirect(url_for("admin.queue", entity=entity, project=project, queue_id=queue_id))

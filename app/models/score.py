@@ -9,6 +9,10 @@ from app.extensions import db
 from app.models._time import UTCDateTime
 from app.validation import ID_MAX_LENGTH, PATH_SEGMENT_MAX_LENGTH, SCORER_MAX_LENGTH
 
+# Where a score came from: the API, a person's form, or an answer in a review queue.
+QUEUE_SOURCE = "queue"
+SOURCES = ("api", "ui", QUEUE_SOURCE)
+
 
 class Score(db.Model):
     __tablename__ = "scores"

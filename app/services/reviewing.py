@@ -9,12 +9,12 @@ from flask import current_app
 
 from app import storage
 from app.models._time import utcnow
+from app.models.score import QUEUE_SOURCE
 from app.services import scorer_values, scores
 from app.services.review_queues import Queue
 from app.services.scorer_values import ScorerConfigError
 from app.validation import ScoreCreate
 
-QUEUE_SOURCE = "queue"
 # Candidates looked at per walk: most takes succeed at the first.
 CANDIDATES = 5
 

@@ -10,11 +10,11 @@ from app import storage
 from app.extensions import db
 from app.jsonbody import dumps_value
 from app.models import Score
+from app.models.score import SOURCES as SOURCES  # the admin filter form offers them
 from app.services import idempotency, keys, scorer_values
 from app.services.keys import ApiPrincipal
 from app.validation import ScoreCreate
 
-SOURCES = ("api", "ui", "queue")
 KIND_NAME = "score"
 # How the API shows rows read by read_api_row and list_api_rows (app.storage).
 FetchedRows = storage.FetchedRows

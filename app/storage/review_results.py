@@ -7,12 +7,10 @@ from sqlalchemy import JSON, any_, bindparam, cast, exists, func, select, true
 from sqlalchemy.orm import aliased
 
 from app.models import ReviewAnswer, ReviewQueueItem, Score
+from app.models.score import QUEUE_SOURCE
 from app.storage.compiled import DriverStatement
 from app.storage.digests import scorer_digest
 from app.storage.transactions import request_connection
-
-QUEUE_SOURCE = "queue"  # the source of a reviewer's answer (services/reviewing.py)
-
 
 # An answer whose reviewer answered the item again later (a send-back's round) is
 # superseded; a skip supersedes nothing.

@@ -34,17 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import (
-    JSON,
-    Table,
-    Text,
-    bindparam,
-    cast,
-    func,
-    literal_column,
-    select,
-    true,
-)
+from sqlalchemy import JSON, Table, Text, bindparam, cast, func, literal_column, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
@@ -216,9 +206,8 @@ def _stored(kind: RowKind, insert) -> CTE:
 def _current(kind: RowKind) -> ColumnElement[bool]:
     """The condition every row's insert carries: its project's configs are still current.
 
-    Worked out once, in a CTE that the insert and the answer both read: written out twice,
-    the score statements outgrew the text psycopg converts once and caches, and it parsed
-    them again at every batch."""
+    Worked out once, in a CTE the insert and the answer both read, which also keeps the
+    statement short enough for psycopg to convert its text once (tests/test_driver.py)."""
     if not kind.checks_generations:
         return true()
     current = select(scorer_configs.generations_current().label("ok")).cte("current")

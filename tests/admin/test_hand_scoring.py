@@ -11,10 +11,18 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Score
-from app.services import evaluation_runs, predictions, scorer_configs
+from app.services import scorer_configs
 from app.validation import validate_scorer_config
 from tests.admin.conftest import add_score, csrf_token, sign_in, text
-from tests.builders import basic, make_api_user, make_key, make_user, score_body
+from tests.builders import (
+    basic,
+    make_api_user,
+    make_key,
+    make_predictions,
+    make_run,
+    make_user,
+    score_body,
+)
 
 JUDGE = "weave:///team/proj/object/judge:v1"
 PAGE = "/p/team/proj/score"
@@ -272,35 +280,12 @@ def test_a_blank_comment_is_none(app, signed_in):
 
 
 def _run(app, count: int, *, outputs=None) -> tuple[str, list[str]]:
-    with app.app_context():
-        run_id = evaluation_runs.create_run(
-            evaluation_runs.new_run_row(
-                "team",
-                "proj",
-                evaluation="weave:///team/proj/object/qa:v1",
-                model="weave:///team/proj/object/model:v1",
-                source_evaluation_run_id=None,
-                author="someone",
-            )
-        )
-        ids = [
-            predictions.create_prediction(
-                "team",
-                "proj",
-                predictions.new_prediction_row(
-                    "team",
-                    "proj",
-                    model="weave:///team/proj/object/model:v1",
-                    inputs={"question": f"question <{n}>"},
-                    output=(outputs or {}).get(n, f"answer {n}"),
-                    evaluation_run_id=run_id,
-                    genai_span_ref=None,
-                    author="someone",
-                ),
-            )
-            for n in range(count)
-        ]
-    return run_id, ids
+    run_id = make_run(app)
+    rows = [
+        ({"question": f"question <{n}>"}, (outputs or {}).get(n, f"answer {n}"))
+        for n in range(count)
+    ]
+    return run_id, make_predictions(app, run_id, rows)
 
 
 def test_the_prediction_is_shown_beside_the_form(app, signed_in):

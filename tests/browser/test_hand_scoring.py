@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Score
-from app.services import evaluation_runs, predictions, scorer_configs
+from app.services import scorer_configs
 from app.validation import validate_scorer_config
 from tests.browser.conftest import shot, sign_in
-from tests.builders import make_user
+from tests.builders import make_predictions, make_run, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -35,34 +35,10 @@ ANSWERS = [
 
 def _run_of_ten(app) -> tuple[str, list[str]]:
     """A run with ten stored predictions, and the judge's config."""
+    run_id = make_run(app)
+    rows = [({"question": f"What is {n} + {n}?"}, f"It is {2 * n}.") for n in range(10)]
+    ids = make_predictions(app, run_id, rows)
     with app.app_context():
-        run_id = evaluation_runs.create_run(
-            evaluation_runs.new_run_row(
-                "team",
-                "proj",
-                evaluation="weave:///team/proj/object/qa:v1",
-                model="weave:///team/proj/object/model:v3",
-                source_evaluation_run_id=None,
-                author="tess",
-            )
-        )
-        ids = [
-            predictions.create_prediction(
-                "team",
-                "proj",
-                predictions.new_prediction_row(
-                    "team",
-                    "proj",
-                    model="weave:///team/proj/object/model:v3",
-                    inputs={"question": f"What is {n} + {n}?"},
-                    output=f"It is {2 * n}.",
-                    evaluation_run_id=run_id,
-                    genai_span_ref=None,
-                    author="tess",
-                ),
-            )
-            for n in range(10)
-        ]
         fields = validate_scorer_config({"scorer": JUDGE, "field_schema": SCHEMA})
         scorer_configs.save_config("team", "proj", fields, "tess")
     return run_id, ids

@@ -89,6 +89,8 @@
     }
     Array.prototype.forEach.call(boxes, function (box) { box.addEventListener("change", update); });
     form.addEventListener("submit", function (event) {
+      // Another button of the form ("Add selected to a queue") goes where it says, as sent.
+      if (event.submitter && event.submitter.hasAttribute("formaction")) { return; }
       event.preventDefault();
       var query = order.map(function (box) { return "runs=" + encodeURIComponent(box.value); }).join("&");
       window.location.href = form.getAttribute("action") + "?" + query;

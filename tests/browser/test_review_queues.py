@@ -160,3 +160,16 @@ def test_two_reviewers_racing_never_get_the_same_last_review(app, live_server):
             select(ReviewAnswer.item_id, func.count()).group_by(ReviewAnswer.item_id)
         ).all()
     assert len(answers) == len(items) and all(count == 1 for _, count in answers)
+
+
+def test_add_selected_runs_to_a_queue_from_the_runs_page(app, page):
+    # The runs page's form compares by script; its second button must still reach the add page.
+    _queue_of_questions(app)
+    make_user(app, "tess", entities=("team",))
+    sign_in(page, "tess")
+    page.goto(f"{page.base}/p/team/proj/runs")
+    page.locator("td.check input").first.check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add selected to a queue").click()
+    assert "/queues/add" in page.url
+    assert page.locator("#add-count strong").inner_text() == str(len(QUESTIONS))

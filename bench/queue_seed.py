@@ -32,7 +32,14 @@ SCHEMA = {
     "required": ["correct", "quality"],
 }
 BATCH = 2000
-STATS_TABLES = ("scores", "score_stats", "predictions", "run_prediction_counts", "evaluation_runs")
+STATS_TABLES = (
+    "scores",
+    "score_stats",
+    "fold_horizons",
+    "predictions",
+    "run_prediction_counts",
+    "evaluation_runs",
+)
 
 
 def _clear() -> None:
@@ -152,6 +159,7 @@ def main(count: int) -> None:
                 .where(ReviewQueueItem.queue_id == queue_id)
                 .values(reviews_done=done, done=done >= 3)
             )
+        storage.fold_statistics(ENTITY, PROJECT)  # as a worker would have by now
         _analyze()
         print(json.dumps({"queue_id": queue_id, "next_item": item_of[ids[2 * third]]}))
 

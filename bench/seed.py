@@ -64,7 +64,14 @@ USERNAME = "bench"
 _MASK = (1 << 64) - 1
 # The tables the create cases write to, per server, emptied of the create project before a run.
 CREATED_TABLES = {
-    "ours": ("scores", "score_stats", "predictions", "run_prediction_counts", "evaluation_runs"),
+    "ours": (
+        "scores",
+        "score_stats",
+        "fold_horizons",
+        "predictions",
+        "run_prediction_counts",
+        "evaluation_runs",
+    ),
     "peer": ("scores", "predictions", "evaluation_runs"),
 }
 

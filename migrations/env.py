@@ -1,4 +1,5 @@
 import logging
+from functools import partial
 from logging.config import fileConfig
 
 from flask import current_app
@@ -72,6 +73,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _on_this_database(dialect, item, _name, kind, _reflected, _compare_to):
+    """Whether autogenerate compares the model's item: an index the model creates on
+    one database only (ddl_if) is not missing on another."""
+    if kind == "index" and item._ddl_if is not None and item._ddl_if.dialect is not None:
+        return item._ddl_if.dialect == dialect
+    return True
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -107,6 +116,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=partial(_on_this_database, connection.dialect.name),
             **conf_args
         )
 

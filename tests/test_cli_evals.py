@@ -2,10 +2,10 @@
 `flask stats recount`."""
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import RunPredictionCount, ScoreStat
+from app.models import FoldHorizon, RunPredictionCount, ScoreStat
 from app.services import run_summary
 from app.storage import project_runs
 from tests.builders import make_prediction, make_run, make_score
@@ -127,7 +127,7 @@ def test_bad_runs_and_projects_exit_2(app, runs):
         assert words in result.output, (args, result.output)
 
 
-def test_recount_restores_the_statistics(app, runs):
+def test_recount_restores_the_statistics(app, runs, database_url):
     baseline, candidate = runs
     with app.app_context():
         before = run_summary.run_summaries("team", "proj", [baseline, candidate])
@@ -135,7 +135,12 @@ def test_recount_restores_the_statistics(app, runs):
         db.session.execute(delete(ScoreStat))
         db.session.execute(delete(RunPredictionCount))
         db.session.commit()
-        assert run_summary.run_summaries("team", "proj", [baseline]) == {baseline: []}
+        # Lost on SQLite; on PostgreSQL these few scores are not folded in yet (readers
+        # count them from the scores), and the recount must not count them twice.
+        folded = db.session.scalar(select(func.count()).select_from(FoldHorizon))
+        lost = run_summary.run_summaries("team", "proj", [baseline, candidate])
+        assert (_numbers(lost) == _numbers(before)) == (database_url.startswith("postgresql"))
+        assert not folded
     result = run(app, "stats", "recount", "--project", "team/proj")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "Counted 17 scores and 9 predictions of team/proj."

@@ -7,7 +7,7 @@ from app.models.prediction import Prediction
 from app.models.project_change import ProjectChange
 from app.models.review_queue import ReviewAnswer, ReviewHold, ReviewQueue, ReviewQueueItem
 from app.models.score import Score
-from app.models.score_stat import RunPredictionCount, ScoreStat
+from app.models.score_stat import FoldHorizon, RunPredictionCount, ScoreStat
 from app.models.scorer_config import ScorerConfig, ScorerConfigGeneration
 from app.models.sign_in_attempt import SignInAttempts
 from app.models.user import EntityGrant, User
@@ -17,6 +17,7 @@ __all__ = [
     "ApiKey",
     "EntityGrant",
     "EvaluationRun",
+    "FoldHorizon",
     "IdempotencyKey",
     "Prediction",
     "ProjectChange",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, PrimaryKeyConstraint, String, Text
+from sqlalchemy import BigInteger, Index, Integer, PrimaryKeyConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -37,6 +37,9 @@ class Score(db.Model):
     scorer_config_version: Mapped[int | None] = mapped_column(Integer)
     # What the person who scored by hand had to say (the API's create takes none).
     comment: Mapped[str | None] = mapped_column(Text)
+    # PostgreSQL: the transaction that stored it, so its statistics can be folded in after
+    # it (app/storage/score_folds.py). Null on SQLite, and for rows already counted.
+    txid: Mapped[int | None] = mapped_column(BigInteger)
 
     # Every index, the key included, starts with the project: with an index
     # on id alone, PostgreSQL walks id order for "newest of this project"
@@ -46,4 +49,6 @@ class Score(db.Model):
         Index("ix_scores_project_run", "entity", "project", "evaluation_run_id", "id"),
         Index("ix_scores_project_prediction", "entity", "project", "prediction_id", "id"),
         Index("ix_scores_project_scorer", "entity", "project", "scorer_digest", "id"),
+        # The scores not yet folded into the statistics; SQLite has none.
+        Index("ix_scores_project_txid", "entity", "project", "txid").ddl_if(dialect="postgresql"),
     )

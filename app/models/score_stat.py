@@ -1,7 +1,9 @@
 """Statistics kept with the scores: per run, scorer and leaf of the value; and predictions per run.
 
-Written in the same transaction as the scores they count (app/storage/
-score_stats.py), so they are exact at any size without reading the scores.
+On SQLite written in the same transaction as the scores they count (app/
+storage/score_stats.py); on PostgreSQL folded in after the scores'
+transactions (app/storage/score_folds.py). Exact at any size either way,
+without reading more than the scores not yet folded in.
 """
 
 from sqlalchemy import BigInteger, Boolean, Double, PrimaryKeyConstraint, String
@@ -41,6 +43,22 @@ class ScoreStat(db.Model):
     __table_args__ = (
         PrimaryKeyConstraint("entity", "project", "run_key", "scorer_digest", "path"),
     )
+
+
+class FoldHorizon(db.Model):
+    """PostgreSQL: how far a project's scores are folded into its score_stats rows.
+
+    Every score stored by a transaction before `horizon` (scores.txid) is
+    counted there, and no later one.
+    """
+
+    __tablename__ = "fold_horizons"
+
+    entity: Mapped[str] = mapped_column(String(PATH_SEGMENT_MAX_LENGTH))
+    project: Mapped[str] = mapped_column(String(PATH_SEGMENT_MAX_LENGTH))
+    horizon: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (PrimaryKeyConstraint("entity", "project"),)
 
 
 class RunPredictionCount(db.Model):

@@ -10,11 +10,11 @@ from flask import Flask
 from sqlalchemy.engine import Connection
 
 from app.extensions import db
-from app.storage import key_lookup, run_memory
+from app.storage import key_lookup, run_memory, score_folds
 from app.storage.api_lines import api_line, format_timestamp, prediction_line, run_line
 from app.storage.backup import BackupError, backup_to, restore_from
 from app.storage.digests import could_be_stored, scorer_digest
-from app.storage.engine import configure_engine, engine_options
+from app.storage.engine import configure_engine, engine_options, is_postgresql
 from app.storage.evaluation_rows import (
     PREDICTION_COLUMNS,
     RUN_COLUMNS,
@@ -198,6 +198,7 @@ __all__ = [
     "read_run",
     "record_answer",
     "record_settled_change",
+    "fold_statistics",
     "recount_statistics",
     "remembered_run_rows",
     "remembered_run_values",
@@ -275,6 +276,13 @@ def insert_scores(
 def insert_predictions(connection: Connection, rows: list[dict]) -> None:
     """Store prediction rows, with their runs' counts, in the caller's write transaction."""
     insert_rows(connection, PREDICTIONS, rows)
+
+
+def fold_statistics(entity: str, project: str) -> None:
+    """Fold the scores stored since the project's horizon into its statistics now
+    (PostgreSQL: score_folds.py; SQLite counts as it stores)."""
+    if is_postgresql(db.engine):
+        score_folds.fold(db.engine, entity, project)
 
 
 def recount_statistics(entity: str, project: str) -> tuple[int, int]:

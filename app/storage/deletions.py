@@ -35,10 +35,10 @@ def delete_scores_where(
     deleted = connection.execute(
         delete(Score)
         .where(Score.entity == entity, Score.project == project, condition)
-        .returning(Score.evaluation_run_id, Score.scorer_digest)
+        .returning(Score.evaluation_run_id, Score.scorer_digest, Score.scorer)
     ).all()
     if deleted:
-        groups = {(entity, project, run or "", digest) for run, digest in deleted}
+        groups = {(entity, project, run or "", digest): scorer for run, digest, scorer in deleted}
         stale_stats.mark_dirty(connection, groups)
         list_anchors.record_settled_change(connection, entity, project)
     return len(deleted)

@@ -6,7 +6,8 @@ load, a restored dump) and for an operator who doubts the counts. The
 project's statistics rows are replaced in one write transaction that first
 locks both statistics tables: a create that commits meanwhile waits on its
 upsert and adds its own contribution after ours, so it is neither lost nor
-counted twice.
+counted twice. On PostgreSQL the scores' statistics count up to a horizon
+set afresh (score_folds.py); the scores stored since are added on reading.
 """
 
 from collections import Counter
@@ -15,6 +16,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from app.models import Prediction, RunPredictionCount, Score, ScoreStat
+from app.storage import score_folds
 from app.storage.engine import is_postgresql
 from app.storage.tallies import Tallies
 from app.storage.transactions import engine_write
@@ -26,16 +28,20 @@ FETCH = 10_000
 def recount_project(engine: Engine, entity: str, project: str) -> tuple[int, int]:
     """Replace the project's statistics with counts of its rows; return (scores, predictions)."""
     with engine_write(engine) as connection:
+        horizon = None
         if is_postgresql(connection):
             connection.exec_driver_sql(
                 "LOCK TABLE score_stats, run_prediction_counts IN SHARE ROW EXCLUSIVE MODE"
             )
-        scores = _recount_scores(connection, entity, project)
+            score_folds.hold_horizon(connection, entity, project)
+            horizon = score_folds.oldest_running(connection)
+            score_folds.set_horizon(connection, entity, project, horizon)
+        scores = _recount_scores(connection, entity, project, horizon)
         predictions = _recount_predictions(connection, entity, project)
     return scores, predictions
 
 
-def _recount_scores(connection: Connection, entity: str, project: str) -> int:
+def _recount_scores(connection: Connection, entity: str, project: str, horizon: int | None) -> int:
     tallies = Tallies()
     query = select(
         Score.entity,
@@ -45,6 +51,8 @@ def _recount_scores(connection: Connection, entity: str, project: str) -> int:
         Score.scorer,
         Score.value_json,
     ).where(Score.entity == entity, Score.project == project)
+    if horizon is not None:  # PostgreSQL: the rows count what was stored before it
+        query = query.where(score_folds.counted_before(horizon))
     counted = 0
     result = connection.execute(query.execution_options(yield_per=FETCH))
     for score in result:

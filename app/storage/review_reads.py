@@ -18,9 +18,8 @@ from app.models import (
     ProjectChange,
     RunPredictionCount,
     Score,
-    ScoreStat,
 )
-from app.score_values import ROOT_PATH
+from app.storage import score_folds
 from app.storage.score_rows import could_be_stored
 from app.storage.transactions import request_connection
 
@@ -247,12 +246,7 @@ def scope_values(
 
 def stat_scorers(entity: str, project: str) -> list[str]:
     """Every scorer the project's statistics count (in any run)."""
-    query = (
-        select(ScoreStat.scorer)
-        .where(*_in_project(ScoreStat, entity, project), ScoreStat.path == ROOT_PATH)
-        .distinct()
-    )
-    return sorted(request_connection().execute(query).scalars())
+    return score_folds.scorers(request_connection(), entity, project)
 
 
 def run_totals(entity: str, project: str, run_id: str) -> tuple[EvaluationRun | None, int]:

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from app.models._time import utcnow
-from app.storage import key_lookup, row_inserts, scorer_configs
+from app.storage import key_lookup, row_inserts, score_folds, scorer_configs
 from app.storage.engine import is_postgresql
 from app.storage.group_commit import GroupCommit
 from app.storage.writer_connection import WriterConnection
@@ -53,10 +53,22 @@ def store(engine: Engine, kind: row_inserts.RowKind, create: PendingCreate) -> N
 
 
 def insert_batch(
-    writer: WriterConnection, kind: row_inserts.RowKind, creates: list[PendingCreate]
+    writer: WriterConnection,
+    kind: row_inserts.RowKind,
+    creates: list[PendingCreate],
+    folds: score_folds.FoldSchedule | None = None,
 ) -> list[BaseException | None]:
-    """Check the batch's keys and insert what they allow: one outcome per create."""
-    return writer.run(partial(_store_batch, kind, creates))
+    """Check the batch's keys and insert what they allow: one outcome per create.
+
+    On PostgreSQL stored scores then fold their projects' statistics when
+    their turn comes (score_folds.py); they are stored and answered either way.
+    """
+    outcomes = writer.run(partial(_store_batch, kind, creates))
+    if folds is not None and kind.stamped and is_postgresql(writer.engine):
+        stored = [create.row for create, refused in zip(creates, outcomes, strict=True)
+                  if refused is None]  # fmt: skip
+        score_folds.fold_when_due(writer.engine, folds, stored)
+    return outcomes
 
 
 def _store_batch(
@@ -163,7 +175,8 @@ def _group_for(engine: Engine, kind: row_inserts.RowKind) -> GroupCommit[Pending
             group = _groups.get((engine, kind))
             if group is None:
                 writer = WriterConnection(engine)
-                group = GroupCommit(partial(insert_batch, writer, kind))
+                folds = score_folds.FoldSchedule()
+                group = GroupCommit(partial(insert_batch, writer, kind, folds=folds))
                 _groups[engine, kind] = group
                 if not event.contains(engine, "engine_disposed", _forget_groups):
                     event.listen(engine, "engine_disposed", _forget_groups)

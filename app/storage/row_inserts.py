@@ -8,9 +8,12 @@ PostgreSQL commits each statement by itself, so a batch is one statement:
 the rows travel as one JSON document, which json_populate_recordset reads
 back as rows of the table's own type, into an INSERT ... SELECT whose
 RETURNING feeds the tallies' upserts, data-modifying CTEs of the same
-statement. Its text is the same for any number of rows, so psycopg
-converts and prepares it once, and one JSON parameter costs the worker
-half the CPU of an array per column (bench/README.md#postgresql-round-trips-and-plans).
+statement (predictions); scores are stamped with the statement's
+transaction instead, and their statistics folded in later (score_folds.py),
+which costs a batch far less than an upsert per statistics row. Its text
+is the same for any number of rows, so psycopg converts and prepares it
+once, and one JSON parameter costs the worker half the CPU of an array per
+column (bench/README.md#postgresql-round-trips-and-plans).
 When every create of a batch presents the same key for the same entity
 (one client's run: the usual case), the key lookup joins the same
 statement, which inserts the rows only if the key allows them and marks
@@ -24,8 +27,9 @@ checks in its transaction and refuses only the stale creates.
 
 A batch run again after its connection was lost may have been stored by its
 first run, so a rerun skips the rows whose id is already there, and tallies
-only what it stored. A first run never does: ids are new UUIDv7s, so a
-conflict there is an error to report.
+only what it stored (a stamped row is folded in once, whichever run stored
+it). A first run never does: ids are new UUIDv7s, so a conflict there is an
+error to report.
 """
 
 import json
@@ -53,10 +57,9 @@ class RowKind:
     table: Table
     # SQLite: add the tallies of rows just stored, in the same transaction.
     tally_on_sqlite: Callable[[Connection, Sequence[dict]], None]
-    # PostgreSQL: data-modifying CTEs tallying the rows a `stored` CTE returned, and the
-    # parameters they read beside `rows`; each given whether the batch runs again.
-    tally_for_stored: Callable[[CTE, bool], CTE]
-    tally_params: Callable[[Sequence[dict], bool], dict]
+    # PostgreSQL: a data-modifying CTE tallying the rows a `stored` CTE returned, or none
+    # where each row is stamped with its transaction instead, to be folded in later.
+    tally_for_stored: Callable[[CTE], CTE] | None = None
     # Whether its rows are checked against a generation of their project's scorer configs.
     checks_generations: bool = False
     # The columns the tallies read of each stored row.
@@ -64,33 +67,29 @@ class RowKind:
 
     @property
     def columns(self) -> list[str]:
-        return [column.name for column in self.table.columns]
+        """The columns a batch's rows give (a stamp's is the statement's)."""
+        return [column.name for column in self.table.columns if column.name != _STAMP]
+
+    @property
+    def stamped(self) -> bool:
+        return self.tally_for_stored is None
 
 
-def _score_tallies(stored: CTE, again: bool) -> CTE:
-    # A first run stores all of its rows or none; a run again only those not yet stored.
-    return score_stats.add_for_stored(stored) if again else score_stats.add_if_stored(stored)
-
-
-def _score_tally_params(rows: Sequence[dict], again: bool) -> dict:
-    if again:
-        return {"leaves": score_stats.leaf_document(rows)}
-    return {"tallies": score_stats.tally_document(rows)}
-
+# PostgreSQL stamps each score with the transaction that stores it, and its statistics
+# are folded in after it (score_folds.py): a batch writes nothing beside its rows.
+_STAMP = "txid"
+_TRANSACTION: ColumnElement = literal_column("pg_current_xact_id()::text::bigint")
 
 SCORES = RowKind(
     Score.__table__,
     score_stats.add_on_sqlite,
-    _score_tallies,
-    _score_tally_params,
     checks_generations=True,
-    returned=("id",),  # the tallies and the leaves carry the rest
+    returned=("id",),
 )
 PREDICTIONS = RowKind(
     Prediction.__table__,
     run_counts.add_on_sqlite,
-    lambda stored, _again: run_counts.add_for_stored(stored),
-    lambda _rows, _again: {},
+    run_counts.add_for_stored,
 )
 
 
@@ -110,7 +109,7 @@ def insert_rows(
     checked at; raises ConfigsChanged, storing none, if one is no longer current.
     """
     if is_postgresql(connection):
-        params = {"rows": _document(rows), **_params(kind, rows, again, generations)}
+        params = {"rows": _document(rows), **_params(kind, generations)}
         stored = _document_insert(kind, again).first(connection, params)
         if stored is not None and not stored[-1]:
             raise scorer_configs.ConfigsChanged()
@@ -123,8 +122,8 @@ def insert_rows(
     kind.tally_on_sqlite(connection, rows)
 
 
-def _params(kind: RowKind, rows: Sequence[dict], again: bool, generations: Generations) -> dict:
-    params = kind.tally_params(rows, again)
+def _params(kind: RowKind, generations: Generations) -> dict:
+    params = {}
     if kind.checks_generations:
         given = [
             {"entity": entity, "project": project, "generation": generation}
@@ -152,7 +151,7 @@ def insert_if_allowed(
     Raises ConfigsChanged, storing none, as insert_rows does.
     """
     params = key_lookup.lookup_params(digest, entity, now)
-    params.update(rows=_document(rows), used_at=now, **_params(kind, rows, again, generations))
+    params.update(rows=_document(rows), used_at=now, **_params(kind, generations))
     found = _checked_insert(kind, again).first(connection, params)
     if found is None or not kind.checks_generations:
         return found
@@ -214,22 +213,33 @@ def _current(kind: RowKind) -> ColumnElement[bool]:
     return select(current.c.ok).scalar_subquery()
 
 
+def _tallied(kind: RowKind, stored: CTE) -> list[CTE]:
+    # A data-modifying CTE runs to completion whether or not the query reads it.
+    return [] if kind.tally_for_stored is None else [kind.tally_for_stored(stored)]
+
+
+def _stamped(kind: RowKind, columns: list[str], values: list) -> tuple[list[str], list]:
+    """The insert's columns and values, with the transaction's stamp where kind takes one."""
+    if not kind.stamped:
+        return columns, values
+    return [*columns, _STAMP], [*values, _TRANSACTION]
+
+
 @cache
 def _document_insert(kind: RowKind, again: bool) -> DriverStatement:
     batch = _from_document(kind)
     current = _current(kind)
-    rows = select(*batch.c).where(current)
-    insert = postgresql.insert(kind.table).from_select(kind.columns, rows)
+    columns, values = _stamped(kind, kind.columns, list(batch.c))
+    insert = postgresql.insert(kind.table).from_select(columns, select(*values).where(current))
     stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
-    # A data-modifying CTE runs to completion whether or not the query reads it.
     counted = select(func.count()).select_from(stored).scalar_subquery()
-    statement = select(counted, current).add_cte(kind.tally_for_stored(stored, again))
+    statement = select(counted, current).add_cte(stored, *_tallied(kind, stored))
     return DriverStatement(statement, writes=True)
 
 
 @cache
 def _stepped_insert(kind: RowKind, again: bool) -> DriverStatement:
-    statement = sqlite.insert(kind.table)
+    statement = sqlite.insert(kind.table).values({name: bindparam(name) for name in kind.columns})
     return DriverStatement(statement.on_conflict_do_nothing() if again else statement)
 
 
@@ -239,16 +249,15 @@ def _checked_insert(kind: RowKind, again: bool) -> DriverStatement:
     batch = _from_document(kind)
     current = _current(kind)
     checked = [name for name in kind.columns if name != "created_by"]
-    allowed = (
-        select(*(batch.c[name] for name in checked), found.c.username)
-        .join(found, key_lookup.allows_entity(found))
-        .where(current)
+    columns, values = _stamped(
+        kind,
+        [*checked, "created_by"],
+        [*(batch.c[name] for name in checked), found.c.username],
     )
-    insert = postgresql.insert(kind.table).from_select([*checked, "created_by"], allowed)
+    allowed = select(*values).join(found, key_lookup.allows_entity(found)).where(current)
+    insert = postgresql.insert(kind.table).from_select(columns, allowed)
     stored = _stored(kind, insert.on_conflict_do_nothing() if again else insert)
     marked = key_lookup.marking_used(found)
-    columns = [found, current] if kind.checks_generations else [found]
-    statement = select(*columns).add_cte(
-        stored, kind.tally_for_stored(stored, again), marked.cte("marked")
-    )
+    answer = [found, current] if kind.checks_generations else [found]
+    statement = select(*answer).add_cte(stored, *_tallied(kind, stored), marked.cte("marked"))
     return DriverStatement(statement, writes=True)

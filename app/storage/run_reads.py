@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select
 
 from app.extensions import db
-from app.models import EvaluationRun, Prediction, RunPredictionCount, Score, ScoreStat
+from app.models import EvaluationRun, Prediction, RunPredictionCount, Score
 from app.score_values import ROOT_PATH
-from app.storage import stale_stats, tallies
+from app.storage import score_folds, stale_stats, tallies
 from app.storage.score_rows import could_be_stored
 from app.storage.transactions import request_connection
 
@@ -59,16 +59,7 @@ def project_runs(entity: str, project: str) -> list[RunTotals]:
             )
         ).all()
     )
-    scores: dict[str, int] = {}
-    for run_key, count in session.execute(
-        select(ScoreStat.run_key, ScoreStat.value_count).where(
-            ScoreStat.entity == entity,
-            ScoreStat.project == project,
-            ScoreStat.run_key != "",
-            ScoreStat.path == ROOT_PATH,
-        )
-    ):
-        scores[run_key] = scores.get(run_key, 0) + count
+    scores = score_folds.run_score_counts(session.connection(), entity, project)
     keys = set(created) | {k for k, n in predictions.items() if n} | set(scores)
     totals = [
         RunTotals(key, created.get(key), predictions.get(key, 0), scores.get(key, 0))
@@ -85,25 +76,24 @@ def stats_rows(entity: str, project: str, run_keys: Sequence[str] | None = None)
 
     Groups marked dirty by a deletion are counted again first.
     """
-    engine = db.engine
-    condition = [ScoreStat.entity == entity, ScoreStat.project == project]
-    if run_keys is not None:
-        condition.append(ScoreStat.run_key.in_(_usable(run_keys)))
-    query = select(*ScoreStat.__table__.columns).where(*condition)
-    rows = [dict(row._mapping) for row in request_connection().execute(query)]
+    keys = None if run_keys is None else _usable(run_keys)
+    rows, unfolded = score_folds.stats_rows(request_connection(), entity, project, keys)
+    if unfolded >= score_folds.FOLD_EVERY:
+        # Left by workers that stopped short of their turn (PostgreSQL): fold them for
+        # the next reader.
+        score_folds.try_fold(db.engine, entity, project)
     dirty = sorted(
         {
-            (row["entity"], row["project"], row["run_key"], row["scorer_digest"], row["version"])
+            (row["entity"], row["project"], row["run_key"], row["scorer_digest"])
             for row in rows
             if row["path"] == ROOT_PATH and row["dirty"]
         }
     )
     if not dirty:
         return rows
-    groups = {group[:4] for group in dirty}
-    kept = [row for row in rows if tuple(row[name] for name in tallies.GROUP_COLUMNS) not in groups]
-    for *group, version in dirty:
-        kept.extend(stale_stats.recount(engine, group, version))
+    kept = [row for row in rows if tuple(row[name] for name in tallies.GROUP_COLUMNS) not in dirty]
+    for group in dirty:
+        kept.extend(stale_stats.recount(db.engine, group))
     return kept
 
 

@@ -2,9 +2,9 @@
 
 Each (project, run, scorer, leaf of the value) has a row of counts, a sum,
 a minimum and a maximum (app/models/score_stat.py, leaves as
-app/score_values.py walks them). Every insert of scores adds its rows'
-contributions: on SQLite in the batch's transaction, on PostgreSQL in the
-batch's one statement, counted only for the rows that statement stored.
+app/score_values.py walks them). Every insert of scores on SQLite adds its
+rows' contributions in the batch's transaction; on PostgreSQL they are
+folded in after the scores' transactions (score_folds.py).
 Every write bumps the root row's version, and takes its row locks in key
 order. What a deletion does to them: stale_stats.py.
 """
@@ -12,21 +12,16 @@ order. What a deletion does to them: stale_stats.py.
 import json
 import math
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import (
     Double,
-    Integer,
     Numeric,
-    String,
     Text,
-    and_,
     bindparam,
     case,
     cast,
-    column,
-    exists,
     false,
     func,
     literal,
@@ -36,12 +31,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.selectable import CTE, Select
+from sqlalchemy.sql.selectable import Select
 
 from app.models import ScoreStat
-from app.score_values import BOOLEAN, NUMBER, TEXT, leaves
 from app.storage.compiled import DriverStatement
-from app.storage.tallies import COUNTERS, GROUP_COLUMNS, KEY_COLUMNS, TALLIED, tally_rows
+from app.storage.tallies import COUNTERS, GROUP_COLUMNS, KEY_COLUMNS, TALLIED, Tallies, tally_rows
 
 STATS = ScoreStat.__table__
 GROUP_ORDER = tuple(STATS.c[name] for name in GROUP_COLUMNS)
@@ -131,101 +125,17 @@ def add_on_sqlite(connection: Connection, rows: Sequence[dict]) -> None:
         _SQLITE_ADD.run_many_ordered(connection, stats, (*KEY_COLUMNS, *TALLIED))
 
 
-# PostgreSQL: the leaves travel as one JSON document beside the batch's rows,
-# and the upsert counts only those whose score the statement stored.
-_LEAF_COLUMNS = (
-    column("id", String),
-    column("entity", String),
-    column("project", String),
-    column("run_key", String),
-    column("scorer_digest", String),
-    column("scorer", String),
-    column("path", String),
-    column("kind", String),
-    column("number", Double),
-    column("skipped", Integer),
-)
-
-
-def leaf_document(rows: Iterable[dict]) -> str:
-    """The leaves of new score rows, as the JSON document add_for_stored() reads."""
-    records = []
-    for row in rows:
-        found, skipped = leaves(json.loads(row["value_json"]))
-        base = {
-            "id": row["id"],
-            "entity": row["entity"],
-            "project": row["project"],
-            "run_key": row["evaluation_run_id"] or "",
-            "scorer_digest": row["scorer_digest"],
-            "scorer": row["scorer"],
-        }
-        for index, leaf in enumerate(found):
-            records.append(
-                {
-                    **base,
-                    "path": leaf.path,
-                    "kind": leaf.kind,
-                    "number": leaf.number,
-                    "skipped": skipped if index == 0 else 0,
-                }
-            )
-    return json.dumps(records, ensure_ascii=False, separators=(",", ":"))
-
-
-def add_for_stored(stored: CTE) -> CTE:
-    """A data-modifying CTE adding the `leaves` parameter's contributions of the rows
-    `stored` returned (by id), for a PostgreSQL statement that inserts scores."""
-    document = cast(bindparam("leaves", type_=Text), postgresql.JSON)
-    leaf = (
-        func.json_to_recordset(document)
-        .table_valued(*_LEAF_COLUMNS)
-        .render_derived(name="leaf", with_types=True)
-    )
-    kind, number = leaf.c.kind, leaf.c.number
-    numbers = kind == NUMBER
-    booleans = kind == BOOLEAN
-    keys = [leaf.c[name] for name in KEY_COLUMNS]
-    counted = (
-        select(
-            *keys,
-            func.min(leaf.c.scorer),
-            literal(1, type_=Integer),
-            false(),
-            func.count(),
-            func.count().filter(numbers),
-            func.coalesce(
-                _as_double(func.sum(cast(number, Numeric)).filter(numbers)),
-                literal(0.0, type_=Double),
-            ),
-            func.min(number).filter(numbers),
-            func.max(number).filter(numbers),
-            func.count().filter(booleans),
-            func.count().filter(and_(booleans, number == 1.0)),
-            func.count().filter(kind == TEXT),
-            func.sum(leaf.c.skipped),
-        )
-        .select_from(leaf.join(stored, stored.c.id == leaf.c.id))
-        .group_by(*keys)
-        .order_by(*keys)  # rows are locked in key order, as everywhere
-    )
-    names = [*KEY_COLUMNS, "scorer", "version", "dirty", *TALLIED[1:]]
-    upsert = _merged(postgresql.insert(STATS).from_select(names, counted), "postgresql")
-    return upsert.cte("counted")
-
-
-# PostgreSQL, a batch's first run: it stores every row or none (row_inserts.py), so the
-# batch's tallies, counted here as on SQLite, travel instead of its leaves, and the upsert
-# adds them only if the statement stored its rows. The server neither joins nor groups.
+# PostgreSQL: a fold's tallies (score_folds.py), counted in the worker as on SQLite, travel
+# as one JSON document of whole score_stats rows, added in one statement.
 _TALLY_NAMES = (*KEY_COLUMNS, *TALLIED)
 _SUM = _TALLY_NAMES.index("numeric_sum")
 
 
-def tally_document(rows: Iterable[dict]) -> str:
-    """The tallies of new score rows, as the JSON document add_if_stored() reads: whole
-    score_stats rows, a new row's version and flag included."""
+def tally_document(tallies: Tallies) -> str:
+    """Tallies as the JSON document add_on_postgresql() reads: whole score_stats rows,
+    a new row's version and flag included."""
     records = []
-    for row in tally_rows(rows).ordered():
+    for row in tallies.ordered():
         record = dict(zip(_TALLY_NAMES, row, strict=True), version=1, dirty=False)
         if not math.isfinite(row[_SUM]):  # an overflowed sum: JSON has no infinity
             record["numeric_sum"] = str(row[_SUM])
@@ -233,20 +143,24 @@ def tally_document(rows: Iterable[dict]) -> str:
     return json.dumps(records, ensure_ascii=False, separators=(",", ":"))
 
 
-def add_if_stored(stored: CTE) -> CTE:
-    """A data-modifying CTE adding the `tallies` parameter's rows if `stored` returned
-    any row, for a PostgreSQL statement that inserts a whole batch of scores or none."""
+def _document_upsert() -> DriverStatement:
     document = cast(bindparam("tallies", type_=Text), postgresql.JSON)
     record: ColumnElement = literal_column(f"NULL::{STATS.name}")
     tally = func.json_populate_recordset(record, document).table_valued(*_TALLY_NAMES, name="tally")
-    # Rows of the table's own type, selected whole: a short text keeps the hot statement
-    # within what psycopg converts once and caches (row_inserts.py).
     counted: Select = (
         select(literal_column("tally.*"))
         .select_from(tally)
-        .where(exists(select(stored.c.id)))
         .order_by(*(tally.c[name] for name in KEY_COLUMNS))  # rows are locked in key order
     )
     names = [column.name for column in STATS.columns]
     upsert = _merged(postgresql.insert(STATS).from_select(names, counted), "postgresql")
-    return upsert.cte("tallied")
+    return DriverStatement(upsert, writes=True)
+
+
+_POSTGRESQL_ADD = _document_upsert()
+
+
+def add_on_postgresql(connection: Connection, tallies: Tallies) -> None:
+    """Add the tallies to the stored rows, in the caller's transaction (PostgreSQL)."""
+    if tallies.by_key:
+        _POSTGRESQL_ADD.run(connection, {"tallies": tally_document(tallies)})

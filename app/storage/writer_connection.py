@@ -45,6 +45,10 @@ class WriterConnection:
         event.listen(engine, "invalidate", self._on_invalidate)
         event.listen(engine, "engine_disposed", self._on_engine_disposed)
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
     def run(self, batch: Callable[[Connection, bool], Result]) -> Result:
         """batch(connection, again) as one unit of work; return what it returns.
 

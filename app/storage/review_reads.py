@@ -19,7 +19,7 @@ from app.models import (
     RunPredictionCount,
     Score,
 )
-from app.storage import score_folds
+from app.storage import fold_reads
 from app.storage.score_rows import could_be_stored
 from app.storage.transactions import request_connection
 
@@ -246,7 +246,7 @@ def scope_values(
 
 def stat_scorers(entity: str, project: str) -> list[str]:
     """Every scorer the project's statistics count (in any run)."""
-    return score_folds.scorers(request_connection(), entity, project)
+    return fold_reads.scorers(request_connection(), entity, project)
 
 
 def run_totals(entity: str, project: str, run_id: str) -> tuple[EvaluationRun | None, int]:

@@ -14,7 +14,7 @@ from sqlalchemy import and_, select
 from app.extensions import db
 from app.models import EvaluationRun, Prediction, RunPredictionCount, Score
 from app.score_values import ROOT_PATH
-from app.storage import score_folds, stale_stats, tallies
+from app.storage import fold_reads, score_folds, stale_stats, tallies
 from app.storage.score_rows import could_be_stored
 from app.storage.transactions import request_connection
 
@@ -59,7 +59,7 @@ def project_runs(entity: str, project: str) -> list[RunTotals]:
             )
         ).all()
     )
-    scores = score_folds.run_score_counts(session.connection(), entity, project)
+    scores = fold_reads.run_score_counts(session.connection(), entity, project)
     keys = set(created) | {k for k, n in predictions.items() if n} | set(scores)
     totals = [
         RunTotals(key, created.get(key), predictions.get(key, 0), scores.get(key, 0))
@@ -77,7 +77,7 @@ def stats_rows(entity: str, project: str, run_keys: Sequence[str] | None = None)
     Groups marked dirty by a deletion are counted again first.
     """
     keys = None if run_keys is None else _usable(run_keys)
-    rows, unfolded = score_folds.stats_rows(request_connection(), entity, project, keys)
+    rows, unfolded = fold_reads.stats_rows(request_connection(), entity, project, keys)
     if unfolded >= score_folds.FOLD_EVERY:
         # Left by workers that stopped short of their turn (PostgreSQL): fold them for
         # the next reader.

@@ -38,7 +38,8 @@ class Score(db.Model):
     # What the person who scored by hand had to say (the API's create takes none).
     comment: Mapped[str | None] = mapped_column(Text)
     # PostgreSQL: the transaction that stored it, so its statistics can be folded in after
-    # it (app/storage/score_folds.py). Null on SQLite, and for rows already counted.
+    # it (app/storage/score_folds.py, which also indexes it). Null on SQLite, and for rows
+    # already counted.
     txid: Mapped[int | None] = mapped_column(BigInteger)
 
     # Every index, the key included, starts with the project: with an index
@@ -49,6 +50,4 @@ class Score(db.Model):
         Index("ix_scores_project_run", "entity", "project", "evaluation_run_id", "id"),
         Index("ix_scores_project_prediction", "entity", "project", "prediction_id", "id"),
         Index("ix_scores_project_scorer", "entity", "project", "scorer_digest", "id"),
-        # The scores not yet folded into the statistics; SQLite has none.
-        Index("ix_scores_project_txid", "entity", "project", "txid").ddl_if(dialect="postgresql"),
     )

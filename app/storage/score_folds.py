@@ -23,7 +23,7 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import Index, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +35,13 @@ from app.storage.tallies import Tallies
 from app.storage.transactions import engine_write
 
 HORIZONS = FoldHorizon.__table__
+
+# The scores past a horizon are found by their stamp. SQLite stamps none, so the index is
+# PostgreSQL's alone, declared here where the databases are told apart.
+_SCORES = Score.__table__
+Index("ix_scores_project_txid", _SCORES.c.entity, _SCORES.c.project, _SCORES.c.txid).ddl_if(
+    dialect="postgresql"
+)
 
 # A worker folds a project after this many of its scores there: what a reader adds up
 # beyond the kept rows stays within about this many per worker writing to the project.

@@ -260,7 +260,7 @@ def test_a_delete_while_a_fold_counts_its_score_marks_the_row_the_fold_adds(app,
             time.sleep(0.02)
             end = score_folds.oldest_running(connection)
         counted = tallies.Tallies()
-        scores = select(*score_folds._TALLIED).where(Score.txid >= start, Score.txid < end)
+        scores = select(*tallies.SCORE_COLUMNS).where(Score.txid >= start, Score.txid < end)
         for score in connection.execute(scores):
             counted.add_score(*score)
         score_stats.add_on_postgresql(connection, counted)

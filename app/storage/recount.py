@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.models import Prediction, RunPredictionCount, Score, ScoreStat
 from app.storage import score_folds
 from app.storage.engine import is_postgresql
-from app.storage.tallies import Tallies
+from app.storage.tallies import SCORE_COLUMNS, Tallies
 from app.storage.transactions import engine_write
 
 # Scores read per round trip while counting.
@@ -43,14 +43,7 @@ def recount_project(engine: Engine, entity: str, project: str) -> tuple[int, int
 
 def _recount_scores(connection: Connection, entity: str, project: str, horizon: int | None) -> int:
     tallies = Tallies()
-    query = select(
-        Score.entity,
-        Score.project,
-        Score.evaluation_run_id,
-        Score.scorer_digest,
-        Score.scorer,
-        Score.value_json,
-    ).where(Score.entity == entity, Score.project == project)
+    query = select(*SCORE_COLUMNS).where(Score.entity == entity, Score.project == project)
     if horizon is not None:  # PostgreSQL: the rows count what was stored before it
         query = query.where(score_folds.counted_before(horizon))
     counted = 0

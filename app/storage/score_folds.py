@@ -31,7 +31,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app.models import FoldHorizon, Score
 from app.storage import score_stats
-from app.storage.tallies import Tallies
+from app.storage.tallies import SCORE_COLUMNS, Tallies
 from app.storage.transactions import engine_write
 
 HORIZONS = FoldHorizon.__table__
@@ -48,17 +48,6 @@ Index("ix_scores_project_txid", _SCORES.c.entity, _SCORES.c.project, _SCORES.c.t
 FOLD_EVERY = 256
 
 log = logging.getLogger(__name__)
-
-# What a tally reads of a score, in Tallies.add_score's order.
-_TALLIED = (
-    Score.entity,
-    Score.project,
-    Score.evaluation_run_id,
-    Score.scorer_digest,
-    Score.scorer,
-    Score.value_json,
-)
-
 
 # --- The horizon --------------------------------------------------------------------------
 
@@ -117,7 +106,7 @@ def fold(engine: Engine, entity: str, project: str) -> None:
         if start < 0 or end <= start:
             return
         scores = (
-            select(*_TALLIED)
+            select(*SCORE_COLUMNS)
             .where(Score.entity == entity, Score.project == project)
             .where(Score.txid >= start, Score.txid < end)
             .order_by(Score.txid, Score.id)

@@ -25,7 +25,7 @@ from app.score_values import ROOT_PATH
 from app.storage import score_folds
 from app.storage.engine import is_postgresql
 from app.storage.score_stats import STATS
-from app.storage.tallies import COUNTERS, GROUP_COLUMNS, KEY_COLUMNS, Tallies
+from app.storage.tallies import COUNTERS, GROUP_COLUMNS, KEY_COLUMNS, SCORE_COLUMNS, Tallies
 from app.storage.transactions import engine_write
 
 
@@ -99,15 +99,7 @@ def _group_scores(group: Sequence[str]):
     entity, project, run_key, digest = group
     run = Score.evaluation_run_id.is_(None) if run_key == "" else Score.evaluation_run_id == run_key
     return (
-        select(
-            Score.entity,
-            Score.project,
-            Score.evaluation_run_id,
-            Score.scorer_digest,
-            Score.scorer,
-            Score.value_json,
-            Score.txid,
-        )
+        select(*SCORE_COLUMNS, Score.txid)
         .where(Score.entity == entity, Score.project == project, run, Score.scorer_digest == digest)
         .order_by(Score.txid, Score.id)
     )

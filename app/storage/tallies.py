@@ -7,9 +7,19 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from app.models import Score
 from app.score_values import count_leaf, leaves
 
 GROUP_COLUMNS = ("entity", "project", "run_key", "scorer_digest")
+# What a tally reads of a stored score, in Tallies.add_score's order.
+SCORE_COLUMNS = (
+    Score.entity,
+    Score.project,
+    Score.evaluation_run_id,
+    Score.scorer_digest,
+    Score.scorer,
+    Score.value_json,
+)
 KEY_COLUMNS = (*GROUP_COLUMNS, "path")
 COUNTERS = (
     "value_count",

@@ -46,16 +46,7 @@ def _stats(app, **where) -> dict[tuple, dict]:
 def _recounted(app) -> dict[tuple, dict]:
     """The statistics counted afresh from every stored score, in one pass."""
     with app.app_context():
-        scores = db.session.execute(
-            select(
-                Score.entity,
-                Score.project,
-                Score.evaluation_run_id,
-                Score.scorer_digest,
-                Score.scorer,
-                Score.value_json,
-            )
-        ).all()
+        scores = db.session.execute(select(*tallies.SCORE_COLUMNS)).all()
     counted = tallies.Tallies()
     for score in scores:
         counted.add_score(*score)

@@ -7,7 +7,6 @@ Services call what this module exports; its other modules are its own
 """
 
 from flask import Flask
-from sqlalchemy.engine import Connection
 
 from app.extensions import db
 from app.storage import key_lookup, run_memory, score_folds
@@ -78,7 +77,7 @@ from app.storage.review_turns import (
 )
 from app.storage.row_batches import PendingCreate
 from app.storage.row_batches import store as _store
-from app.storage.row_inserts import PREDICTIONS, SCORES, insert_rows
+from app.storage.row_inserts import PREDICTIONS, SCORES, insert_predictions, insert_scores
 from app.storage.row_locks import forget_sign_in_attempts, locked_sign_in_attempts
 from app.storage.run_memory import RunRows
 from app.storage.run_reads import (
@@ -260,22 +259,6 @@ def store_score(row: dict, key_digest: str | None = None, generation: int = 0) -
 def store_prediction(row: dict, key_digest: str | None = None) -> None:
     """Store a new prediction's row, as store_score stores a score's."""
     _store(db.engine, PREDICTIONS, PendingCreate(row, key_digest))
-
-
-def insert_scores(
-    connection: Connection, rows: list[dict], generations: list[tuple[str, str, int]]
-) -> None:
-    """Store score rows, with their statistics, in the caller's write transaction.
-
-    generations: (entity, project, generation) the values were checked at;
-    raises ConfigsChanged, storing none, when one is no longer current.
-    """
-    insert_rows(connection, SCORES, rows, generations=generations)
-
-
-def insert_predictions(connection: Connection, rows: list[dict]) -> None:
-    """Store prediction rows, with their runs' counts, in the caller's write transaction."""
-    insert_rows(connection, PREDICTIONS, rows)
 
 
 def fold_statistics(entity: str, project: str) -> None:

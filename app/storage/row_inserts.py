@@ -122,6 +122,21 @@ def insert_rows(
     kind.tally_on_sqlite(connection, rows)
 
 
+def insert_scores(connection: Connection, rows: list[dict], generations: Generations) -> None:
+    """Store score rows in the caller's write transaction, their statistics with them (SQLite)
+    or folded in later (PostgreSQL).
+
+    generations: (entity, project, generation) the values were checked at;
+    raises ConfigsChanged, storing none, when one is no longer current.
+    """
+    insert_rows(connection, SCORES, rows, generations=generations)
+
+
+def insert_predictions(connection: Connection, rows: list[dict]) -> None:
+    """Store prediction rows, with their runs' counts, in the caller's write transaction."""
+    insert_rows(connection, PREDICTIONS, rows)
+
+
 def _params(kind: RowKind, generations: Generations) -> dict:
     params = {}
     if kind.checks_generations:

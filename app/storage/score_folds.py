@@ -79,10 +79,8 @@ def set_horizon(connection: Connection, entity: str, project: str, horizon: int)
     )
 
 
-def counted_before(horizon: int | None) -> ColumnElement[bool]:
-    """The scores the statistics rows count when the horizon is this (None: SQLite's)."""
-    if horizon is None:
-        return Score.txid.is_(None)
+def counted_before(horizon: int) -> ColumnElement[bool]:
+    """The scores the statistics rows count when the horizon is this."""
     return or_(Score.txid.is_(None), Score.txid < horizon)
 
 

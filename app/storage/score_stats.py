@@ -35,10 +35,10 @@ from sqlalchemy.sql.selectable import Select
 
 from app.models import ScoreStat
 from app.storage.compiled import DriverStatement
-from app.storage.tallies import COUNTERS, GROUP_COLUMNS, KEY_COLUMNS, TALLIED, Tallies, tally_rows
+from app.storage.tallies import COUNTERS, KEY_COLUMNS, TALLIED, Tallies, tally_rows
 
 STATS = ScoreStat.__table__
-GROUP_ORDER = tuple(STATS.c[name] for name in GROUP_COLUMNS)
+_NAMES = tuple(column.name for column in STATS.columns)
 
 
 # --- Adding a batch's contributions -------------------------------------------------------
@@ -143,17 +143,22 @@ def tally_document(tallies: Tallies) -> str:
     return json.dumps(records, ensure_ascii=False, separators=(",", ":"))
 
 
-def _document_upsert() -> DriverStatement:
-    document = cast(bindparam("tallies", type_=Text), postgresql.JSON)
+def document_rows(parameter: str, alias: str) -> Select:
+    """Whole score_stats rows from a JSON document parameter (PostgreSQL), in key order:
+    an upsert of them takes its row locks in the order every writer takes them."""
+    document = cast(bindparam(parameter, type_=Text), postgresql.JSON)
     record: ColumnElement = literal_column(f"NULL::{STATS.name}")
-    tally = func.json_populate_recordset(record, document).table_valued(*_TALLY_NAMES, name="tally")
-    counted: Select = (
-        select(literal_column("tally.*"))
-        .select_from(tally)
-        .order_by(*(tally.c[name] for name in KEY_COLUMNS))  # rows are locked in key order
+    rows = func.json_populate_recordset(record, document).table_valued(*_NAMES, name=alias)
+    return (
+        select(literal_column(f"{alias}.*"))
+        .select_from(rows)
+        .order_by(*(rows.c[name] for name in KEY_COLUMNS))
     )
-    names = [column.name for column in STATS.columns]
-    upsert = _merged(postgresql.insert(STATS).from_select(names, counted), "postgresql")
+
+
+def _document_upsert() -> DriverStatement:
+    rows = document_rows("tallies", "tally")
+    upsert = _merged(postgresql.insert(STATS).from_select(list(_NAMES), rows), "postgresql")
     return DriverStatement(upsert, writes=True)
 
 

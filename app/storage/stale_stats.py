@@ -14,15 +14,14 @@ import json
 from collections.abc import Mapping, Sequence
 from functools import cache
 
-from sqlalchemy import Text, and_, bindparam, cast, func, literal_column, select, true, update
+from sqlalchemy import and_, literal_column, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.selectable import Select
 
 from app.models import Score
 from app.score_values import ROOT_PATH
-from app.storage import score_folds
+from app.storage import score_folds, score_stats
 from app.storage.engine import is_postgresql
 from app.storage.score_stats import STATS
 from app.storage.tallies import COUNTERS, GROUP_COLUMNS, KEY_COLUMNS, SCORE_COLUMNS, Tallies
@@ -48,15 +47,8 @@ def _dirty_roots(kind: str):
     for it), taking the locks in the database's own key order."""
     if kind == "postgresql":
         names = [column.name for column in STATS.columns]
-        document = cast(bindparam("roots", type_=Text), postgresql.JSON)
-        record: ColumnElement = literal_column(f"NULL::{STATS.name}")
-        root = func.json_populate_recordset(record, document).table_valued(*names, name="root")
-        ordered: Select = (
-            select(literal_column("root.*"))
-            .select_from(root)
-            .order_by(*(root.c[name] for name in KEY_COLUMNS))
-        )
-        marked = postgresql.insert(STATS).from_select(names, ordered)
+        roots = score_stats.document_rows("roots", "root")
+        marked = postgresql.insert(STATS).from_select(names, roots)
         return marked.on_conflict_do_update(index_elements=list(KEY_COLUMNS), set_=_MARKED)
     return sqlite.insert(STATS).on_conflict_do_update(
         index_elements=list(KEY_COLUMNS), set_=_MARKED
